@@ -1,0 +1,136 @@
+"""What every rule family shares: default accounts, errors, generated entries, posting walks.
+
+One way to walk postings (`iter_postings`), one way to read a metadata key that
+may sit on the posting or on its transaction (`meta_value`, posting wins), one
+error type whose message names the clause (P1…P10), and one way to mark what a
+plugin generates so Fava shows it and nobody mistakes it for the accountant's.
+"""
+import ast
+import collections
+import datetime
+
+from beancount.core import data
+
+# SPEC §2: the default accounts; a plugin's config string may rename any of them.
+ACCOUNTS = {
+    "work_study_income": "Income:5001-主营业务收入:500101-勤工俭学收入",
+    "student_expense": "Expenses:5401-主营业务成本:540101-学生劳动报酬",
+    "student_payable": "Liabilities:2241-其他应付款:224101-学生劳动报酬",
+    "treasury_payable": "Liabilities:2232-应付利润:223201-上缴国库",
+    "profit_appropriation": "Equity:3104-利润分配:310405-应付利润",
+    "vat_payable": "Liabilities:2221-应交税费:222101-应交增值税",
+    "city_tax_payable": "Liabilities:2221-应交税费:222104-应交城市维护建设税",
+    "edu_surcharge_payable": "Liabilities:2221-应交税费:222105-应交教育费附加",
+    "local_edu_surcharge_payable": "Liabilities:2221-应交税费:222106-应交地方教育附加",
+    "city_tax_expense": "Expenses:5403-税金及附加:540301-城市维护建设税",
+    "edu_surcharge_expense": "Expenses:5403-税金及附加:540302-教育费附加",
+    "local_edu_surcharge_expense": "Expenses:5403-税金及附加:540303-地方教育附加",
+    "income_tax_expense": "Expenses:5801-所得税费用",
+    # Conventions of ours (docs/用户指南.md) for P5, P6, P10 and findings.
+    "operating_income": "Income:5001-主营业务收入",
+    "other_operating_income": "Income:5051-其他业务收入",
+    "training_fund_payable": "Liabilities:2211-应付职工薪酬:221104-职工教育经费",
+    "training_fund_expense": "Expenses:5602-管理费用:560204-职工教育经费",
+    "apprentice_expense": "Expenses:5401-主营业务成本:540102-学徒补贴",
+}
+
+# 1001 库存现金, 1002 银行存款, 1012 其他货币资金: money itself, neither a fund receipt nor a use.
+MONETARY_CODES = ("1001", "1002", "1012")
+CASH_CODE = "1001"
+
+# The metadata key every generated entry carries; its value names the plugin.
+GENERATED = "generated"
+
+RuleError = collections.namedtuple("RuleError", "source message entry")
+
+
+def rule_error(clause: str, entry, message: str) -> RuleError:
+    """A Beancount error whose message starts with its clause, e.g. "[P1] …".
+
+    The source is the entry's own filename/lineno, so bean-check, Fava and
+    `shixun check` all point at the line to fix.
+    """
+    meta = getattr(entry, "meta", None) or {}
+    source = data.new_metadata(meta.get("filename", "<plugin>"), meta.get("lineno", 0))
+    return RuleError(source, f"[{clause}] {message}", entry)
+
+
+def where(entry) -> str:
+    """file:line of an entry, for messages and reports."""
+    meta = getattr(entry, "meta", None) or {}
+    return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
+
+
+def generated_meta(source_entry, plugin: str, **extra) -> dict:
+    """Metadata of an entry a plugin generates: the source's file/line (the loader
+    sorts on them) and the `generated` mark naming the plugin."""
+    meta = getattr(source_entry, "meta", None) or {}
+    new = data.new_metadata(meta.get("filename", "<plugin>"), meta.get("lineno", 0))
+    new[GENERATED] = plugin
+    new.update(extra)
+    return new
+
+
+def is_generated(entry) -> bool:
+    return GENERATED in (entry.meta or {})
+
+
+def parse_config(config: str | None, defaults: dict) -> tuple[dict, list[str]]:
+    """A plugin's config string (a Python dict literal) merged over `defaults`.
+
+    Returns the settings and a list of Chinese problems (unknown keys, bad syntax).
+    """
+    settings = dict(defaults)
+    if not config or not config.strip():
+        return settings, []
+    try:
+        given = ast.literal_eval(config)
+    except (ValueError, SyntaxError):
+        return settings, [f"插件配置无法解析 (应为 Python 字典): {config!r}"]
+    if not isinstance(given, dict):
+        return settings, [f"插件配置应为字典: {config!r}"]
+    unknown = sorted(set(given) - set(defaults))
+    settings.update({k: v for k, v in given.items() if k in defaults})
+    return settings, [f"插件配置含未知项: {', '.join(unknown)}"] if unknown else []
+
+
+def iter_postings(entries):
+    """Every (transaction, posting) pair, in entry order: the one posting walk."""
+    for entry in entries:
+        if isinstance(entry, data.Transaction):
+            for posting in entry.postings:
+                yield entry, posting
+
+
+def meta_value(txn, posting, key, default=None):
+    """A metadata value from the posting, else from its transaction."""
+    if posting is not None and posting.meta and key in posting.meta:
+        return posting.meta[key]
+    if txn.meta and key in txn.meta:
+        return txn.meta[key]
+    return default
+
+
+def under(account: str, prefix: str) -> bool:
+    """True if `account` is `prefix` or one of its sub-accounts."""
+    return account == prefix or account.startswith(prefix + ":")
+
+
+def account_code(account: str) -> str:
+    """The first-level account code (1002 for Assets:1002-银行存款:100201-…)."""
+    parts = account.split(":")
+    return parts[1].split("-", 1)[0] if len(parts) > 1 else ""
+
+
+def is_monetary(account: str) -> bool:
+    return account_code(account) in MONETARY_CODES
+
+
+def ledger_end(entries) -> datetime.date | None:
+    """The ledger's own "today": the date of its last entry (results never drift with the clock)."""
+    return max((e.date for e in entries), default=None)
+
+
+def customs(entries, type_name: str):
+    """The `custom "<type_name>"` directives, in order."""
+    return [e for e in entries if isinstance(e, data.Custom) and e.type == type_name]
