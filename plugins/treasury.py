@@ -1,0 +1,232 @@
+"""P2: the year's net profit is owed to the treasury (纯利润上交国库).
+
+Seed (县产教融合实施方案 三(三)五): "经营中心具有独立法人资格,自负盈亏性质。……
+生产经营所获纯利润上交国库,用于改善办学条件。" and 三(五)二: "财政、审计部门对中职校
+生产性实训基地经营中心账务进行监督、审计。"
+
+What this plugin does (SPEC §3 P2):
+
+- For every closed calendar year — the ledger holds an entry dated after it, or
+  the year is before the current one — it generates, on 12-31, a marked entry
+  (`generated: "treasury"`, link `^treasury-YYYY`):
+  Dr `Equity:3104-利润分配:310405-应付利润`, Cr `Liabilities:2232-应付利润:223201-上缴国库`
+  for `treasury-share` × (the year's net profit − losses carried forward it absorbs).
+  Net profit = −(all Income and Expenses postings of the year), i.e. after every
+  expense including the generated student remuneration (P1 runs first), surcharges
+  and income tax. A loss year owes nothing; with `loss-carryforward` TRUE its loss
+  is carried forward (without a time limit) and absorbed by the next profits first.
+- Errors (`[P2] …`, Chinese, naming year and amounts):
+  欠缴 — what is owed for year Y and still unpaid when the ledger ends after the
+  `treasury-deadline` (MM-DD) of Y+1; 多缴 — a payment that brings the cumulative
+  amount paid above the cumulative amount owed at its date; a payment (debit to the
+  treasury payable) without `receipt:` (缴款书号).
+
+Payments are applied to the oldest year still owed first (FIFO, on cumulative sums).
+The one calculation is `treasury_years`; the remittance report and the Fava views
+call it too (through `reports.remittance`), so the plugin and the reports never
+disagree. Config (a dict literal) may rename the two accounts:
+`plugin "plugins.treasury" "{'treasury_payable': '…', 'profit_appropriation': '…'}"`.
+"""
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from plugins.common import ACCOUNTS, generated_meta, ledger_end, meta_value, parse_config, rule_error
+from plugins.money import ZERO, fmt, to_fen
+from plugins.policy import read_policies
+from reports.query import CURRENCY, scan_years
+
+__plugins__ = ("treasury",)
+
+PLUGIN = "treasury"
+MODULE = "plugins.treasury"
+DEFAULTS = {
+    "treasury_payable": ACCOUNTS["treasury_payable"],
+    "profit_appropriation": ACCOUNTS["profit_appropriation"],
+}
+
+
+@dataclasses.dataclass
+class YearRow:
+    """One fiscal year of the treasury account. Amounts are Decimal, to the fen."""
+    year: int
+    closed: bool            # the year has ended (by the ledger's dates or the calendar)
+    net_profit: Decimal     # −(Income + Expenses) of the year
+    losses_absorbed: Decimal
+    loss_carried: Decimal   # losses still to absorb after this year
+    share: Decimal          # treasury-share in force on 12-31
+    owed: Decimal           # what the year owes (provisional while not closed)
+    deadline: datetime.date
+    paid: Decimal = ZERO    # payments applied to this year (FIFO, up to the ledger's end)
+    outstanding: Decimal = ZERO
+    overdue: bool = False   # outstanding and the ledger ends after the deadline
+    source: object = None   # the year's last transaction (file/line for generated entries)
+
+
+@dataclasses.dataclass
+class Payment:
+    date: datetime.date
+    receipt: str | None
+    amount: Decimal         # debit to the payable (a refund by the treasury is negative)
+    txn: object
+
+
+@dataclasses.dataclass
+class Treasury:
+    """Everything P2 knows about a ledger: years, payments, and the problems found."""
+    rows: list[YearRow]
+    payments: list[Payment]
+    problems: list           # (entry, message) pairs, message without the [P2] prefix
+    settings: dict
+    end: datetime.date | None
+
+    def row(self, year: int) -> YearRow | None:
+        return next((r for r in self.rows if r.year == year), None)
+
+
+def settings_of(options_map, config=None) -> tuple[dict, list[str]]:
+    """The plugin's settings: from `config`, else from the ledger's own plugin line."""
+    if config is None:
+        for name, plugin_config in (options_map or {}).get("plugin", []):
+            if name == MODULE:
+                config = plugin_config
+    return parse_config(config, DEFAULTS)
+
+
+def _deadline(year: int, monthday: str) -> datetime.date:
+    month, day = int(monthday[:2]), int(monthday[3:])
+    try:
+        return datetime.date(year + 1, month, day)
+    except ValueError:  # 02-29 in a common year
+        return datetime.date(year + 1, month, day - 1)
+
+
+def treasury_years(entries, options_map=None, config=None, today=None, policies=None) -> Treasury:
+    """THE P2 calculation: net profit, losses absorbed, owed, paid and outstanding per year.
+
+    `entries` may or may not already hold this plugin's generated entries: they
+    are recognised by their `generated` mark and never counted as payments.
+    `today` (default: the calendar) only decides whether the current year is closed.
+    """
+    settings, _ = settings_of(options_map, config)
+    payable = settings["treasury_payable"]
+    policies = policies or read_policies(entries)
+    today = today or datetime.date.today()
+    end = ledger_end(entries)
+    scan = scan_years(entries, collect=(payable,))
+
+    payments = []
+    problems = []
+    for txn, posting in scan.collected[payable]:
+        if (txn.meta or {}).get("generated") or posting.units is None:
+            continue
+        if posting.units.currency != CURRENCY:
+            problems.append((txn, f"上缴国库款项币种应为 {CURRENCY}: {posting.units}"))
+            continue
+        amount = posting.units.number
+        receipt = meta_value(txn, posting, "receipt")
+        payments.append(Payment(txn.date, str(receipt) if receipt else None, amount, txn))
+        if amount > 0 and not receipt:
+            problems.append((txn, f"{txn.date} 上缴国库 {fmt(amount)} 元缺少缴款书号 (receipt:), "
+                                  "请按非税收入缴款书填写"))
+
+    rows = []
+    if scan.pnl:
+        carried = ZERO
+        for year in range(min(scan.pnl), max(scan.pnl) + 1):
+            closed = (end is not None and end > datetime.date(year, 12, 31)) or year < today.year
+            year_end = datetime.date(year, 12, 31)
+            net = -to_fen(sum(scan.pnl.get(year, {}).values(), Decimal(0)))
+            share = policies.value("treasury-share", year_end)
+            carry = policies.value("loss-carryforward", year_end)
+            absorbed = ZERO
+            if net > 0:
+                if carry:
+                    absorbed = min(carried, net)
+                owed = to_fen(share * (net - absorbed))
+            else:
+                owed = ZERO
+            row = YearRow(year, closed, net, absorbed, ZERO, share, owed,
+                          _deadline(year, policies.value("treasury-deadline", year_end)),
+                          source=scan.last.get(year))
+            if closed:  # an open year's result is provisional: nothing is carried from it
+                carried -= absorbed
+                if net < 0 and carry:
+                    carried += -net
+            row.loss_carried = carried
+            rows.append(row)
+
+    _apply_payments(rows, payments, problems, end)
+    return Treasury(rows, payments, problems, settings, end)
+
+
+def _apply_payments(rows, payments, problems, end):
+    """FIFO on cumulative sums: year Y's share of the payments is what the cumulative
+    amount paid exceeds the owed of earlier years, capped at Y's owed."""
+    closed = [r for r in rows if r.closed]
+    # Overpayment: at each payment, cumulative paid against cumulative owed of the
+    # years closed by then (a year's owed arises on its 12-31).
+    paid_cum = ZERO
+    for payment in payments:
+        paid_cum += payment.amount
+        owed_then = sum((r.owed for r in closed if datetime.date(r.year, 12, 31) <= payment.date), ZERO)
+        if payment.amount > 0 and paid_cum > owed_then:
+            problems.append((payment.txn,
+                             f"上缴国库超过应缴 (多缴): {payment.date} 缴款 {fmt(payment.amount)} 元后"
+                             f"累计已缴 {fmt(paid_cum)} 元, 累计应缴 {fmt(owed_then)} 元, "
+                             f"多缴 {fmt(paid_cum - owed_then)} 元"))
+    total_paid = sum((p.amount for p in payments), ZERO)
+    before = ZERO
+    for row in closed:
+        row.paid = min(max(total_paid - before, ZERO), row.owed)
+        row.outstanding = row.owed - row.paid
+        row.overdue = bool(row.outstanding > 0 and end is not None and end > row.deadline)
+        before += row.owed
+        if row.overdue:
+            paid_by_deadline = sum((p.amount for p in payments if p.date <= row.deadline), ZERO)
+            on_time = min(max(paid_by_deadline - (before - row.owed), ZERO), row.owed)
+            problems.append((row, f"欠缴: {row.year} 年度应上缴国库利润 {fmt(row.owed)} 元, "
+                                  f"缴款期限 {row.deadline}, 期限内已缴 {fmt(on_time)} 元, "
+                                  f"截至账本末日 {end} 仍欠缴 {fmt(row.outstanding)} 元"))
+
+
+def year_end_entry(row: YearRow, settings: dict, fallback_source=None) -> data.Transaction:
+    """The generated Dr appropriation / Cr treasury payable entry of a closed year."""
+    meta = generated_meta(row.source or fallback_source, PLUGIN, **{
+        "net-profit": row.net_profit,
+        "losses-absorbed": row.losses_absorbed,
+        "treasury-share": row.share,
+        "owed": row.owed,
+    })
+    units = Amount(row.owed, CURRENCY)
+    return data.Transaction(
+        meta, datetime.date(row.year, 12, 31), "*", None,
+        f"{row.year}年度净利润上缴国库: 计提应付利润 (净利润 {fmt(row.net_profit)} 元, "
+        f"弥补以前年度亏损 {fmt(row.losses_absorbed)} 元)",
+        data.EMPTY_SET, frozenset({f"treasury-{row.year}"}),
+        [data.Posting(settings["profit_appropriation"], units, None, None, None, None),
+         data.Posting(settings["treasury_payable"], -units, None, None, None, None)])
+
+
+def treasury(entries, options_map, config=None):
+    """Beancount plugin entry point (module `plugins.treasury`)."""
+    settings, config_problems = settings_of(options_map, config)
+    policies = read_policies(entries)
+    errors = list(policies.errors)
+    fallback = entries[0] if entries else None
+    for problem in config_problems:
+        errors.append(rule_error("P2", fallback, problem))
+    result = treasury_years(entries, options_map, config, policies=policies)
+    generated = {}
+    for row in result.rows:
+        if row.closed and row.owed > 0:
+            generated[row.year] = year_end_entry(row, settings, fallback)
+    for subject, message in result.problems:
+        entry = generated.get(subject.year) if isinstance(subject, YearRow) else subject
+        errors.append(rule_error("P2", entry or subject.source or fallback, message))
+    if not generated:
+        return entries, errors
+    return entries + list(generated.values()), errors

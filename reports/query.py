@@ -1,0 +1,143 @@
+"""The shared query seam: small, pure functions over loaded entries.
+
+Every report (remittance, students, funds) and every Fava view asks the ledger
+through these functions, so that "the income of 2024" means the same thing
+everywhere. They walk the entries once (through `plugins.common.iter_postings`),
+never call the clock, and return plain data (dicts of account → Decimal).
+
+Signs are Beancount's: Income and Liabilities are negative when credited. The
+caller flips them for display (`-totals["Income:…"]` is the income earned).
+
+Transfer entries that close profit-and-loss accounts into Equity (结转分录: one
+transaction posting both to Income/Expenses and to Equity) are not part of a
+year's result; `is_closing` names them and the P&L totals leave them out, so a
+ledger whose accountant closed the year by hand still shows the year's profit.
+"""
+import collections
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from beancount.core import data
+
+from plugins.common import iter_postings, under
+
+PNL_ROOTS = ("Income", "Expenses")
+CURRENCY = "CNY"
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    """[start, end) of a calendar (fiscal) year: (YYYY-01-01, (YYYY+1)-01-01)."""
+    return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+
+
+def entries_of_year(entries, year: int) -> list:
+    """The entries dated in `year`, in ledger order."""
+    start, end = year_bounds(year)
+    return [e for e in entries if start <= e.date < end]
+
+
+def years_with_entries(entries) -> list[int]:
+    """The calendar years in which the ledger holds at least one transaction."""
+    return sorted({e.date.year for e in entries if isinstance(e, data.Transaction)})
+
+
+def is_pnl(account: str) -> bool:
+    return account.split(":", 1)[0] in PNL_ROOTS
+
+
+def is_closing(txn) -> bool:
+    """A closing/transfer entry: it posts to a profit-and-loss account and to Equity."""
+    roots = {p.account.split(":", 1)[0] for p in txn.postings}
+    return "Equity" in roots and bool(roots & set(PNL_ROOTS))
+
+
+def account_totals(entries, start=None, end=None, prefixes=PNL_ROOTS,
+                   currency=CURRENCY, skip_closing=True) -> dict[str, Decimal]:
+    """Per-account sum of posting units in [start, end) for accounts under any of
+    `prefixes` (e.g. "Income", "Expenses:5602-管理费用"), in `currency` only.
+
+    With `skip_closing` (the default for P&L), closing entries (`is_closing`) are left out.
+    """
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    closing_checked = {}
+    for txn, posting in iter_postings(entries):
+        if (start and txn.date < start) or (end and txn.date >= end):
+            continue
+        if posting.units is None or posting.units.currency != currency:
+            continue
+        if not any(under(posting.account, p) for p in prefixes):
+            continue
+        if skip_closing and is_pnl(posting.account):
+            key = id(txn)
+            if key not in closing_checked:
+                closing_checked[key] = is_closing(txn)
+            if closing_checked[key]:
+                continue
+        totals[posting.account] += posting.units.number
+    return dict(totals)
+
+
+YearScan = collections.namedtuple("YearScan", "pnl collected last")
+
+
+def scan_years(entries, collect=(), currency=CURRENCY) -> YearScan:
+    """One pass over the transactions, for plugins that must not walk twice:
+
+    - `pnl`: {year: {account: sum}} of every Income/Expenses account (closing
+      entries left out, as in `account_totals`);
+    - `collected`: {prefix: [(txn, posting), …]} for each prefix in `collect`
+      (any currency; e.g. every posting to the treasury payable);
+    - `last`: {year: the last transaction dated in that year} (a source for the
+      file/line of an entry generated for the year).
+    """
+    pnl: dict[int, dict[str, Decimal]] = {}
+    collected = {prefix: [] for prefix in collect}
+    last = {}
+    for entry in entries:
+        if not isinstance(entry, data.Transaction):
+            continue
+        last[entry.date.year] = entry
+        closing = None
+        for posting in entry.postings:
+            account = posting.account
+            for prefix in collect:
+                if under(account, prefix):
+                    collected[prefix].append((entry, posting))
+            if account[:6] not in ("Income", "Expens"):
+                continue
+            if posting.units is None or posting.units.currency != currency:
+                continue
+            if closing is None:
+                closing = is_closing(entry)
+            if closing:
+                continue
+            year = pnl.setdefault(entry.date.year, defaultdict(Decimal))
+            year[account] += posting.units.number
+    return YearScan({y: dict(t) for y, t in pnl.items()}, collected, last)
+
+
+def pnl_totals_by_year(entries, currency=CURRENCY) -> dict[int, dict[str, Decimal]]:
+    """{year: {account: sum}} of every Income/Expenses account (see `scan_years`)."""
+    return scan_years(entries, currency=currency).pnl
+
+
+def sum_under(totals: dict[str, Decimal], *prefixes: str) -> Decimal:
+    """The sum of `totals` over accounts under any of `prefixes`."""
+    return sum((v for a, v in totals.items() if any(under(a, p) for p in prefixes)), Decimal(0))
+
+
+def postings_between(entries, prefix: str, start=None, end=None, currency=CURRENCY):
+    """(transaction, posting) pairs on accounts under `prefix` dated in [start, end)."""
+    for txn, posting in iter_postings(entries):
+        if (start and txn.date < start) or (end and txn.date >= end):
+            continue
+        if posting.units is None or posting.units.currency != currency:
+            continue
+        if under(posting.account, prefix):
+            yield txn, posting
+
+
+def unit_name(options_map) -> str:
+    """The reporting unit's name: the ledger's `option "title"`."""
+    return (options_map or {}).get("title") or "生产性实训基地经营管理中心"

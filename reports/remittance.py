@@ -1,0 +1,228 @@
+"""年度利润上缴国库情况表 (P2, P11): the annual treasury remittance report.
+
+Seed: "生产经营所获纯利润上交国库,用于改善办学条件"; "财政、审计部门对…经营中心账务进行
+监督、审计". The county finance bureau reads this report (SPEC §1).
+
+`build_remittance(entries, options_map, year)` returns plain data: the JSON keys of
+SPEC §2 (`year`, `unit`, `income_total`, `work_study_income`, `student_remuneration`,
+`net_profit`, `losses_absorbed`, `owed`, `arrears_start`, `payments`, `paid_total`,
+`arrears_end`, `owed_capital`) and, under further keys, the income-statement lines
+(小企业会计准则 利润表), the student-remuneration cap and its headroom.
+
+No second profit calculation: net profit, losses absorbed, owed and payments come
+from `plugins.treasury.treasury_years` (what the plugin books); the statement lines
+are per-account totals from `reports.query`, and they add up to the same net profit.
+`treasury_by_year` is the finance view's table (one row per year).
+"""
+import datetime
+from decimal import Decimal
+
+from beancount.core import data as _data
+
+from plugins.common import ACCOUNTS, account_code
+from plugins.money import ZERO, to_fen
+from plugins.policy import read_policies
+from plugins.treasury import treasury_years
+from reports.capital import capital
+from reports.query import (account_totals, entries_of_year, is_closing, postings_between,
+                           sum_under, unit_name, year_bounds)
+
+
+class ReportError(ValueError):
+    """A report asked for something the ledger cannot answer (one Chinese line)."""
+
+
+# 小企业会计准则 利润表: (key, 行次, label, first-level account codes, sign)
+# sign +1: an income line (credit balance shown positive); −1: an expense line.
+STATEMENT = [
+    ("operating_revenue", 1, "一、营业收入", ("5001", "5051"), 1),
+    ("operating_cost", 2, "减：营业成本", ("5401", "5402"), -1),
+    ("taxes_and_surcharges", 3, "税金及附加", ("5403",), -1),
+    ("selling_expenses", 11, "销售费用", ("5601",), -1),
+    ("admin_expenses", 14, "管理费用", ("5602",), -1),
+    ("finance_expenses", 18, "财务费用", ("5603",), -1),
+    ("investment_income", 20, "加：投资收益", ("5111",), 1),
+    ("other_income", None, "加：其他收益", (), 1),          # Income accounts of other codes
+    ("other_expenses", None, "减：其他费用", (), -1),       # Expenses of other codes
+    ("operating_profit", 21, "二、营业利润", None, 1),
+    ("non_operating_income", 22, "加：营业外收入", ("5301",), 1),
+    ("non_operating_expense", 24, "减：营业外支出", ("5711",), -1),
+    ("total_profit", 30, "三、利润总额", None, 1),
+    ("income_tax", 31, "减：所得税费用", ("5801",), -1),
+    ("net_profit", 32, "四、净利润", None, 1),
+]
+_KNOWN = {code for _k, _n, _l, codes, _s in STATEMENT if codes for code in codes}
+
+
+def _statement(totals: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Statement amounts (positive = as printed) from per-account P&L totals."""
+    lines = {key: ZERO for key, *_ in STATEMENT}
+    for account, amount in totals.items():
+        code = account_code(account)
+        key = next((k for k, _n, _l, codes, _s in STATEMENT if codes and code in codes), None)
+        if key is None:
+            key = "other_income" if account.startswith("Income") else "other_expenses"
+        sign = dict((k, s) for k, _n, _l, _c, s in STATEMENT)[key]
+        # Beancount signs: Income credits negative, Expenses debits positive.
+        lines[key] += -amount if sign == 1 else amount
+    lines = {k: to_fen(v) for k, v in lines.items()}
+    lines["operating_profit"] = (lines["operating_revenue"] - lines["operating_cost"]
+                                 - lines["taxes_and_surcharges"] - lines["selling_expenses"]
+                                 - lines["admin_expenses"] - lines["finance_expenses"]
+                                 + lines["investment_income"] + lines["other_income"]
+                                 - lines["other_expenses"])
+    lines["total_profit"] = (lines["operating_profit"] + lines["non_operating_income"]
+                             - lines["non_operating_expense"])
+    lines["net_profit"] = lines["total_profit"] - lines["income_tax"]
+    return lines
+
+
+def _student_cap(entries, year, policies) -> Decimal:
+    """The P1 cap: Σ over work-study transactions of to_fen(work-study-share × income)."""
+    start, end = year_bounds(year)
+    per_txn = {}
+    for txn, posting in postings_between(entries, ACCOUNTS["work_study_income"], start, end):
+        if is_closing(txn):
+            continue
+        key = id(txn)
+        income, _ = per_txn.get(key, (ZERO, txn))
+        per_txn[key] = (income - posting.units.number, txn)
+    return sum((to_fen(policies.value("work-study-share", txn.date) * income)
+                for income, txn in per_txn.values()), ZERO)
+
+
+def build_remittance(entries, options_map, year: int, today=None) -> dict:
+    """The report's data for `year` (see the module docstring for the keys)."""
+    if not any(True for e in entries_of_year(entries, year) if isinstance(e, _data.Transaction)):
+        raise ReportError(f"账本中没有 {year} 年度的交易记录, 无法生成上缴国库报告")
+    policies = read_policies(entries)
+    result = treasury_years(entries, options_map, today=today, policies=policies)
+    row = result.row(year)
+    start, end = year_bounds(year)
+    totals = account_totals(entries, start, end)
+    lines = _statement(totals)
+    net_profit = row.net_profit if row else ZERO
+    if lines["net_profit"] != net_profit:  # the statement and P2 read the same postings
+        raise AssertionError(f"利润表净利润 {lines['net_profit']} 与 P2 计算 {net_profit} 不一致")
+
+    closed = bool(row and row.closed)
+    owed = row.owed if closed else ZERO
+    owed_before = sum((r.owed for r in result.rows if r.closed and r.year < year), ZERO)
+    paid_before = sum((p.amount for p in result.payments if p.date < start), ZERO)
+    payments = [p for p in result.payments if start <= p.date < end]
+    paid_total = sum((p.amount for p in payments), ZERO)
+    arrears_start = owed_before - paid_before
+
+    student_remuneration = to_fen(sum_under(totals, ACCOUNTS["student_expense"]))
+    cap = _student_cap(entries, year, policies)
+    income_total = to_fen(-sum_under(totals, "Income"))
+    year_end = datetime.date(year, 12, 31)
+    report = {
+        # SPEC §2 keys
+        "year": year,
+        "unit": unit_name(options_map),
+        "income_total": income_total,
+        "work_study_income": to_fen(-sum_under(totals, ACCOUNTS["work_study_income"])),
+        "student_remuneration": student_remuneration,
+        "net_profit": net_profit,
+        "losses_absorbed": row.losses_absorbed if row else ZERO,
+        "owed": owed,
+        "arrears_start": arrears_start,
+        "payments": [{"date": p.date, "receipt": p.receipt, "amount": p.amount} for p in payments],
+        "paid_total": paid_total,
+        "arrears_end": arrears_start + owed - paid_total,
+        "owed_capital": capital(owed),
+        # further keys
+        "closed": closed,
+        "owed_provisional": row.owed if row and not closed else None,
+        "treasury_share": policies.value("treasury-share", year_end),
+        "loss_carryforward": policies.value("loss-carryforward", year_end),
+        "loss_carried_forward": row.loss_carried if row else ZERO,
+        "deadline": row.deadline if row else None,
+        "overdue": bool(row and row.overdue),
+        "work_study_share": policies.value("work-study-share", year_end),
+        "student_cap": cap,
+        "student_headroom": cap - student_remuneration,
+        "income_statement": [
+            {"key": key, "line": number, "label": label, "amount": lines[key]}
+            for key, number, label, codes, _s in STATEMENT
+            if codes is None or codes or lines[key]  # "other" lines only when used
+        ],
+        "ledger_end": result.end,
+    }
+    report.update({key: lines[key] for key, *_ in STATEMENT if key != "net_profit"})
+    return report
+
+
+def treasury_by_year(entries, options_map, today=None) -> list[dict]:
+    """One row per year for the finance view: net profit, owed, paid, outstanding, overdue."""
+    result = treasury_years(entries, options_map, today=today)
+    return [{
+        "year": r.year,
+        "closed": r.closed,
+        "net_profit": r.net_profit,
+        "losses_absorbed": r.losses_absorbed,
+        "loss_carried_forward": r.loss_carried,
+        "owed": r.owed if r.closed else ZERO,
+        "paid": r.paid,
+        "outstanding": r.outstanding,
+        "deadline": r.deadline,
+        "overdue": r.overdue,
+    } for r in result.rows]
+
+
+# ---- rendering ---------------------------------------------------------------
+
+TITLE = "年度利润上缴国库情况表"
+
+
+def render_remittance_html(report: dict) -> str:
+    from reports.render import render_html
+    return render_html("remittance.html", title=TITLE, r=report)
+
+
+def remittance_sheet(report: dict) -> dict:
+    """The xlsx_bytes sheet spec of the report."""
+    r = report
+    rows = [[item["label"], item["line"] or "", item["amount"]] for item in r["income_statement"]]
+    rows.insert(1, ["  其中：勤工俭学收入", "", r["work_study_income"]])
+    rows.insert(3, ["  其中：学生劳动报酬", "", r["student_remuneration"]])
+    rows += [
+        ["学生劳动报酬提取上限 (勤工俭学收入 × {:.0%})".format(r["work_study_share"]), "", r["student_cap"]],
+        ["学生劳动报酬尚可提取额度", "", r["student_headroom"]],
+        ["弥补以前年度亏损", "", r["losses_absorbed"]],
+        ["上缴比例", "", f"{r['treasury_share'] * 100:.2f}%"],
+        ["本年应缴国库利润", "", r["owed"]],
+        ["年初未缴", "", r["arrears_start"]],
+    ]
+    for p in r["payments"]:
+        rows.append([f"  本年缴款 {p['date'].isoformat()} 缴款书号 {p['receipt'] or '（缺）'}", "", p["amount"]])
+    rows += [
+        ["本年已缴", "", r["paid_total"]],
+        ["年末未缴", "", r["arrears_end"]],
+    ]
+    footer = [f"本年应缴金额（大写）：{r['owed_capital']}"]
+    if not r["closed"]:
+        footer.append("注：本年度尚未结束，应缴数未计提。")
+    if r["overdue"]:
+        footer.append(f"注：已超过缴款期限 {r['deadline']}，存在欠缴。")
+    footer += ["单位负责人：__________  财务负责人：__________  复核：__________  制表：__________",
+               f"{r['unit']}（盖章）    日期：______年____月____日"]
+    return {
+        "title": TITLE,
+        "name": f"{r['year']}年度上缴国库",
+        "subtitle": [f"编制单位：{r['unit']}    {r['year']} 年度    金额单位：元"],
+        "columns": [("项目", 46, "text"), ("行次", 8, "number"), ("金额", 20, "money")],
+        "rows": rows,
+        "footer": footer,
+    }
+
+
+def render_remittance_xlsx(report: dict) -> bytes:
+    from reports.render import xlsx_bytes
+    return xlsx_bytes([remittance_sheet(report)])
+
+
+def render_remittance_json(report: dict) -> str:
+    from reports.render import to_json
+    return to_json(report)
