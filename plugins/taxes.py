@@ -1,0 +1,450 @@
+"""P8/P9 surcharges per tax period and the P4/P7 county indicators: `plugins.taxes`.
+
+Seed clauses enforced or reported here (seed/000_29b82b44901a2ddd.txt, 三(五)二、三):
+
+- P4 "严格落实地方教育附加不低于30%用于职业教育" — an indicator (not an error):
+  allocations to vocational education ÷ the county's local-education-surcharge revenue.
+- P7 "按照每生每年2000元标准安排中职校生均公用经费" — an indicator: per-student public
+  funds received ÷ enrolled students.
+- P8 "对于认证通过的产教融合型企业,试点企业兴办职业教育投资符合条件的,可按规定投资额30%的比例,
+  抵免当年应缴教育附加和地方教育附加" — a credit claimed never exceeds
+  `integration-credit-rate` × the qualifying investment recorded that year, nor the
+  surcharge due in the period it is claimed against. No carry-forward (no policy allows it).
+- P9 教育费附加 / 地方教育附加 / 城市维护建设税 (the national rules the seed relies on) —
+  per tax period the amount booked equals the expected amount.
+
+Per tax period (`tax-period` in force at the period's start; a quarter starts only on
+01-01/04-01/07-01/10-01, so months before the next quarter start stay monthly):
+
+    base  = credits to the VAT payable (and consumption-tax payable) dated in the period,
+            net of reversals; a debit is a *payment* (excluded) when its transaction
+            credits a monetary account (1001/1002/1012) and touches no operating income,
+            otherwise it is a reversal/reduction (it lowers the base).
+    sales = operating income of the period (credits to Income:5001 + Income:5051).
+    城建税           = to_fen(base × city-tax-rate)
+    教育费附加        = to_fen(base × edu-surcharge-rate),       0 if sales ≤ threshold
+    地方教育附加      = to_fen(base × local-edu-surcharge-rate), 0 if sales ≤ threshold
+                      (threshold = surcharge-exempt-monthly-sales × months in the period)
+    six-taxes-halving on → to_fen(x / 2) for all three;
+    then minus the P8 credit claimed for that tax in that period.
+    booked = debits net of credits to each surcharge expense account dated in the period.
+
+Transactions that post to an Equity account (year-end 结转 entries) are left out of
+sales, base and booked: they close accounts, they are not taxable events.
+
+Conventions (docs/guide/04-税金及附加.md):
+
+- P8 credit: `2024-09-30 custom "integration-credit" "教育费附加" 600.00 CNY` (or
+  "地方教育附加"; "edu"/"local-edu" also accepted), dated inside the tax period it reduces.
+- Qualifying investment: `integration-investment: TRUE` on a debit to a non-monetary
+  Asset (posting meta, or txn meta covering its non-monetary Asset postings).
+- P4/P7 declarations by the finance bureau, per year ("2024" as a string):
+  `custom "local-edu-surcharge-revenue" "2024" 2000000.00 CNY`,
+  `custom "vocational-allocation" "2024" 650000.00 CNY` (may repeat; summed),
+  `custom "enrolled-students" "2024" 1150` (the latest for a year wins),
+  `custom "per-student-funds" "2024" 2400000.00 CNY` (may repeat; summed).
+  Money declarations of a year add up (a negative one corrects an earlier one).
+"""
+import collections
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from beancount.core import amount as amount_mod
+from beancount.core import data
+
+from plugins.common import ACCOUNTS, account_code, is_monetary, meta_value, parse_config, rule_error, under
+from plugins.money import ZERO, fmt_thousands, to_fen
+from plugins.policy import read_policies
+
+__plugins__ = ("taxes",)
+
+DEFAULTS = {
+    "vat_payable": ACCOUNTS["vat_payable"],
+    "consumption_tax_payable": "Liabilities:2221-应交税费:222102-应交消费税",
+    "city_tax_expense": ACCOUNTS["city_tax_expense"],
+    "edu_surcharge_expense": ACCOUNTS["edu_surcharge_expense"],
+    "local_edu_surcharge_expense": ACCOUNTS["local_edu_surcharge_expense"],
+    "operating_income": ACCOUNTS["operating_income"],
+    "other_operating_income": ACCOUNTS["other_operating_income"],
+}
+
+# The three taxes: (key, Chinese name, rate policy, exemptible, creditable, expense config key).
+TAXES = (
+    ("city", "城市维护建设税", "city-tax-rate", False, False, "city_tax_expense"),
+    ("edu", "教育费附加", "edu-surcharge-rate", True, True, "edu_surcharge_expense"),
+    ("local_edu", "地方教育附加", "local-edu-surcharge-rate", True, True, "local_edu_surcharge_expense"),
+)
+CREDIT_TAXES = {"教育费附加": 1, "edu": 1, "地方教育附加": 2, "local-edu": 2}
+
+CREDIT = "integration-credit"
+INVESTMENT = "integration-investment"
+DECLARATIONS = {
+    # type → (clause, field, kind, Chinese name)
+    "local-edu-surcharge-revenue": ("P4", "revenue", "money", "地方教育附加收入"),
+    "vocational-allocation": ("P4", "allocations", "money", "地方教育附加用于职业教育的安排"),
+    "enrolled-students": ("P7", "students", "count", "在校生人数"),
+    "per-student-funds": ("P7", "funds", "money", "生均公用经费拨付"),
+}
+
+# Roles of an account, computed once per distinct account name.
+VAT, SALES, EXPENSE, EQUITY, OTHER = "vat", "sales", "expense", "equity", "other"
+
+
+@dataclasses.dataclass
+class Month:
+    """What one calendar month contributes to its tax period."""
+    base: Decimal = ZERO
+    sales: Decimal = ZERO
+    booked: list = dataclasses.field(default_factory=lambda: [ZERO, ZERO, ZERO])
+    last_booking: list = dataclasses.field(default_factory=lambda: [None, None, None])
+    last_entry: object = None
+    credits: list = dataclasses.field(default_factory=list)  # (entry, tax index, amount)
+
+
+@dataclasses.dataclass
+class TaxLine:
+    key: str
+    name: str
+    account: str
+    rate: Decimal
+    due: Decimal          # base × rate
+    after_exemption: Decimal
+    after_halving: Decimal
+    credit: Decimal       # credit applied (never more than after_halving)
+    credit_claimed: Decimal
+    expected: Decimal
+    booked: Decimal
+    difference: Decimal   # booked − expected
+    entry: object         # where an error points
+
+
+@dataclasses.dataclass
+class Period:
+    label: str
+    start: datetime.date
+    end: datetime.date
+    months: int
+    base: Decimal
+    sales: Decimal
+    threshold: Decimal
+    exempt: bool
+    halving: bool
+    taxes: list
+
+
+@dataclasses.dataclass
+class Result:
+    periods: list
+    investment: dict      # year → qualifying investment
+    credit_cap: dict      # year → rate × investment
+    credits: dict         # year → credits claimed
+    declarations: dict    # year → {"revenue", "allocations", "students", "funds"}
+    policies: object
+    errors: list
+
+
+def _month_index(date):
+    return date.year * 12 + date.month - 1
+
+
+def _month_start(index):
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _percent(rate):
+    text = f"{rate * 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"
+
+
+def _period_label(start, months):
+    if months == 3:
+        return f"{start.year}Q{(start.month - 1) // 3 + 1}"
+    return f"{start.year}-{start.month:02d}"
+
+
+def _year_of(value):
+    """The year a declaration names: "2024" (string) or 2024 (number); None if neither."""
+    if isinstance(value, str) and len(value) == 4 and value.isdigit():
+        return int(value)
+    if isinstance(value, Decimal) and not isinstance(value, bool) and value == value.to_integral_value():
+        if 1900 <= value <= 2999:
+            return int(value)
+    return None
+
+
+class _Roles:
+    """The role of an account for this plugin, cached per account name."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.expense_index = {settings[t[5]]: i for i, t in enumerate(TAXES)}
+        self.cache = {}
+
+    def __call__(self, account):
+        role = self.cache.get(account)
+        if role is None:
+            role = self.cache[account] = self._role(account)
+        return role
+
+    def _role(self, account):
+        s = self.settings
+        if under(account, s["vat_payable"]) or (
+                s["consumption_tax_payable"] and under(account, s["consumption_tax_payable"])):
+            return (VAT, None)
+        if under(account, s["operating_income"]) or under(account, s["other_operating_income"]):
+            return (SALES, None)
+        for name, index in self.expense_index.items():
+            if under(account, name):
+                return (EXPENSE, index)
+        if account.startswith("Equity:"):
+            return (EQUITY, None)
+        if account.startswith("Assets:") and not is_monetary(account):
+            return ("asset", None)
+        if is_monetary(account):
+            return ("money", None)
+        return (OTHER, None)
+
+
+def analyse(entries, options_map=None, config=None) -> Result:
+    """One pass over the entries: every tax period, the P8 credits and the P4/P7
+    declarations, with the errors. The plugin and the report builders share it."""
+    settings, config_problems = parse_config(config, DEFAULTS)
+    currency = ((options_map or {}).get("operating_currency") or ["CNY"])[0]
+    roles = _Roles(settings)
+    errors = []
+    months = collections.defaultdict(Month)
+    policy_entries = []
+    investments = []      # (date, amount)
+    declarations = collections.defaultdict(
+        lambda: {"revenue": None, "allocations": None, "students": None, "funds": None,
+                 "entries": []})
+    first_entry = None
+
+    for entry in entries:
+        if first_entry is None and getattr(entry, "meta", None):
+            first_entry = entry
+        if isinstance(entry, data.Transaction):
+            _walk_transaction(entry, roles, currency, months, investments, errors)
+        elif isinstance(entry, data.Custom):
+            if entry.type == "policy":
+                policy_entries.append(entry)
+            elif entry.type == CREDIT:
+                credit = _read_credit(entry, currency, errors)
+                if credit:
+                    months[_month_index(entry.date)].credits.append(credit)
+            elif entry.type in DECLARATIONS:
+                _read_declaration(entry, currency, declarations, errors)
+
+    for problem in config_problems:
+        errors.append(rule_error("P9", first_entry, f"plugins.taxes {problem}"))
+    policies = read_policies(policy_entries)
+    errors[:0] = policies.errors
+
+    periods, credits_by_year = _periods(months, policies, settings, errors)
+    investment, cap = {}, {}
+    for date, amount in investments:
+        rate = policies.value("integration-credit-rate", date)
+        investment[date.year] = investment.get(date.year, ZERO) + amount
+        cap[date.year] = cap.get(date.year, Decimal(0)) + rate * amount
+    cap = {year: to_fen(value) for year, value in cap.items()}
+    claimed = {}
+    for year, claims in sorted(credits_by_year.items()):
+        total = ZERO
+        for entry, index, amount in claims:
+            total += amount
+            if total > cap.get(year, ZERO):
+                name = TAXES[index][1]
+                errors.append(rule_error("P8", entry, (
+                    f"{year} 年产教融合投资抵免累计 {fmt_thousands(total)} (含本条 {name} "
+                    f"{fmt_thousands(amount)}) 超过上限 {fmt_thousands(cap.get(year, ZERO))}: "
+                    f"上限 = 当年符合条件的投资额 {fmt_thousands(investment.get(year, ZERO))} × "
+                    f"integration-credit-rate (投资须在非货币资产借方标注 {INVESTMENT}: TRUE); "
+                    f"抵免不得结转以后年度, 请减少抵免额并相应调整计提")))
+                break
+        claimed[year] = sum((c[2] for c in claims), ZERO)
+    return Result(periods, investment, cap, claimed, dict(declarations), policies, errors)
+
+
+def _walk_transaction(entry, roles, currency, months, investments, errors):
+    postings = entry.postings
+    kinds = [roles(p.account) for p in postings]
+    role_names = {k[0] for k in kinds}
+    closing = EQUITY in role_names
+    month = None
+    if not closing and (VAT in role_names or SALES in role_names or EXPENSE in role_names):
+        month = months[_month_index(entry.date)]
+    is_payment = None
+    for posting, (role, index) in zip(postings, kinds):
+        if role != "asset":
+            if posting.meta and INVESTMENT in posting.meta:
+                errors.append(rule_error("P8", entry, (
+                    f"{INVESTMENT} 只能标注在非货币资产 (如 Assets:1601-固定资产) 的借方分录上, "
+                    f"不能标注在 {posting.account}")))
+            if month is None:
+                continue
+        units = posting.units
+        if units is None or units.currency != currency:
+            continue
+        number = units.number
+        if role == "asset":
+            flag = meta_value(entry, posting, INVESTMENT)
+            if flag is True:
+                investments.append((entry.date, number))
+            elif flag is not None and flag is not False:
+                errors.append(rule_error("P8", entry, (
+                    f"{posting.account} 的 {INVESTMENT}: {flag!r} 无效, 应为 TRUE 或 FALSE")))
+        elif role == VAT:
+            if number < 0:
+                month.base -= number
+            else:
+                if is_payment is None:
+                    is_payment = SALES not in role_names and any(
+                        k[0] == "money" and p.units is not None and p.units.number < 0
+                        for p, k in zip(postings, kinds))
+                if not is_payment:
+                    month.base -= number   # a reversal or reduction lowers the base
+            month.last_entry = entry
+        elif role == SALES:
+            month.sales -= number
+            month.last_entry = entry
+        elif role == EXPENSE:
+            month.booked[index] += number
+            month.last_booking[index] = entry
+
+
+def _read_credit(entry, currency, errors):
+    values = [v.value for v in entry.values]
+    usage = (f'应写作 custom "{CREDIT}" "教育费附加" 600.00 {currency} '
+             f'(或 "地方教育附加"), 日期落在所抵免的纳税期内')
+    if len(values) != 2 or values[0] not in CREDIT_TAXES or not isinstance(values[1], amount_mod.Amount):
+        errors.append(rule_error("P8", entry, f"产教融合投资抵免条目格式错误: {usage}"))
+        return None
+    amount = values[1]
+    if amount.currency != currency or amount.number is None or amount.number <= 0:
+        errors.append(rule_error("P8", entry, (
+            f"产教融合投资抵免金额应为正数的 {currency} 金额, 实为 {amount}: {usage}")))
+        return None
+    return (entry, CREDIT_TAXES[values[0]], amount.number)
+
+
+def _read_declaration(entry, currency, declarations, errors):
+    clause, field, kind, name = DECLARATIONS[entry.type]
+    values = [v.value for v in entry.values]
+    example = "1150" if kind == "count" else f"2000000.00 {currency}"
+    usage = f'应写作 custom "{entry.type}" "2024" {example} ({name})'
+    year = _year_of(values[0]) if values else None
+    if len(values) != 2 or year is None:
+        errors.append(rule_error(clause, entry, f"{name}申报格式错误: {usage}"))
+        return
+    raw = values[1]
+    if kind == "count":
+        if (isinstance(raw, Decimal) and not isinstance(raw, bool)
+                and raw == raw.to_integral_value() and raw > 0):
+            record = declarations[year]
+            record["students"] = int(raw)
+            record["entries"].append(entry)
+            return
+        errors.append(rule_error(clause, entry, f"{name}应为正整数, 实为 {raw!r}: {usage}"))
+        return
+    if not isinstance(raw, amount_mod.Amount) or raw.currency != currency or raw.number is None:
+        errors.append(rule_error(clause, entry, f"{name}应为 {currency} 金额, 实为 {raw!r}: {usage}"))
+        return
+    record = declarations[year]
+    record[field] = (record[field] or ZERO) + raw.number
+    record["entries"].append(entry)
+
+
+def _periods(months, policies, settings, errors):
+    """Group the months into tax periods, compute expected vs booked, collect credits."""
+    credits_by_year = collections.defaultdict(list)
+    periods = []
+    if not months:
+        return periods, credits_by_year
+    first, last = min(months), max(months)
+    index = first - first % 3          # the quarter start at or before the first month
+    while index <= last:
+        start = _month_start(index)
+        length = 3 if (policies.value("tax-period", start) == "quarter" and index % 3 == 0) else 1
+        span = [months[i] for i in range(index, index + length) if i in months]
+        end = _month_start(index + length) - datetime.timedelta(days=1)
+        index += length
+        if not span:
+            continue
+        period = _period(start, end, length, span, policies, settings, credits_by_year, errors)
+        if period:
+            periods.append(period)
+    return periods, credits_by_year
+
+
+def _period(start, end, length, span, policies, settings, credits_by_year, errors):
+    base = sum((m.base for m in span), ZERO)
+    sales = sum((m.sales for m in span), ZERO)
+    booked = [sum((m.booked[i] for m in span), ZERO) for i in range(3)]
+    claims = [c for m in span for c in m.credits]
+    if base == 0 and sales == 0 and not any(booked) and not claims:
+        return None
+    label = _period_label(start, length)
+    threshold = policies.value("surcharge-exempt-monthly-sales", start) * length
+    exempt = sales <= threshold
+    halving = policies.value("six-taxes-halving", start)
+    last_entry = None
+    for m in span:
+        last_entry = m.last_entry or last_entry
+    claimed = [ZERO, ZERO, ZERO]
+    for entry, index, amount in claims:
+        claimed[index] += amount
+        credits_by_year[entry.date.year].append((entry, index, amount))
+    lines = []
+    for i, (key, name, rate_policy, exemptible, _creditable, account_key) in enumerate(TAXES):
+        rate = policies.value(rate_policy, start)
+        due = to_fen(base * rate)
+        after_exemption = ZERO if (exemptible and exempt) else due
+        after_halving = to_fen(after_exemption / 2) if halving else after_exemption
+        credit = min(claimed[i], max(after_halving, ZERO))
+        booking = None
+        for m in span:
+            booking = m.last_booking[i] or booking
+        if claimed[i] > credit:
+            entry = [c[0] for c in claims if c[1] == i][-1]
+            errors.append(rule_error("P8", entry, (
+                f"{label} {name}产教融合投资抵免 {fmt_thousands(claimed[i])} 超过该期应缴 "
+                f"{fmt_thousands(after_halving)} (计税依据 {fmt_thousands(base)} × {_percent(rate)}"
+                f"{', 小额免征' if after_exemption == 0 and due else ''}"
+                f"{', 减半' if halving else ''}); 抵免以当期应缴为限, 多出的 "
+                f"{fmt_thousands(claimed[i] - credit)} 不得抵免")))
+        expected = after_halving - credit
+        line = TaxLine(key, name, settings[account_key], rate, due, after_exemption, after_halving,
+                       credit, claimed[i], expected, booked[i], booked[i] - expected,
+                       booking or last_entry or (claims[-1][0] if claims else None))
+        lines.append(line)
+        if line.difference and line.entry is not None:
+            errors.append(rule_error("P9", line.entry, _message(label, start, end, line, base, sales,
+                                                                threshold, exempt, halving)))
+    return Period(label, start, end, length, base, sales, threshold, exempt, halving, lines)
+
+
+def _message(label, start, end, line, base, sales, threshold, exempt, halving):
+    steps = [f"计税依据 {fmt_thousands(base)} (应交增值税贷方净额) × {_percent(line.rate)} = "
+             f"{fmt_thousands(line.due)}"]
+    if line.key != "city":
+        if exempt:
+            steps.append(f"销售额 {fmt_thousands(sales)} ≤ 免征标准 {fmt_thousands(threshold)}, 免征 → 0.00")
+        else:
+            steps.append(f"销售额 {fmt_thousands(sales)} > 免征标准 {fmt_thousands(threshold)}, 不免征")
+    if halving:
+        steps.append(f"六税两费减半 → {fmt_thousands(line.after_halving)}")
+    if line.credit_claimed:
+        steps.append(f"产教融合抵免 {fmt_thousands(line.credit)} → {fmt_thousands(line.expected)}")
+    verb = "多计提" if line.difference > 0 else "少计提"
+    return (f"{label} ({start}~{end}) {line.name}: 应计提 {fmt_thousands(line.expected)}, "
+            f"实际计提 {fmt_thousands(line.booked)} ({line.account}), {verb} "
+            f"{fmt_thousands(abs(line.difference))}; 计算: {'; '.join(steps)}; "
+            f"请将该期计提分录改为 {fmt_thousands(line.expected)}")
+
+
+def taxes(entries, options_map, config=None):
+    """The plugin: errors only; it adds and changes no entries."""
+    return entries, analyse(entries, options_map, config).errors
