@@ -1,0 +1,42 @@
+"""`shixun gen-ledger`: a deterministic synthetic ledger for benchmarks, or the bundled example."""
+import pathlib
+
+from scripts import ledger_gen
+from scripts.common import UserError
+
+# A year of the example centre books about FIXED + PER_SCALE × scale transactions
+# (monthly wages, fees, payouts are fixed; sales and purchases grow with the scale).
+FIXED, PER_SCALE = 167, 193
+
+
+def run(args) -> int:
+    plugins = ledger_gen.available_plugins()
+    if args.example:
+        books = ledger_gen.generate(seed=args.seed if args.seed is not None else 2024)
+        paths = ledger_gen.write_example(pathlib.Path(args.example), books, plugins)
+        print(f"已生成示例账本 {args.example}/main.beancount ({len(books.txns)} 笔交易, {len(paths)} 个文件)")
+        return 0
+    if args.transactions is None or args.output is None:
+        raise UserError("请用 --transactions N -o PATH 指定交易笔数和输出文件 (或 --example DIR)")
+    if args.transactions < 100:
+        raise UserError("--transactions 至少为 100")
+    years = max(2, min(10, round(args.transactions / 10000)))
+    scale = max(0.3, (args.transactions / years - FIXED) / PER_SCALE)
+    books = ledger_gen.generate(seed=args.seed or 0, start_year=2026 - years, years=years, scale=scale)
+    output = pathlib.Path(args.output)
+    if not output.parent.is_dir():
+        raise UserError(f"输出目录不存在: {output.parent}")
+    ledger_gen.write_single(output, books, plugins)
+    print(f"已生成 {output}: {len(books.txns)} 笔交易, {years} 个年度 ({2026 - years}–2025), 插件: {', '.join(plugins) or '无'}")
+    return 0
+
+
+def register(commands, reports):
+    parser = commands.add_parser("gen-ledger", help="生成确定性的合成账本 (用于性能测试)")
+    parser.add_argument("--transactions", type=int, metavar="N", help="大约的交易笔数")
+    parser.add_argument("--seed", type=int, default=None, help="随机种子 (相同种子生成相同账本)")
+    parser.add_argument("-o", "--output", metavar="PATH", help="输出账本文件 (学生名册 students.csv 写在同一目录)")
+    parser.add_argument("--example", metavar="DIR", help="改为重新生成随附的示例账本到 DIR (开发用)")
+    parser.set_defaults(run=run)
+
+

@@ -1,0 +1,576 @@
+"""The ledger generator: the bundled example ledger and `shixun gen-ledger`.
+
+One generator writes both, so the benchmark ledger books every event exactly as
+the accountant's example does (SPEC §2, docs/guide): work-study sales with VAT at
+the small-scale 1% rate, student payouts that match the P1 accruals to the fen,
+quarterly surcharges that match P9, the training fund (P5), apprentices (P6),
+earmarked funds (P10), income tax and the treasury remittance (P2). Amounts that
+the plugins will check are computed here with the same money helper, so the
+generated books are clean.
+"""
+import calendar
+import collections
+import datetime
+import importlib.util
+import pathlib
+import random
+from decimal import Decimal
+
+from plugins.money import allocate, to_fen
+from plugins.policy import POLICIES
+
+try:
+    import chinese_calendar
+except ImportError:  # pragma: no cover - a declared dependency
+    chinese_calendar = None
+
+TITLE = "呼图壁县生产性实训基地经营管理中心"
+BANK = "Assets:1002-银行存款:100201-农商银行基本户"
+BANK2 = "Assets:1002-银行存款:100202-建设银行一般户"
+CASH = "Assets:1001-库存现金"
+RECEIVABLE = "Assets:1122-应收账款"
+EQUIPMENT = "Assets:1601-固定资产:160101-实训设备"
+DEPRECIATION = "Assets:1602-累计折旧"
+WAGES_PAYABLE = "Liabilities:2211-应付职工薪酬:221101-工资"
+TRAINING_PAYABLE = "Liabilities:2211-应付职工薪酬:221104-职工教育经费"
+VAT = "Liabilities:2221-应交税费:222101-应交增值税"
+INCOME_TAX_PAYABLE = "Liabilities:2221-应交税费:222103-应交所得税"
+SURCHARGE_PAYABLE = {
+    "city": "Liabilities:2221-应交税费:222104-应交城市维护建设税",
+    "edu": "Liabilities:2221-应交税费:222105-应交教育费附加",
+    "local": "Liabilities:2221-应交税费:222106-应交地方教育附加",
+}
+SURCHARGE_EXPENSE = {
+    "city": "Expenses:5403-税金及附加:540301-城市维护建设税",
+    "edu": "Expenses:5403-税金及附加:540302-教育费附加",
+    "local": "Expenses:5403-税金及附加:540303-地方教育附加",
+}
+TREASURY = "Liabilities:2232-应付利润:223201-上缴国库"
+STUDENT_PAYABLE = "Liabilities:2241-其他应付款:224101-学生劳动报酬"
+FUND_LIABILITY = {
+    "FJ": "Liabilities:2401-递延收益:240101-福建援疆资金",
+    "ZJ": "Liabilities:2401-递延收益:240102-职业教育专项资金",
+}
+WORK_STUDY = "Income:5001-主营业务收入:500101-勤工俭学收入"
+TECH_SERVICE = "Income:5001-主营业务收入:500102-技术服务收入"
+MATERIALS = "Expenses:5401-主营业务成本:540103-原材料耗用"
+APPRENTICE = "Expenses:5401-主营业务成本:540102-学徒补贴"
+PRODUCTION_WAGES = "Expenses:5401-主营业务成本:540104-生产人员工资"
+FREIGHT = "Expenses:5601-销售费用:560101-运输费"
+PLATFORM = "Expenses:5601-销售费用:560102-平台服务费"
+ADMIN_WAGES = "Expenses:5602-管理费用:560201-管理人员工资"
+OFFICE = "Expenses:5602-管理费用:560202-办公费"
+UTILITIES = "Expenses:5602-管理费用:560203-水电费"
+TRAINING_EXPENSE = "Expenses:5602-管理费用:560204-职工教育经费"
+DEPRECIATION_EXPENSE = "Expenses:5602-管理费用:560205-折旧费"
+BANK_FEES = "Expenses:5603-财务费用:560301-手续费"
+RETURN_MISUSE = "Expenses:5711-营业外支出:571101-退还违规资金"
+INCOME_TAX = "Expenses:5801-所得税费用"
+
+# (account, code): the chart of accounts, 小企业会计准则 codes.
+CHART = [
+    (CASH, "1001"), ("Assets:1002-银行存款", "1002"), (BANK, "100201"), (BANK2, "100202"),
+    ("Assets:1012-其他货币资金", "1012"), (RECEIVABLE, "1122"), ("Assets:1123-预付账款", "1123"),
+    ("Assets:1221-其他应收款", "1221"), ("Assets:1221-其他应收款:122199-待查明款项", "122199"),
+    ("Assets:1403-原材料", "1403"), ("Assets:1405-库存商品", "1405"),
+    (EQUIPMENT, "160101"), (DEPRECIATION, "1602"),
+    ("Liabilities:2202-应付账款", "2202"), (WAGES_PAYABLE, "221101"),
+    ("Liabilities:2211-应付职工薪酬:221102-社会保险费", "221102"), (TRAINING_PAYABLE, "221104"),
+    (VAT, "222101"), (INCOME_TAX_PAYABLE, "222103"),
+    (SURCHARGE_PAYABLE["city"], "222104"), (SURCHARGE_PAYABLE["edu"], "222105"),
+    (SURCHARGE_PAYABLE["local"], "222106"), (TREASURY, "223201"), (STUDENT_PAYABLE, "224101"),
+    (FUND_LIABILITY["FJ"], "240101"), (FUND_LIABILITY["ZJ"], "240102"),
+    ("Equity:3001-实收资本", "3001"), ("Equity:3104-利润分配:310405-应付利润", "310405"),
+    ("Equity:3104-利润分配:310415-未分配利润", "310415"),
+    (WORK_STUDY, "500101"), (TECH_SERVICE, "500102"),
+    ("Income:5051-其他业务收入:505101-场地租赁收入", "505101"),
+    ("Income:5301-营业外收入:530101-政府补助", "530101"),
+    ("Expenses:5401-主营业务成本:540101-学生劳动报酬", "540101"), (APPRENTICE, "540102"),
+    (MATERIALS, "540103"), (PRODUCTION_WAGES, "540104"),
+    (SURCHARGE_EXPENSE["city"], "540301"), (SURCHARGE_EXPENSE["edu"], "540302"),
+    (SURCHARGE_EXPENSE["local"], "540303"),
+    (FREIGHT, "560101"), (PLATFORM, "560102"), (ADMIN_WAGES, "560201"), (OFFICE, "560202"),
+    (UTILITIES, "560203"), (TRAINING_EXPENSE, "560204"), (DEPRECIATION_EXPENSE, "560205"),
+    (BANK_FEES, "560301"), (RETURN_MISUSE, "571101"), (INCOME_TAX, "5801"),
+]
+
+BASES = ("农产品精深加工", "电子商务", "纺织服装")
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "晓明华丽军红伟芳娜敏静强磊洋艳勇杰娟涛超秀霞刚平辉玲鹏飞桂兰萍建波宁燕斌宇浩凯婷雪梅琳龙阳帆佳欣怡雯瑞鑫晨阿依古丽买买提热娜迪拉努尔"
+CUSTOMERS = {
+    "农产品精深加工": ["昌吉市惠民超市有限公司", "呼图壁县天山食品有限公司", "乌鲁木齐北园春果蔬批发商行",
+                  "新疆丝路粮油贸易有限公司", "呼图壁县第一中学食堂"],
+    "电子商务": ["拼多多平台结算", "抖音电商平台结算", "淘宝网店结算", "昌吉州邮政电商服务中心"],
+    "纺织服装": ["新疆天山纺织服装有限公司", "呼图壁县人民医院", "昌吉州第二中学", "石河子市锦华制衣厂"],
+}
+SUPPLIERS = {
+    "农产品精深加工": ["呼图壁县农丰农资有限公司", "昌吉市绿源包装材料厂", "呼图壁县五工台乡合作社"],
+    "电子商务": ["新疆顺丰速运有限公司", "昌吉市美印包装有限公司"],
+    "纺织服装": ["石河子市华新面料有限公司", "乌鲁木齐辅料城金线商行"],
+}
+RELATED_PARTY = "呼图壁县职业技术学校后勤服务部"
+
+
+def is_workday(day: datetime.date) -> bool:
+    """Statutory working days, with make-up Saturdays (调休); Mon–Fri outside the calendar's years."""
+    if chinese_calendar is not None:
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            pass
+    return day.weekday() < 5
+
+
+def workdays(year: int, month: int) -> list[datetime.date]:
+    days = calendar.monthrange(year, month)[1]
+    return [d for d in (datetime.date(year, month, i) for i in range(1, days + 1)) if is_workday(d)]
+
+
+def money(value) -> str:
+    return f"{to_fen(value):.2f}"
+
+
+class Txn:
+    """One transaction as the accountant writes it."""
+
+    def __init__(self, date, payee, narration, postings, meta=None):
+        self.date, self.payee, self.narration = date, payee, narration
+        self.postings = postings  # (account, amount, posting meta dict or None)
+        self.meta = dict(meta or {})
+
+    def bank_delta(self) -> Decimal:
+        return sum((amount for account, amount, _ in self.postings if account == BANK), Decimal(0))
+
+    def render(self, voucher: str) -> str:
+        head = f'{self.date} * "{self.payee}" "{self.narration}"' if self.payee else f'{self.date} * "{self.narration}"'
+        lines = [head, f'  voucher: "{voucher}"']
+        for key, value in self.meta.items():
+            lines.append(f"  {key}: {value}")
+        for account, amount, meta in self.postings:
+            lines.append(f"  {account}  {money(amount)} CNY" if amount is not None else f"  {account}")
+            for key, value in (meta or {}).items():
+                lines.append(f"    {key}: {value}")
+        return "\n".join(lines)
+
+
+def q(text: str) -> str:
+    return '"' + text.replace('"', "'") + '"'
+
+
+class Books:
+    """Generates the centre's books month by month, keeping every running total the
+    plugins will check: VAT base and sales per quarter, P1 pool per month, profit per year."""
+
+    def __init__(self, seed: int, start_year: int, years: int, scale: float, students_per_base: int):
+        self.rng = random.Random(seed)
+        self.start_year, self.years, self.scale = start_year, years, scale
+        self.txns: list[Txn] = []
+        self.customs: list[str] = []
+        self.balances: list[str] = []
+        self.bank = Decimal(0)
+        self.profit = collections.defaultdict(Decimal)  # year → profit before income tax
+        self.invoice_seq = 0
+        self.students = self._roster(students_per_base)
+        self.apprentices = []
+        self.depreciation = Decimal(0)
+        self.net_profit = {}
+        self.quarter_vat = Decimal(0)  # VAT credited so far in the current quarter
+        self.scheduled = collections.defaultdict(list)  # (year, month) → payments booked later
+
+    # -- helpers --------------------------------------------------------------
+
+    def _roster(self, per_base):
+        students, used = [], set()
+        for b, base in enumerate(BASES, start=1):
+            for i in range(1, per_base + 1):
+                while True:
+                    name = self.rng.choice(SURNAMES) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice((1, 2))))
+                    if name not in used:
+                        used.add(name)
+                        break
+                grade = self.start_year - 1
+                students.append((f"{grade}{b:02d}{i:02d}" if per_base < 100 else f"{grade}{b:02d}{i:04d}",
+                                 name, f"{grade}级{base}{1 + (i - 1) // 20}班", base))
+        return students
+
+    def invoice(self, year) -> str:
+        self.invoice_seq += 1
+        return q(f"{year % 100:02d}652000{self.rng.randrange(10**5, 10**6)}{self.invoice_seq:06d}")
+
+    def add(self, txn: Txn):
+        self.txns.append(txn)
+        self.bank += txn.bank_delta()
+        return txn
+
+    def schedule(self, txn: Txn):
+        """A payment that falls in a later month (taxes, remittance): booked when that month is written."""
+        self.scheduled[(txn.date.year, txn.date.month)].append(txn)
+
+    def pay(self, date, payee, narration, account, amount, meta=None, source=BANK, posting_meta=None):
+        """An expense or purchase paid from the bank (or cash); counts toward profit if an expense."""
+        meta = dict(meta or {})
+        if amount >= 1000 and "document" not in meta:
+            meta["document"] = None  # filled in with the voucher number when rendered
+        if account.startswith("Expenses:"):
+            self.profit[date.year] -= amount
+        return self.add(Txn(date, payee, narration, [(account, amount, posting_meta), (source, -amount, None)], meta))
+
+    # -- the months -------------------------------------------------------------
+
+    def run(self):
+        self.opening()
+        pool = Decimal(0)  # P1 accruals of the month, paid the next month
+        for year in range(self.start_year, self.start_year + self.years):
+            for quarter in range(4):
+                sales = Decimal(0)
+                for month in range(3 * quarter + 1, 3 * quarter + 4):
+                    days = workdays(year, month)
+                    if (year, month) != (self.start_year, 1):  # the centre opens in January
+                        self.balances.append(f"{datetime.date(year, month, 1)} balance {BANK}  {money(self.bank)} CNY")
+                    for txn in self.scheduled.pop((year, month), []):
+                        self.add(txn)
+                    if pool:
+                        self.student_payout(days[min(6, len(days) - 1)], pool, last_hours)
+                    income, pool, last_hours = self.month(year, month, days, last_month_of_quarter=month % 3 == 0)
+                    sales += income
+                self.quarter_end(year, quarter, self.quarter_vat, sales)
+                self.quarter_vat = Decimal(0)
+            self.year_end(year)
+        return self
+
+    def opening(self):
+        day = workdays(self.start_year, 1)[0]
+        capital = to_fen(Decimal(1500000) * Decimal(str(max(1, self.scale))))
+        self.add(Txn(day, "呼图壁县财政局", "县财政拨入开办资本金",
+                     [(BANK, capital, None), ("Equity:3001-实收资本", -capital, None)],
+                     {"document": None}))
+        self.customs.append(f'{day} custom "related-party" {q(RELATED_PARTY)}\n  relation: "举办学校的内部服务部门"')
+        allowed = "Assets:1601-固定资产,Expenses:5401-主营业务成本:540103-原材料耗用"
+        first, second = self.start_year, self.start_year + 1
+        self.customs.append(
+            f'{datetime.date(first, 3, 1)} custom "fund" "FJ-{first}" 300000.00 CNY\n'
+            f'  source: "福建省对口援疆资金 (闽援疆〔{first}〕12号)"\n  purpose: "实训基地设备购置及实训耗材"\n'
+            f'  allowed: "{allowed}"\n  expires: {datetime.date(second, 12, 31)}')
+        self.customs.append(
+            f'{datetime.date(second, 2, 1)} custom "fund" "ZJ-{second}" 100000.00 CNY\n'
+            f'  source: "呼图壁县职业教育专项资金 (呼财教〔{second}〕8号)"\n  purpose: "实训设备及实训耗材"\n'
+            f'  allowed: "{allowed}"\n  expires: {datetime.date(second + 1, 12, 31)}')
+        for n, (start, name) in enumerate(((datetime.date(self.start_year, 3, 1), "马晓东"),
+                                           (datetime.date(self.start_year, 9, 1), "古丽娜尔"))):
+            ident = f"AP-{self.start_year}-{n + 1:02d}"
+            self.apprentices.append((ident, start))
+            self.customs.append(f'{start} custom "apprentice" "{ident}" "{name}"\n  start: {start}\n'
+                                f'  base: "{BASES[n]}"')
+
+    def sale(self, day, base, net, vat, to_receivable=False):
+        customer = self.rng.choice(CUSTOMERS[base])
+        debit = RECEIVABLE if to_receivable else BANK
+        txn = Txn(day, customer, f"{base}实训基地产品销售", [
+            (debit, net + vat, None), (WORK_STUDY, -net, None), (VAT, -vat, None)],
+            {"invoice": self.invoice(day.year), "base": q(base)})
+        self.add(txn)
+        self.quarter_vat += vat
+        # P1: plugins.work_study accrues 20% of the sale as student remuneration expense.
+        self.profit[day.year] += net - to_fen(Decimal("0.20") * net)
+        return txn
+
+    def month(self, year, month, days, last_month_of_quarter):
+        rng = self.rng
+        slow_start = year == self.start_year and month <= 3  # the centre's first quarter
+        n_sales = max(3, round(rng.randint(8, 11) * self.scale * (0.7 if slow_start else 1)))
+        income, pool, receivables = Decimal(0), Decimal(0), []
+        sale_days = sorted(rng.choice(days[:-1] or days) for _ in range(n_sales))
+        for i, day in enumerate(sale_days):
+            net = to_fen(Decimal(rng.randint(600000, 2400000)) / 100 * (Decimal("0.72") if slow_start else 1))
+            on_credit = rng.random() < 0.2 and day < days[-3]
+            self.sale(day, BASES[i % 3], net, to_fen(net * Decimal("0.01")), on_credit)
+            if on_credit:
+                receivables.append((day, net + to_fen(net * Decimal("0.01"))))
+            income += net
+            pool += to_fen(Decimal("0.20") * net)
+        for day, amount in receivables:
+            later = [d for d in days if d > day]
+            collect = later[min(len(later) - 1, rng.randint(3, 8))]
+            self.add(Txn(collect, None, "收回应收货款", [(BANK, amount, None), (RECEIVABLE, -amount, None)]))
+        if rng.random() < 0.25 * self.scale:
+            net = to_fen(Decimal(rng.randint(200000, 900000)) / 100)
+            vat = to_fen(net * Decimal("0.01"))
+            customer = rng.choice(["呼图壁县农业农村局", "昌吉州职业技能鉴定中心", "呼图壁县融媒体中心"])
+            # Technical service by staff, not students: no work-study share.
+            self.add(Txn(rng.choice(days[:-1] or days), customer, "教师团队对外技术服务", [
+                (BANK, net + vat, None), (TECH_SERVICE, -net, None), (VAT, -vat, None)],
+                {"invoice": self.invoice(year)}))
+            self.quarter_vat += vat
+            self.profit[year] += net
+            income += net
+        if last_month_of_quarter:
+            # The quarter's last sale brings the VAT base to an even whole yuan, so every
+            # surcharge (5%, 3%, 2%, then halved) is exact to the fen whatever the rounding order.
+            vat = to_fen((int(self.quarter_vat) // 2 + 1) * 2 - self.quarter_vat)
+            if vat < 1:
+                vat += 2
+            self.sale(days[-1], BASES[0], vat * 100, vat)
+            income += vat * 100
+            pool += to_fen(Decimal("0.20") * vat * 100)
+        self.expenses(year, month, days)
+        return income, pool, self.work_hours(year, month)
+
+    def expenses(self, year, month, days):
+        rng = self.rng
+        scale = Decimal(str(self.scale))
+        for _ in range(max(2, round(5 * self.scale))):
+            base = rng.choice(BASES)
+            supplier = rng.choice(SUPPLIERS[base])
+            amount = to_fen(Decimal(rng.randint(80000, 1200000)) / 100)
+            self.pay(rng.choice(days), supplier, f"{base}实训基地采购原材料", MATERIALS, amount,
+                     {"invoice": self.invoice(year), "base": q(base)})
+        wages_prod = to_fen(Decimal(rng.randint(3000000, 3400000)) / 100 * scale)
+        wages_admin = to_fen(Decimal(rng.randint(1300000, 1500000)) / 100 * scale)
+        accrual_day = days[-1]
+        self.add(Txn(accrual_day, None, f"计提{month}月工资", [
+            (PRODUCTION_WAGES, wages_prod, None), (ADMIN_WAGES, wages_admin, None),
+            (WAGES_PAYABLE, -(wages_prod + wages_admin), None)], {"document": None}))
+        self.profit[year] -= wages_prod + wages_admin
+        self.pay(accrual_day, None, f"发放{month}月工资", WAGES_PAYABLE, wages_prod + wages_admin, {"document": None})
+        self.pay(rng.choice(days[5:] or days), "国网新疆电力有限公司昌吉供电公司", f"{month}月水电费", UTILITIES,
+                 to_fen(Decimal(rng.randint(300000, 900000)) / 100 * scale), {"invoice": self.invoice(year)})
+        self.pay(rng.choice(days), "拼多多平台结算", f"{month}月电商平台服务费", PLATFORM,
+                 to_fen(Decimal(rng.randint(60000, 300000)) / 100 * scale), {"invoice": self.invoice(year)})
+        self.pay(rng.choice(days), "新疆顺丰速运有限公司", f"{month}月产品运输费", FREIGHT,
+                 to_fen(Decimal(rng.randint(90000, 400000)) / 100 * scale), {"invoice": self.invoice(year)})
+        self.pay(rng.choice(days), "呼图壁县文汇办公用品店", "购买办公用品", OFFICE,
+                 to_fen(Decimal(rng.randint(8000, 95000)) / 100), {"invoice": self.invoice(year)}, source=CASH)
+        self.pay(days[-1], "呼图壁县农村信用合作联社", f"{month}月银行手续费", BANK_FEES,
+                 to_fen(Decimal(rng.randint(1500, 9000)) / 100))
+        if month % 3 == 1:
+            self.add(Txn(days[0], None, "提取备用金", [(CASH, Decimal(3000), None), (BANK, Decimal(-3000), None)]))
+        if month in (4, 10):
+            self.pay(rng.choice(days), RELATED_PARTY, "后勤服务部代购劳保用品", OFFICE,
+                     to_fen(Decimal(rng.randint(150000, 400000)) / 100), {"invoice": self.invoice(year)})
+        for ident, start in self.apprentices:
+            if datetime.date(year, month, 1) >= start.replace(day=1):
+                self.pay(days[min(9, len(days) - 1)], None, f"发放学徒{ident}{month}月学徒补贴", APPRENTICE,
+                         Decimal(400), posting_meta={"apprentice": q(ident)})
+        if self.depreciation:
+            self.add(Txn(days[-1], None, f"计提{month}月固定资产折旧", [
+                (DEPRECIATION_EXPENSE, self.depreciation, None), (DEPRECIATION, -self.depreciation, None)]))
+            self.profit[year] -= self.depreciation
+        self.funds(year, month, days)
+
+    def funds(self, year, month, days):
+        """The earmarked funds: 福建援疆 (FJ) in the first year, 职业教育专项 (ZJ) in the second."""
+        rng = self.rng
+        first, second = self.start_year, self.start_year + 1
+        fj, zj = f"FJ-{first}", f"ZJ-{second}"
+        plan = {
+            (first, 3): ("receive", fj, Decimal(300000), "福建省对口援疆资金拨入"),
+            (first, 4): ("equipment", fj, Decimal("168000.00"), "购置农产品加工实训设备"),
+            (first, 9): ("materials", fj, Decimal("36480.50"), "援疆资金购置实训原材料"),
+            (second, 2): ("receive", zj, Decimal(100000), "县财政拨入职业教育专项资金"),
+            (second, 3): ("equipment", fj, Decimal("74500.00"), "购置电子商务直播实训设备"),
+            (second, 5): ("equipment", zj, Decimal("58800.00"), "购置纺织服装实训缝纫设备"),
+            (second, 10): ("materials", zj, Decimal("21360.00"), "专项资金购置实训面料"),
+        }
+        if (year, month) not in plan:
+            return
+        kind, fund, amount, narration = plan[(year, month)]
+        day = days[min(4, len(days) - 1)]
+        fund_meta = {"fund": q(fund)}
+        if kind == "receive":
+            self.add(Txn(day, "呼图壁县财政局", narration, [
+                (BANK, amount, None), (FUND_LIABILITY[fund[:2]], -amount, None)], dict(fund_meta)))
+        elif kind == "equipment":
+            self.pay(day, rng.choice(["新疆天工机械设备有限公司", "乌鲁木齐智联教学设备有限公司"]), narration,
+                     EQUIPMENT, amount, dict(fund_meta, invoice=self.invoice(year)))
+            self.depreciation += to_fen(amount / 120)  # ten years, straight line
+        else:
+            self.pay(day, rng.choice(SUPPLIERS["纺织服装"]), narration, MATERIALS, amount,
+                     dict(fund_meta, invoice=self.invoice(year)))
+        if (year, month) == (second, 3):
+            # The 2025 audit found 4,800 of the centre's money spent on staff meals charged
+            # as training; the finding is recorded and the money returned before the deadline.
+            self.customs.append(
+                f'{day} custom "finding" "SJ-{second}-01" 4800.00 CNY\n  clause: "P10"\n'
+                f'  description: "职业教育专项资金列支职工聚餐费用, 责令限期退还"\n'
+                f'  deadline: {datetime.date(second, 6, 30)}\n  fund: "{zj}"')
+        if (year, month) == (second, 5):
+            self.pay(days[-2], "呼图壁县财政局", "退还审计查出违规使用资金", RETURN_MISUSE, Decimal("4800.00"),
+                     {"finding": q(f"SJ-{second}-01")})
+
+    def work_hours(self, year, month):
+        """One work-hours entry per student per month (the importer's aggregation)."""
+        end = datetime.date(year, month, calendar.monthrange(year, month)[1])
+        hours = []
+        for ident, _name, _class, base in self.students:
+            h = Decimal(self.rng.randint(16, 120)) / 2
+            hours.append(h)
+            self.customs.append(f'{end} custom "work-hours" "{ident}" {h}\n  base: "{base}"')
+        return hours
+
+    def student_payout(self, day, pool, hours):
+        """Last month's P1 pool split over last month's hours (largest remainder)."""
+        shares = allocate(pool, hours)
+        postings = [(STUDENT_PAYABLE, share, {"student": q(ident)})
+                    for (ident, *_), share in zip(self.students, shares) if share]
+        postings.append((BANK, -pool, None))
+        self.add(Txn(day, None, "发放上月学生劳动报酬", postings, {"document": None}))
+
+    def quarter_end(self, year, quarter, vat_base, sales):
+        """P9 surcharges (quarterly, 六税两费 halved) and the P5 training-fund accrual."""
+        last = max(d for m in range(3 * quarter + 1, 3 * quarter + 4) for d in workdays(year, m))
+        exempt = sales <= Decimal(300000)
+        due = {
+            "city": to_fen(vat_base * Decimal("0.05")),
+            "edu": Decimal(0) if exempt else to_fen(vat_base * Decimal("0.03")),
+            "local": Decimal(0) if exempt else to_fen(vat_base * Decimal("0.02")),
+        }
+        due = {k: to_fen(v / 2) for k, v in due.items()}
+        postings = []
+        for key in ("city", "edu", "local"):
+            if due[key]:
+                postings += [(SURCHARGE_EXPENSE[key], due[key], None), (SURCHARGE_PAYABLE[key], -due[key], None)]
+        note = "(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if exempt else ""
+        self.add(Txn(last, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加, 减半征收{note}", postings))
+        self.profit[year] -= sum(due.values())
+        training = to_fen(sales * Decimal("0.025"))
+        self.add(Txn(last, None, f"按收入2.5%计提{year}年第{quarter + 1}季度职工教育经费", [
+            (TRAINING_EXPENSE, training, None), (TRAINING_PAYABLE, -training, None)]))
+        self.profit[year] -= training
+        # The next quarter's first month: pay the VAT and surcharges, spend the training fund.
+        nyear, nmonth = (year, 3 * quarter + 4) if quarter < 3 else (year + 1, 1)
+        if nyear < self.start_year + self.years:
+            days = workdays(nyear, nmonth)
+            tax_day = days[min(9, len(days) - 1)]
+            lines = [(VAT, vat_base, None)] + [(SURCHARGE_PAYABLE[k], v, None) for k, v in due.items() if v]
+            total = vat_base + sum(due.values())
+            self.schedule(Txn(tax_day, "国家税务总局呼图壁县税务局", f"缴纳{year}年第{quarter + 1}季度增值税及附加税费",
+                                      lines + [(BANK, -total, None)], {"document": None}))
+            frontline = to_fen(training * Decimal("0.75"))
+            other = to_fen(training * Decimal("0.2"))
+            self.schedule(Txn(days[-3], "新疆技师培训学院", "一线生产职工技能培训费",
+                                      [(TRAINING_PAYABLE, frontline, None), (BANK, -frontline, None)],
+                                      {"frontline": "TRUE", "document": None}))
+            self.schedule(Txn(days[-2], "昌吉州财会培训中心", "财务人员继续教育培训费",
+                                      [(TRAINING_PAYABLE, other, None), (BANK, -other, None)],
+                                      {"frontline": "FALSE", "document": None}))
+
+    def year_end(self, year):
+        """Income tax (小型微利企业: 25% × 20% = 5% effective) and next year's remittance."""
+        end = datetime.date(year, 12, 31)
+        profit = self.profit[year]
+        tax = to_fen(profit * Decimal("0.05")) if profit > 0 else Decimal(0)
+        if tax:
+            self.add(Txn(end, None, f"计提{year}年度企业所得税", [(INCOME_TAX, tax, None), (INCOME_TAX_PAYABLE, -tax, None)]))
+        net = profit - tax
+        if year + 1 < self.start_year + self.years:
+            days = workdays(year + 1, 4)
+            if tax:
+                self.schedule(Txn(workdays(year + 1, 3)[-5], "国家税务总局呼图壁县税务局",
+                                          f"缴纳{year}年度企业所得税", [(INCOME_TAX_PAYABLE, tax, None), (BANK, -tax, None)],
+                                          {"document": None}))
+            if net > 0:
+                self.schedule(Txn(days[12], "国家金库呼图壁县支库", f"上缴{year}年度生产经营纯利润", [
+                    (TREASURY, net, None), (BANK, -net, None)],
+                    {"receipt": q(f"({year + 1})新财缴{self.rng.randrange(10**6, 10**7)}"), "document": None}))
+        self.net_profit[year] = net
+
+    def year_texts(self) -> dict[int, list[str]]:
+        """Each year's transactions as text, vouchers numbered per month in date order."""
+        by_month = collections.defaultdict(list)
+        for txn in self.txns:
+            by_month[(txn.date.year, txn.date.month)].append(txn)
+        years = collections.defaultdict(list)
+        for year, month in sorted(by_month):
+            for n, txn in enumerate(sorted(by_month[(year, month)], key=lambda t: t.date), start=1):
+                voucher = f"记-{year}-{month:02d}-{n:04d}"
+                if "document" in txn.meta:
+                    txn.meta["document"] = q(f"凭证/{year}/{voucher}.pdf")
+                years[year].append(txn.render(voucher))
+        for line in self.balances:
+            years[int(line[:4])].append(line)
+        return years
+
+    def sections(self, plugins) -> dict[str, str]:
+        """The ledger's parts: name → text, in include order."""
+        start = datetime.date(self.start_year, 1, 1)
+        accounts = [";; 会计科目表 (小企业会计准则): 科目组件 = 科目代码-科目名称, 每个科目带 code 元数据"]
+        accounts += [f'{start} open {account} CNY\n  code: "{code}"' for account, code in CHART]
+        policy_lines = [";; 政策参数 (按生效日期; 某日适用的值 = 该日及之前最近的一条; 无条目时用默认值)"]
+        for name, (default, kind, _clause) in POLICIES.items():
+            policy_lines.append(f'2021-01-01 custom "policy" "{name}" {policy_literal(default)}')
+        policy_lines.append(";; 小规模纳税人「六税两费」减半征收 (财政部 税务总局公告2023年第12号, 2023-01-01 至 2027-12-31)")
+        policy_lines.append('2023-01-01 custom "policy" "six-taxes-halving" TRUE')
+        policy_lines.append('2028-01-01 custom "policy" "six-taxes-halving" FALSE')
+        years = self.year_texts()
+        sections = {
+            "header": header(plugins),
+            "accounts": "\n\n".join(accounts),
+            "policies": "\n".join(policy_lines),
+            "registers": ";; 登记簿: 关联方、学徒、专项资金、审计整改事项\n\n" + "\n\n".join(
+                c for c in self.customs if '"work-hours"' not in c),
+            "work-hours": ";; 学生实训工时 (每生每月一条, 由工时表导入)\n\n" + "\n".join(
+                c for c in self.customs if '"work-hours"' in c),
+        }
+        for year, texts in years.items():
+            sections[str(year)] = f";; {TITLE} {year} 年度记账凭证 (凭证号按月连续)\n\n" + "\n\n".join(texts)
+        return sections
+
+    def roster_csv(self) -> str:
+        return "学号,姓名,班级,基地\n" + "".join(f"{i},{n},{c},{b}\n" for i, n, c, b in self.students)
+
+
+def policy_literal(value) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+PLUGIN_ORDER = ("work_study", "treasury", "taxes", "funds", "seal")
+
+
+def available_plugins() -> list[str]:
+    """The rule families whose modules exist, in SPEC order (a missing one is left out)."""
+    return [name for name in PLUGIN_ORDER if importlib.util.find_spec(f"plugins.{name}")]
+
+
+def header(plugins) -> str:
+    lines = [
+        f'option "title" "{TITLE}"',
+        'option "operating_currency" "CNY"',
+        '1900-01-01 custom "fava-option" "language" "zh_CN"',
+        '1900-01-01 custom "fava-option" "invert-income-liabilities-equity" "true"',
+        "",
+        ";; 规则插件 (顺序按 SPEC §2; 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件)",
+    ]
+    lines += [f'plugin "plugins.{name}"' for name in plugins]
+    return "\n".join(lines)
+
+
+def write_example(directory: pathlib.Path, books: "Books", plugins) -> list[pathlib.Path]:
+    """The bundled example: main.beancount including one file per part, and the roster."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sections = books.sections(plugins)
+    written = []
+    includes = [name for name in sections if name != "header"]
+    main = sections["header"] + "\n\n" + "\n".join(f'include "{name}.beancount"' for name in includes) + "\n"
+    for name in includes:
+        path = directory / f"{name}.beancount"
+        path.write_text(sections[name] + "\n", encoding="utf-8")
+        written.append(path)
+    (directory / "main.beancount").write_text(main, encoding="utf-8")
+    (directory / "students.csv").write_text(books.roster_csv(), encoding="utf-8")
+    return written + [directory / "main.beancount", directory / "students.csv"]
+
+
+def write_single(path: pathlib.Path, books: "Books", plugins) -> None:
+    """A one-file ledger (gen-ledger), with its roster beside it."""
+    text = "\n\n".join(books.sections(plugins).values()) + "\n"
+    path.write_text(text, encoding="utf-8")
+    (path.parent / "students.csv").write_text(books.roster_csv(), encoding="utf-8")
+
+
+def generate(seed: int = 2024, start_year: int = 2024, years: int = 2, scale: float = 1.0,
+             students_per_base: int = 15) -> Books:
+    return Books(seed, start_year, years, scale, students_per_base).run()
