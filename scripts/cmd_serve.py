@@ -1,0 +1,78 @@
+"""`shixun serve [LEDGER] --users FILE`: Fava for the accountant and the bureaus.
+
+Fava's `create_app` wrapped in `reports.serve.Guard` (HTTP Basic auth, roles,
+read-only bureaus, access log, failed-login lockout) on cheroot. Binds to
+127.0.0.1 by default; a non-loopback address needs TLS (`--certfile/--keyfile`)
+unless `--force-insecure` is given.
+"""
+import os
+import signal
+import sys
+
+from scripts.common import UserError, add_ledger_argument, ledger_path
+
+
+def run(args) -> int:
+    from reports.serve import is_loopback, make_app, make_server
+    from reports.users import UsersError, read_users
+
+    path = ledger_path(args)
+    if bool(args.certfile) != bool(args.keyfile):
+        raise UserError("--certfile 和 --keyfile 必须同时给出")
+    for tls_file in (args.certfile, args.keyfile):
+        if tls_file and not os.path.isfile(tls_file):
+            raise UserError(f"TLS 文件不存在: {tls_file}")
+    tls = bool(args.certfile)
+    if not is_loopback(args.host) and not tls and not args.force_insecure:
+        raise UserError(f"拒绝在非本机地址 {args.host} 上以明文 HTTP 提供服务: "
+                        "请用 --certfile/--keyfile 启用 TLS (或明知风险时加 --force-insecure)")
+    try:
+        users = read_users(args.users)
+    except UsersError as exc:
+        raise UserError(str(exc)) from exc
+    if not users:
+        raise UserError(f"用户文件中没有用户: {args.users} (先运行 shixun user add)")
+    access_log = args.access_log or os.path.join(os.path.dirname(os.path.abspath(args.users)),
+                                                 "access.log")
+    app, _guard = make_app(path, args.users, access_log, max_failures=args.max_failures,
+                           lockout=args.lockout)
+    server = make_server(app, args.host, args.port, certfile=args.certfile, keyfile=args.keyfile,
+                         numthreads=args.threads)
+    scheme = "https" if tls else "http"
+    print(f"shixun serve: {scheme}://{args.host}:{args.port}/ 账本 {path}, "
+          f"用户 {len(users)} 个, 访问日志 {access_log}", flush=True)
+    if not tls and not is_loopback(args.host):
+        print("警告: 明文 HTTP, 口令可被窃听", file=sys.stderr, flush=True)
+
+    def _stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.start()
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise UserError(f"无法在 {args.host}:{args.port} 上监听: {exc}") from exc
+    finally:
+        server.stop()
+    print("shixun serve: 已停止", flush=True)
+    return 0
+
+
+def register(commands, reports):
+    parser = commands.add_parser("serve", help="启动 Fava (需登录; 财政/审计只读)")
+    add_ledger_argument(parser)
+    parser.add_argument("--users", required=True, metavar="FILE", help="用户文件 (shixun user add 创建)")
+    parser.add_argument("--host", default="127.0.0.1", help="监听地址 (默认 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5000, help="端口 (默认 5000)")
+    parser.add_argument("--certfile", help="TLS 证书 (PEM)")
+    parser.add_argument("--keyfile", help="TLS 私钥 (PEM)")
+    parser.add_argument("--force-insecure", action="store_true",
+                        help="允许在非本机地址上使用明文 HTTP (不推荐)")
+    parser.add_argument("--access-log", metavar="FILE",
+                        help="访问日志 (只追加; 默认用户文件同目录 access.log)")
+    parser.add_argument("--max-failures", type=int, default=5, help="锁定前允许的连续登录失败次数")
+    parser.add_argument("--lockout", type=float, default=300.0, help="锁定秒数 (默认 300)")
+    parser.add_argument("--threads", type=int, default=16, help="工作线程数 (默认 16)")
+    parser.set_defaults(run=run)
