@@ -1,0 +1,350 @@
+"""P1 work-study split: accrue the students' share of work-study income, check payouts.
+
+Seed (县政府关于生产性实训基地的文件, 第五条):
+    "学校开展生产服务性实习实训取得的勤工俭学收入,可提取20%支付学生劳动报酬。"
+
+SPEC §3 P1: accrue the student share of each work-study income posting, rounded
+half-up to 0.01 per transaction; a per-transaction `student-share:` may lower it,
+never exceed the cap; payouts never exceed accruals; accruals left unpaid past a
+deadline are flagged.
+
+What this plugin does, in one pass over the entries:
+
+- For each accountant-written transaction with postings to the work-study income
+  account, it generates one marked transaction (metadata `generated: "work_study"`,
+  `source:` file:line and `source-voucher:` of the sale), dated as the sale:
+  Dr student remuneration expense, Cr student payable, amount
+  `to_fen(share × income)`. A return (a net debit to that income) generates the
+  reverse. share = policy `work-study-share` in force on the date, or a lower
+  `student-share:` (posting meta wins over transaction meta). A `student-share:`
+  above the cap, negative or not a number is a P1 error and nothing is generated
+  for that transaction. A transaction that also posts to Equity (a year-end
+  结转 or an opening balance) is not a sale or return and is skipped.
+- Debits to the student payable written by the accountant are payouts; each needs
+  `student:` (学号, a quoted string) on the posting or transaction. Credits to it
+  written by the accountant (e.g. an opening balance carried over) count as
+  accruals.
+- Cumulative payouts (in date order) may never exceed cumulative accruals.
+- Payouts settle accruals oldest first (FIFO); an accrual still unpaid longer than
+  `student-pay-days` (policy in force on the accrual's date), measured against the
+  ledger's last entry date (`ledger_end`), is flagged with its amount and age.
+- `custom "work-hours" "<学号>" <hours>` entries need `base:`, hours a number
+  ≥ 0, and a 学号 present in the roster (`students.csv` next to the top ledger
+  file, columns 学号,姓名,班级,基地). Without a roster file the roster check is
+  skipped (unless the config names one explicitly: then a missing file is an error).
+
+Config (a Python dict literal, every key optional):
+    plugin "plugins.work_study" "{'income': 'Income:…', 'expense': 'Expenses:…',
+                                  'payable': 'Liabilities:…', 'roster': 'students.csv'}"
+"""
+import csv
+import datetime
+import gc
+import os
+import types
+from decimal import Decimal
+
+from beancount.core import data
+from beancount.core.amount import Amount
+
+from plugins.common import (ACCOUNTS, generated_meta, parse_config, rule_error,
+                            under, where)
+from plugins.money import ZERO, fmt, to_fen
+from plugins.policy import Policies
+
+__plugins__ = ("work_study",)
+
+PLUGIN = "work_study"
+CLAUSE = "P1"
+ROSTER_DEFAULT = "students.csv"
+ROSTER_COLUMNS = ("学号", "姓名", "班级", "基地")
+
+DEFAULTS = {
+    "income": ACCOUNTS["work_study_income"],
+    "expense": ACCOUNTS["student_expense"],
+    "payable": ACCOUNTS["student_payable"],
+    "roster": None,  # None: students.csv next to the top ledger file, optional
+}
+
+
+def settings_from(options_map, config=None):
+    """The plugin's settings: from `config`, else from the ledger's own plugin line."""
+    if config is None:
+        for name, conf in (options_map or {}).get("plugin", []):
+            if name in ("plugins.work_study", "work_study"):
+                config = conf
+                break
+    return parse_config(config, DEFAULTS)
+
+
+def roster_path(options_map, settings) -> tuple[str | None, bool]:
+    """(path of the roster, whether it was named explicitly in the config)."""
+    top = (options_map or {}).get("filename") or ""
+    base = os.path.dirname(top) if top and os.path.isfile(top) else None
+    named = settings.get("roster")
+    if named:
+        if os.path.isabs(named) or base is None:
+            return named, True
+        return os.path.join(base, named), True
+    if base is None:
+        return None, False
+    return os.path.join(base, ROSTER_DEFAULT), False
+
+
+def _source(path, row):
+    return types.SimpleNamespace(meta={"filename": path, "lineno": row})
+
+
+def read_roster(path: str) -> tuple[dict, list]:
+    """学号 → {"name", "class", "base"} from a UTF-8 CSV (学号,姓名,班级,基地), and P1 errors."""
+    roster, errors = {}, []
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError:
+        return {}, [rule_error(CLAUSE, _source(path, 1), f"学生名册 {path} 不是 UTF-8 编码, 请另存为 UTF-8")]
+    except OSError as exc:
+        return {}, [rule_error(CLAUSE, _source(path, 0), f"无法读取学生名册 {path}: {exc.strerror}")]
+    if not rows:
+        return {}, [rule_error(CLAUSE, _source(path, 1), f"学生名册 {path} 为空, 应有表头 {','.join(ROSTER_COLUMNS)}")]
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in ROSTER_COLUMNS if c not in header]
+    if missing:
+        return {}, [rule_error(CLAUSE, _source(path, 1),
+                               f"学生名册 {path} 缺少列: {','.join(missing)} (表头应为 {','.join(ROSTER_COLUMNS)})")]
+    index = {c: header.index(c) for c in ROSTER_COLUMNS}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < len(header):
+            errors.append(rule_error(CLAUSE, _source(path, number), f"学生名册 {path} 第 {number} 行列数不足"))
+            continue
+        sid = row[index["学号"]].strip()
+        if not sid:
+            errors.append(rule_error(CLAUSE, _source(path, number), f"学生名册 {path} 第 {number} 行缺少学号"))
+            continue
+        if sid in roster:
+            errors.append(rule_error(CLAUSE, _source(path, number), f"学生名册 {path} 第 {number} 行学号 {sid} 重复"))
+            continue
+        roster[sid] = {"name": row[index["姓名"]].strip(), "class": row[index["班级"]].strip(),
+                       "base": row[index["基地"]].strip()}
+    return roster, errors
+
+
+def load_roster(options_map, settings) -> tuple[dict | None, list]:
+    """The roster, or None when there is none to check against (no file, not configured)."""
+    path, explicit = roster_path(options_map, settings)
+    if path is None:
+        return None, []
+    if not os.path.isfile(path):
+        if explicit:
+            return None, [rule_error(CLAUSE, _source(path, 0), f"插件配置指定的学生名册不存在: {path}")]
+        return None, []
+    return read_roster(path)
+
+
+def read_hours(entry):
+    """(学号, hours, base, problem) of a work-hours entry; problem is a Chinese message or None."""
+    values = [v.value for v in entry.values]
+    if len(values) != 2:
+        return None, None, None, '工时条目应写作 custom "work-hours" "<学号>" <工时>'
+    sid, hours = values
+    if not isinstance(sid, str) or not sid.strip():
+        return None, None, None, f"工时条目的学号应为带引号的字符串, 实为 {sid!r}"
+    if isinstance(hours, bool) or not isinstance(hours, Decimal):
+        return sid, None, None, f"学号 {sid} 的工时 {hours!r} 不是数字"
+    if hours < 0:
+        return sid, None, None, f"学号 {sid} 的工时 {hours} 为负数"
+    base = (entry.meta or {}).get("base")
+    if not isinstance(base, str) or not base.strip():
+        return sid, None, None, f"学号 {sid} 的工时条目缺少 base: (实训基地)"
+    return sid.strip(), hours, base.strip(), None
+
+
+def _share_problem(raw, cap):
+    """None if `raw` is an acceptable student-share under `cap`, else a Chinese message."""
+    if isinstance(raw, bool) or not isinstance(raw, Decimal):
+        return f"student-share 的值 {raw!r} 不是数字 (应写作 0.15 这样的小数)"
+    if raw < 0:
+        return f"student-share {raw} 为负数"
+    if raw > cap:
+        return f"student-share {raw} 超过政策 work-study-share 的上限 {cap}"
+    return None
+
+
+def work_study(entries, options_map, config=None):
+    settings, problems = settings_from(options_map, config)
+    errors = [rule_error(CLAUSE, _source(options_map.get("filename", "<plugin>"), 0), p) for p in problems]
+    income_acc, expense_acc, payable_acc = settings["income"], settings["expense"], settings["payable"]
+    roster, roster_errors = load_roster(options_map, settings)
+    errors.extend(roster_errors)
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # SPEC §6: generating many entries is dominated by the collector
+    try:
+        return _run(entries, errors, income_acc, expense_acc, payable_acc, roster)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
+    policy_entries = []
+    sales = []     # (txn, [(income number, posting share or None, currency)])
+    payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
+    last_date = None
+    Transaction, Custom = data.Transaction, data.Custom
+
+    # The one pass over the entries.
+    for entry in entries:
+        if last_date is None or entry.date > last_date:
+            last_date = entry.date
+        if isinstance(entry, Transaction):
+            meta = entry.meta
+            if meta and meta.get("generated") == PLUGIN:
+                continue
+            incomes = None
+            paid = None
+            equity = False
+            for posting in entry.postings:
+                account = posting.account
+                if account.startswith("Equity:"):
+                    equity = True
+                elif under(account, income_acc):
+                    pmeta = posting.meta
+                    share = pmeta.get("student-share") if pmeta and "student-share" in pmeta else None
+                    if incomes is None:
+                        incomes = []
+                    incomes.append((-posting.units.number, share, posting.units.currency))
+                elif under(account, payable_acc):
+                    number = posting.units.number
+                    if number > 0:
+                        student = posting.meta.get("student") if posting.meta else None
+                        if student is None and meta:
+                            student = meta.get("student")
+                        if student is None:
+                            errors.append(rule_error(CLAUSE, entry,
+                                f"学生劳动报酬发放 {fmt(number)} 元 (账户 {account}) 缺少 student: (学号)"))
+                        elif not isinstance(student, str):
+                            errors.append(rule_error(CLAUSE, entry,
+                                f"学生劳动报酬发放的 student: 应为带引号的学号字符串, 实为 {student!r}"))
+                        elif roster is not None and student not in roster:
+                            errors.append(rule_error(CLAUSE, entry,
+                                f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
+                    paid = number if paid is None else paid + number
+            if incomes is not None and not equity:
+                sales.append((entry, incomes))
+            if paid is not None:
+                payouts.append((entry, paid))
+        elif isinstance(entry, Custom):
+            if entry.type == "policy":
+                policy_entries.append(entry)
+            elif entry.type == "work-hours":
+                sid, _hours, _base, problem = read_hours(entry)
+                if problem is None and roster is not None and sid not in roster:
+                    problem = f"学号 {sid} 不在学生名册中"
+                if problem:
+                    errors.append(rule_error(CLAUSE, entry, f"工时记录有误: {problem}"))
+
+    policies = Policies(policy_entries)
+    errors.extend(policies.errors)
+
+    new_entries = []
+    events = []  # (date, rank, kind, entry, amount): accruals before payouts on a day
+    for txn, incomes in sales:
+        cap = policies.value("work-study-share", txn.date)
+        txn_share = txn.meta.get("student-share") if txn.meta else None
+        problem = None
+        by_currency = {}
+        shares = set()
+        for number, share, currency in incomes:
+            if share is None:
+                share = txn_share
+            if share is None:
+                share = cap
+            else:
+                problem = _share_problem(share, cap)
+                if problem:
+                    break
+            shares.add(share)
+            by_currency[currency] = by_currency.get(currency, ZERO) + share * number
+        if problem:
+            errors.append(rule_error(CLAUSE, txn, f"{problem}; 本笔未计提学生劳动报酬"))
+            continue
+        voucher = txn.meta.get("voucher") if txn.meta else None
+        share_text = "/".join(str(s) for s in sorted(shares))
+        for currency, exact in by_currency.items():
+            accrual = to_fen(exact)
+            if accrual == 0:
+                continue
+            income = sum((n for n, _, c in incomes if c == currency), ZERO)
+            if accrual > 0:
+                narration = f"计提学生劳动报酬: 勤工俭学收入 {fmt(income)} × {share_text}"
+            else:
+                narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {fmt(-income)} × {share_text}"
+            extra = {"source": where(txn), "share": share_text}
+            if voucher:
+                extra["source-voucher"] = voucher
+            meta = generated_meta(txn, PLUGIN, **extra)
+            postings = [
+                data.Posting(expense_acc, Amount(accrual, currency), None, None, None, None),
+                data.Posting(payable_acc, Amount(-accrual, currency), None, None, None, None),
+            ]
+            new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
+                                                data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
+            events.append((txn.date, 0, txn, accrual))
+    for txn, paid in payouts:
+        if paid > 0:
+            events.append((txn.date, 1, txn, -paid))
+        elif paid < 0:  # an accountant's credit to the payable: a manual accrual
+            events.append((txn.date, 0, txn, -paid))
+    events.sort(key=lambda e: (e[0], e[1]))
+
+    # Payouts settle accruals oldest first; an overpayment is carried as an advance.
+    queue = []      # [date, remaining, source entry], oldest first
+    head = 0
+    advance = ZERO  # paid (or reversed) beyond what was outstanding
+    accrued_total = paid_total = ZERO
+    for date, rank, entry, amount in events:
+        if amount > 0:
+            accrued_total += amount
+            if advance > 0:
+                used = min(advance, amount)
+                advance -= used
+                amount -= used
+            if amount > 0:
+                queue.append([date, amount, entry])
+            continue
+        amount = -amount
+        if rank == 1:
+            paid_total += amount
+        else:  # a return reverses part of what was accrued
+            accrued_total -= amount
+        while amount > 0 and head < len(queue):
+            item = queue[head]
+            used = min(item[1], amount)
+            item[1] -= used
+            amount -= used
+            if item[1] == 0:
+                head += 1
+        if amount > 0:
+            advance += amount
+        if rank == 1 and paid_total > accrued_total:
+            errors.append(rule_error(CLAUSE, entry,
+                f"累计发放学生劳动报酬 {fmt(paid_total)} 元超过累计计提 {fmt(accrued_total)} 元 "
+                f"(超出 {fmt(paid_total - accrued_total)} 元)"))
+
+    if last_date is not None:
+        for date, remaining, entry in queue[head:]:
+            if remaining <= 0:
+                continue
+            limit = policies.value("student-pay-days", date)
+            age = (last_date - date).days
+            if age > limit:
+                errors.append(rule_error(CLAUSE, entry,
+                    f"{date} 计提的学生劳动报酬尚有 {fmt(remaining)} 元未发放, 至账本末日 {last_date} "
+                    f"已 {age} 天, 超过 student-pay-days 规定的 {limit} 天"))
+
+    if not new_entries:
+        return entries, errors
+    return entries + new_entries, errors
