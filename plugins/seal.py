@@ -1,0 +1,248 @@
+"""Sealed years (封账): a closed year's entries can no longer change unnoticed.
+
+Seed: "财政、审计部门对中职校生产性实训基地经营中心账务进行监督、审计" — the bureaus
+must be able to trust that a year they audited was not rewritten afterwards (SPEC §4,
+tamper-evident year close). 会计基础工作规范 第五十一条: an error found in a closed
+year is corrected in the open year (红字更正 / 补充登记), never by editing the old entry.
+
+A seal is an accountant-visible entry appended by `shixun seal --year 2024`:
+
+    2025-12-31 custom "seal" "2024" "<sha256 hex>"
+      entries: 412
+      months: "01:3f2a9c1e0b7d/35 02:…"
+
+The hash covers a canonical rendering of every entry dated in the year that the
+accountant wrote: generated entries (`generated:` metadata, see plugins.common) and
+seal entries themselves are left out. The rendering is built from the parsed entries,
+so it does not depend on file order, whitespace, comments or which file an entry sits
+in (`filename`/`lineno` and internal `__…` metadata are ignored); it does depend on
+the date, flag, payee, narration, tags, links, every posting (account, amount, cost,
+price, flag) and every other metadata key and value, and on every field of the other
+directives (open, balance, custom, note, …). Entry digests are sorted before the year
+digest is taken, so the year digest is a digest of the multiset of entries.
+
+`months` keeps a short digest and a count per month, so a broken seal says which
+months changed and whether entries were added, removed or edited.
+
+On load, `plugins.seal` recomputes each sealed year and reports a `[封账]` error on
+the seal entry for every month that no longer matches.
+"""
+import collections
+import datetime
+import hashlib
+import re
+from decimal import Decimal
+
+from beancount.core import data
+
+from plugins.common import is_generated, rule_error
+
+__plugins__ = ("seal",)
+
+SEAL = "seal"
+VERSION = b"shixun-seal-v1\n"
+MONTH_DIGEST_LEN = 12
+CORRECTION = "更正请在未结账年度以红字更正或补充登记 (会计基础工作规范 第五十一条), 不得改动已封账年度的记录"
+
+_SKIP_META = ("filename", "lineno")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _meta(meta) -> str:
+    if not meta:
+        return "{}"
+    parts = [f"{key}={_render(meta[key])}" for key in sorted(meta)
+             if key not in _SKIP_META and not key.startswith("__")]
+    return "{" + ",".join(parts) + "}"
+
+
+def _render(value) -> str:
+    """A canonical, type-tagged text of a value found in an entry."""
+    if value is None:
+        return "~"
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if kind is Decimal:
+        return "D" + str(value)
+    if kind is bool:
+        return "TRUE" if value else "FALSE"
+    if kind is datetime.date:
+        return value.isoformat()
+    if kind is int:
+        return "I" + str(value)
+    if isinstance(value, dict):
+        return _meta(value)
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_render(v) for v in value)) + "}"
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # namedtuples: Amount, Cost, Posting…
+        return kind.__name__ + "(" + ",".join(
+            _meta(getattr(value, f)) if f == "meta" else _render(getattr(value, f))
+            for f in value._fields) + ")"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_render(v) for v in value) + "]"
+    if isinstance(value, type):
+        return value.__name__
+    return kind.__name__ + ":" + str(value)
+
+
+def _amount(units) -> str:
+    if units is None:
+        return "~"
+    return f"{units.number} {units.currency}"
+
+
+def canonical(entry) -> str:
+    """The canonical text of one entry (what the seal digests)."""
+    if type(entry) is data.Transaction:  # the common case, rendered directly for speed
+        lines = ["T", entry.date.isoformat(), entry.flag or "~",
+                 _render(entry.payee), _render(entry.narration),
+                 _render(entry.tags or frozenset()), _render(entry.links or frozenset()),
+                 _meta(entry.meta)]
+        for posting in entry.postings:
+            lines.append("P " + posting.account + " " + _amount(posting.units) + " "
+                         + (_render(posting.cost) if posting.cost is not None else "~") + " "
+                         + _amount(posting.price) + " " + (posting.flag or "~") + " "
+                         + (_meta(posting.meta) if posting.meta else "{}"))
+        return "\n".join(lines)
+    return _render(entry)
+
+
+def entry_digest(entry) -> bytes:
+    return hashlib.sha256(canonical(entry).encode("utf-8")).digest()
+
+
+def is_seal(entry) -> bool:
+    return isinstance(entry, data.Custom) and entry.type == SEAL
+
+
+def sealable(entry) -> bool:
+    """True for entries a seal covers: written by the accountant, not a seal."""
+    return not is_generated(entry) and not is_seal(entry)
+
+
+def _digest(digests) -> str:
+    hasher = hashlib.sha256(VERSION)
+    for digest in sorted(digests):
+        hasher.update(digest)
+    return hasher.hexdigest()
+
+
+def year_digests(entries, years) -> dict:
+    """{year: {"digest": hex, "entries": n, "months": {"01": (short hex, n), …}}} for the
+    given years, in one pass over the entries."""
+    years = set(years)
+    buckets = collections.defaultdict(list)  # (year, month) → entry digests
+    for entry in entries:
+        date = entry.date
+        if date.year in years and sealable(entry):
+            buckets[(date.year, date.month)].append(entry_digest(entry))
+    result = {}
+    for year in years:
+        months = {}
+        every = []
+        for month in range(1, 13):
+            digests = buckets.get((year, month), [])
+            every.extend(digests)
+            if digests:
+                months[f"{month:02d}"] = (_digest(digests)[:MONTH_DIGEST_LEN], len(digests))
+        result[year] = {"digest": _digest(every), "entries": len(every), "months": months}
+    return result
+
+
+def format_months(months: dict) -> str:
+    return " ".join(f"{m}:{digest}/{count}" for m, (digest, count) in sorted(months.items()))
+
+
+def parse_months(text) -> dict | None:
+    if not isinstance(text, str):
+        return None
+    months = {}
+    for part in text.split():
+        match = re.fullmatch(r"(\d\d):([0-9a-f]+)/(\d+)", part)
+        if not match:
+            return None
+        months[match.group(1)] = (match.group(2), int(match.group(3)))
+    return months
+
+
+def seal_year(entry):
+    """(year, hex digest) of a seal entry, or raise ValueError with a Chinese reason."""
+    values = [v.value for v in entry.values]
+    if len(values) != 2:
+        raise ValueError('封账条目应写作 custom "seal" "<年度>" "<SHA-256>"')
+    year, digest = values
+    if isinstance(year, Decimal) and year == year.to_integral_value():
+        year = str(int(year))
+    if not (isinstance(year, str) and re.fullmatch(r"\d{4}", year)):
+        raise ValueError(f"封账年度 {year!r} 无效, 应为四位年份")
+    if not (isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)):
+        raise ValueError(f"{year} 年度封账的哈希值无效, 应为 64 位小写十六进制 SHA-256")
+    return int(year), digest
+
+
+def seals(entries) -> tuple[dict, list]:
+    """{year: seal entry} and the errors of malformed or repeated seals."""
+    found, errors = {}, []
+    for entry in entries:
+        if not is_seal(entry):
+            continue
+        try:
+            year, _ = seal_year(entry)
+        except ValueError as exc:
+            errors.append(rule_error("封账", entry, str(exc)))
+            continue
+        if entry.date <= datetime.date(year, 12, 31):
+            errors.append(rule_error("封账", entry, f"{year} 年度的封账日期 {entry.date} 不在年度结束之后, 封账无效"))
+            continue
+        if year in found:
+            errors.append(rule_error("封账", entry, f"{year} 年度重复封账 (已于 {found[year].date} 封账); 一个年度只封账一次"))
+            continue
+        found[year] = entry
+    return found, errors
+
+
+def describe_changes(year: int, sealed_months: dict | None, now: dict) -> list[str]:
+    """Chinese descriptions of what differs between a seal and the entries now."""
+    if sealed_months is None:
+        return [f"{year} 年度的记录与封账时不一致 (封账条目未记录分月摘要, 无法定位月份)"]
+    changes = []
+    for month in sorted(set(sealed_months) | set(now)):
+        old = sealed_months.get(month)
+        new = now.get(month)
+        if old == new:
+            continue
+        old_n = old[1] if old else 0
+        new_n = new[1] if new else 0
+        label = f"{year}-{month}"
+        if new_n > old_n:
+            what = f"新增 {new_n - old_n} 条"
+        elif new_n < old_n:
+            what = f"删除 {old_n - new_n} 条"
+        else:
+            what = "有记录被修改"
+        if old and new and new_n != old_n:
+            what += " (其余记录也可能被修改)"
+        changes.append(f"{label} {what} (封账时 {old_n} 条, 现 {new_n} 条)")
+    return changes or [f"{year} 年度的记录与封账时不一致"]
+
+
+def seal(entries, options_map, config=None):
+    found, errors = seals(entries)
+    if not found:
+        return entries, errors
+    now = year_digests(entries, found)
+    for year, entry in sorted(found.items()):
+        _, digest = seal_year(entry)
+        current = now[year]
+        if current["digest"] == digest:
+            continue
+        changes = describe_changes(year, parse_months(entry.meta.get("months")), current["months"])
+        errors.append(rule_error(
+            "封账", entry,
+            f"{year} 年度已于 {entry.date} 封账, 但该年度的记录已被改动, 封账被破坏: "
+            + "; ".join(changes) + f"。{CORRECTION}"))
+    return entries, errors
