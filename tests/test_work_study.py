@@ -291,7 +291,7 @@ def test_unpaid_exactly_at_the_deadline_is_fine_and_policy_extends_it():
           Equity:3104-利润分配:310415-未分配利润  -1.00 CNY
     '''
     assert "已 107 天" in messages(load(later)[1], "P1")[0]
-    assert load(later + '        2024-01-01 custom "policy" "student-pay-days" 120\n')[1] == []
+    assert load(later + '\n        2024-01-01 custom "policy" "student-pay-days" 120\n')[1] == []
 
 
 def test_fully_paid_accruals_are_not_flagged():
