@@ -42,6 +42,15 @@ def years_with_entries(entries) -> list[int]:
     return sorted({e.date.year for e in entries if isinstance(e, data.Transaction)})
 
 
+def ledger_today(entries) -> datetime.date | None:
+    """The ledger's own "today" for rules judged against time (P2 欠缴, closed years):
+    the date of its last entry that is not a `custom` directive. Custom entries
+    (policies, registers) may be dated in the future — a scheduled change of policy,
+    e.g. `2028-01-01 custom "policy" "six-taxes-halving" FALSE` — which is no
+    evidence that time has passed. (`plugins.common.ledger_end` counts every entry.)"""
+    return max((e.date for e in entries if not isinstance(e, data.Custom)), default=None)
+
+
 def is_pnl(account: str) -> bool:
     return account.split(":", 1)[0] in PNL_ROOTS
 

@@ -248,3 +248,10 @@ def test_generated_entries_are_marked_and_the_ledger_balances():
     plain, _, _ = load_ledger((HEAD + sale("2024-03-01", "10000.00") + payment("2025-03-12", "10000.00"))
                               .replace('plugin "plugins.treasury"', ""))
     assert len(entries) == len(plain) + 1
+
+
+def test_a_policy_scheduled_in_the_future_does_not_make_a_year_overdue():
+    _, errors, _ = load('\n    2028-01-01 custom "policy" "six-taxes-halving" FALSE\n',
+                        sale("2024-03-01", "10000.00"), payment("2025-03-12", "10000.00"),
+                        sale("2025-06-02", "100.00"))
+    assert messages(errors, "P2") == []  # 2025's 100.00 is due only by 2026-05-31
