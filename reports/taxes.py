@@ -8,7 +8,7 @@ these tables never disagree.
 """
 import datetime
 import importlib
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from plugins.money import ZERO, to_fen
 from plugins.taxes import analyse
@@ -120,10 +120,11 @@ def indicators(entries, options_map, year) -> dict:
     revenue = declared.get("revenue")
     allocations = declared.get("allocations")
     share_min = result.policies.value("surcharge-vocational-share-min", year_end)
-    ratio = None
+    # Shown truncated (never rounded up into a pass); judged on the exact values.
+    ratio = p4_passed = None
     if revenue and revenue > 0:
-        ratio = ((allocations or ZERO) / revenue).quantize(RATIO)
-    p4_passed = None if ratio is None else ratio >= share_min
+        ratio = ((allocations or ZERO) / revenue).quantize(RATIO, rounding=ROUND_DOWN)
+        p4_passed = (allocations or ZERO) >= share_min * revenue
     p4 = {
         "clause": "P4", "title": "地方教育附加用于职业教育比例",
         "revenue": revenue, "allocations": allocations,
@@ -135,10 +136,10 @@ def indicators(entries, options_map, year) -> dict:
     students = declared.get("students")
     funds = declared.get("funds")
     funds_min = result.policies.value("per-student-funds-min", year_end)
-    per_student = None
+    per_student = p7_passed = None
     if students:
-        per_student = to_fen((funds or ZERO) / students)
-    p7_passed = None if per_student is None else per_student >= funds_min
+        per_student = ((funds or ZERO) / students).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        p7_passed = (funds or ZERO) >= funds_min * students
     p7 = {
         "clause": "P7", "title": "生均公用经费",
         "students": students, "funds": funds,
