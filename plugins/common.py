@@ -127,8 +127,11 @@ def is_monetary(account: str) -> bool:
 
 
 def ledger_end(entries) -> datetime.date | None:
-    """The ledger's own "today": the date of its last entry (results never drift with the clock)."""
-    return max((e.date for e in entries), default=None)
+    """The ledger's own "today": the date of its last entry that is not a `custom`
+    directive, so results never drift with the wall clock. Custom entries may be
+    dated ahead (a policy change scheduled for 2028) and are no evidence that time
+    has passed."""
+    return max((e.date for e in entries if not isinstance(e, data.Custom)), default=None)
 
 
 def customs(entries, type_name: str):
