@@ -1,0 +1,165 @@
+"""学生劳动报酬发放表: the period's accrued student pool split by work hours, against payouts.
+
+Seed: "学校开展生产服务性实习实训取得的勤工俭学收入,可提取20%支付学生劳动报酬。"
+(SPEC §3 P1 / P11). The pool is what `plugins.work_study` accrued (Cr the student
+payable) on dates in the period, net of returns; it is split over the students'
+`custom "work-hours"` dated in the period with `allocate` (largest remainder, exact
+to the fen); beside it, what each student was paid (accountant's debits to the
+payable with `student:`) on dates in the period, and the difference.
+
+`build_students` is a pure function of loaded entries (CLI and Fava both call it);
+`students_html` / `students_xlsx` / `to_json` render the same dict.
+"""
+import datetime
+from decimal import Decimal
+
+from beancount.core import data
+
+from plugins.common import under
+from plugins.money import ZERO, allocate, fmt
+from plugins.work_study import PLUGIN, load_roster, read_hours, settings_from, work_study
+from reports.capital import capital
+from reports.render import render_html, to_json, xlsx_bytes
+
+TITLE = "学生劳动报酬发放表"
+UNNAMED = ""  # the row of payouts written without `student:`
+
+__all__ = ["build_students", "students_html", "students_xlsx", "students_json", "TITLE"]
+
+
+def _plugin_enabled(options_map) -> bool:
+    return any(name in ("plugins.work_study", "work_study")
+               for name, _ in (options_map or {}).get("plugin", []))
+
+
+def build_students(entries, options_map, start: datetime.date, end: datetime.date) -> dict:
+    """The sheet for dates start..end (both inclusive) as plain data (Decimals, dates)."""
+    if start > end:
+        raise ValueError(f"起始日期 {start} 晚于截止日期 {end}")
+    settings, _ = settings_from(options_map)
+    if not _plugin_enabled(options_map):
+        # A ledger without the plugin line: compute the accruals the plugin would make.
+        entries, _ = work_study(entries, options_map)
+    payable = settings["payable"]
+    roster, _ = load_roster(options_map, settings)
+    roster = roster or {}
+
+    pool = ZERO
+    hours: dict[str, Decimal] = {}
+    bases: dict[str, list[str]] = {}
+    paid: dict[str, Decimal] = {}
+    for entry in entries:
+        if entry.date < start or entry.date > end:
+            continue
+        if isinstance(entry, data.Transaction):
+            generated = entry.meta.get("generated") == PLUGIN
+            for posting in entry.postings:
+                if not under(posting.account, payable):
+                    continue
+                number = posting.units.number
+                if generated:
+                    pool -= number
+                elif number > 0:
+                    student = posting.meta.get("student") if posting.meta else None
+                    if student is None:
+                        student = entry.meta.get("student")
+                    key = student if isinstance(student, str) else UNNAMED
+                    paid[key] = paid.get(key, ZERO) + number
+        elif isinstance(entry, data.Custom) and entry.type == "work-hours":
+            sid, value, base, problem = read_hours(entry)
+            if problem:
+                continue
+            hours[sid] = hours.get(sid, ZERO) + value
+            seen = bases.setdefault(sid, [])
+            if base not in seen:
+                seen.append(base)
+
+    ids = sorted(set(hours) | set(paid), key=lambda s: (s == UNNAMED, s))
+    weights = [hours.get(s, ZERO) for s in ids]
+    hours_total = sum(weights, ZERO)
+    if hours_total > 0:
+        shares = allocate(pool, weights)
+    else:
+        shares = [ZERO for _ in ids]
+    students = []
+    for sid, weight, allocated in zip(ids, weights, shares):
+        info = roster.get(sid, {})
+        got = paid.get(sid, ZERO)
+        students.append({
+            "student": sid,
+            "name": info.get("name", "（未注明学号）" if sid == UNNAMED else ""),
+            "class": info.get("class", ""),
+            "base": "、".join(bases.get(sid, [])) or info.get("base", ""),
+            "hours": weight,
+            "allocated": allocated,
+            "paid": got,
+            "difference": allocated - got,
+        })
+    allocated_total = sum(shares, ZERO)
+    paid_total = sum(paid.values(), ZERO)
+    return {
+        "unit": (options_map or {}).get("title", ""),
+        "from": start,
+        "to": end,
+        "pool": pool,
+        "hours_total": hours_total,
+        "students": students,
+        "allocated_total": allocated_total,
+        "paid_total": paid_total,
+        "difference_total": allocated_total - paid_total,
+        "unallocated": pool - allocated_total,
+        "pool_capital": capital(pool),
+        "paid_capital": capital(paid_total),
+    }
+
+
+def students_json(sheet: dict) -> str:
+    return to_json(sheet)
+
+
+def students_html(sheet: dict) -> str:
+    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet)
+
+
+def _hours(value) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def students_xlsx(sheet: dict) -> bytes:
+    rows = []
+    for number, s in enumerate(sheet["students"], start=1):
+        rows.append([number, s["student"], s["name"], s["class"], s["base"], s["hours"],
+                     s["allocated"], s["paid"], s["difference"], ""])
+    footer = [f"本期计提学生劳动报酬 (大写): {sheet['pool_capital']}",
+              f"本期实发合计 (大写): {sheet['paid_capital']}"]
+    if sheet["unallocated"]:
+        footer.append(f"注: 本期无工时记录, {fmt(sheet['unallocated'])} 元未分配")
+    footer.append("单位负责人: __________    财务负责人: __________    复核: __________    制表: __________")
+    spec = {
+        "name": TITLE,
+        "title": TITLE,
+        "subtitle": [f"编制单位: {sheet['unit']}    期间: {sheet['from']} 至 {sheet['to']}    单位: 元",
+                     f"本期计提学生劳动报酬 (分配总额): {fmt(sheet['pool'])}    工时合计: {_hours(sheet['hours_total'])}"],
+        "columns": [("序号", 6, "number"), ("学号", 12, "text"), ("姓名", 10, "text"),
+                    ("班级", 14, "text"), ("实训基地", 16, "text"), ("工时", 9, "number"),
+                    ("应分配金额", 13, "money"), ("实发金额", 13, "money"), ("差额", 12, "money"),
+                    ("学生签字", 12, "text")],
+        "rows": rows,
+        "totals": ["合计", "", "", "", "", sheet["hours_total"], sheet["allocated_total"],
+                   sheet["paid_total"], sheet["difference_total"], ""],
+        "footer": footer,
+        "orientation": "landscape",
+    }
+    return xlsx_bytes([spec])
+
+
+def render(sheet: dict, fmt_name: str):
+    """The sheet in `fmt_name` ("json", "html", "xlsx"): str or bytes."""
+    if fmt_name == "json":
+        return students_json(sheet)
+    if fmt_name == "html":
+        return students_html(sheet)
+    if fmt_name == "xlsx":
+        return students_xlsx(sheet)
+    raise ValueError(f"不支持的格式: {fmt_name}")
