@@ -189,16 +189,16 @@ def work_study(entries, options_map, config=None):
 
 
 def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
+    Transaction, Custom = data.Transaction, data.Custom
     policy_entries = []
     sales = []     # (txn, [(income number, posting share or None, currency)])
     payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
     last_date = None
-    Transaction, Custom = data.Transaction, data.Custom
 
     # The one pass over the entries.
     for entry in entries:
-        if last_date is None or entry.date > last_date:
-            last_date = entry.date
+        if not isinstance(entry, Custom) and (last_date is None or entry.date > last_date):
+            last_date = entry.date  # = ledger_end(entries): custom entries may be dated ahead
         if isinstance(entry, Transaction):
             meta = entry.meta
             if meta and meta.get("generated") == PLUGIN:

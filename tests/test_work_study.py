@@ -462,3 +462,16 @@ def test_gbk_roster_is_an_error(tmp_path):
 def test_bad_policy_is_reported_once_by_the_plugin():
     _, errors, _ = load('2024-01-01 custom "policy" "work-study-share" 1.5\n')
     assert len(messages(errors, "P1")) == 1
+
+
+def test_age_is_measured_against_ledger_end_not_custom_entries_dated_ahead():
+    """A policy or work-hours entry dated in the future is no evidence that time passed."""
+    from plugins.common import ledger_end
+    entries, errors, _ = load(f'''
+        2024-01-15 * "sale"
+          {BANK}  1000.00 CNY
+          {INCOME}  -1000.00 CNY
+        2028-01-01 custom "policy" "work-study-share" 0.15
+    ''')
+    assert errors == []
+    assert ledger_end(entries) == datetime.date(2024, 1, 15)
