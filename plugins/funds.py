@@ -1,0 +1,583 @@
+"""P10 earmarked funds, P5 employee training fund, P6 apprentice subsidies, and the
+findings ledger (审计整改台账).
+
+County policy (seed), the clauses enforced here:
+
+- P10: "统筹兼顾,确保职教联盟专项资金以及职业教育专项资金足额拨付" and "对违法违规
+  使用校企合作资金、骗取套取资金的,有关主管部门应当责令限期退还".
+- P5: "落实企业职工培训制度,按收入2%比例足额提取教育培训经费,确保教育培训经费60%以上
+  用于一线职工".
+- P6: "经人社部门认定实施新型学徒制的企业,学徒每人每年的补贴标准原则上不低于4000元".
+
+Ledger conventions (docs/guide/05-专项资金与培训经费.md):
+
+P10 — a fund is declared with
+``2024-03-01 custom "fund" "FJ-2024" 300000.00 CNY`` and metadata ``source:``,
+``purpose:``, ``allowed:`` (comma-separated account prefixes) and ``expires:`` (a date).
+For a posting tagged ``fund:`` (on the posting, or on its transaction; the posting
+wins), a credit to Income or Liabilities is a *receipt* into the fund, a debit to
+Expenses or to a non-monetary Asset is a *use* of it; monetary accounts (1001, 1002,
+1012) are neither. Each use must fall under an ``allowed`` prefix, be dated on or
+before ``expires`` and keep the fund's cumulative uses within its cumulative receipts
+(receipts of a day count before that day's uses). A use whose posting (or transaction)
+also names a declared finding with ``finding:`` is a misuse already in the findings
+ledger: it is listed as a violation in the report but raises no error of its own (the
+finding raises one if it is not returned in time).
+
+Findings — ``2025-03-20 custom "finding" "SJ-2025-01" 4800.00 CNY`` with ``clause:``,
+``description:``, ``deadline:`` and optional ``fund:``. A return is a transaction with
+*transaction* metadata ``finding:``; the returned amount is its credits to monetary
+accounts. A finding not fully returned by the end of the ledger (its last entry's
+date) while its deadline has passed is overdue: a [P10] error on the finding. Status:
+``returned`` (fully returned; ``late`` if after the deadline), ``overdue``, ``open``.
+
+P5 — accrual: credits to Liabilities:2211-应付职工薪酬:221104-职工教育经费; uses: debits
+to it, with ``frontline: TRUE`` (transaction or posting metadata; absent = not front
+line). Per calendar year that is over by the ledger's dates: accrued ≥
+Σ(policy ``training-fund-rate`` on the day × operating income of the day) (operating
+income = Income:5001 + Income:5051, net), rounded to the fen; front-line uses ≥
+``training-frontline-share`` (in force on 12-31) × all uses.
+
+P6 — ``2024-03-01 custom "apprentice" "AP-2024-01" "马晓东"`` with ``start:`` and
+optional ``end:``; subsidies are debits to Expenses:5401-主营业务成本:540102-学徒补贴
+with ``apprentice:`` (posting or transaction). Per apprentice and calendar year that is
+over: paid ≥ to_fen(``apprentice-subsidy-min`` × months enrolled in the year / 12), the
+months counted whole and inclusive (start month and end month both count).
+
+The plugin only checks: it adds no entries. All the work is one pass over the
+entries (`analyse`), shared with the report builders in reports/funds.py.
+"""
+import collections
+import datetime
+from decimal import Decimal
+
+from beancount.core import amount as amount_mod
+from beancount.core import convert, data
+
+from plugins.common import ACCOUNTS, is_monetary, parse_config, rule_error, under
+from plugins.money import ZERO, fmt_thousands, to_fen
+from plugins.policy import read_policies
+
+__plugins__ = ("funds",)
+
+PLUGIN = "plugins.funds"
+
+DEFAULTS = {
+    "training_fund_payable": ACCOUNTS["training_fund_payable"],
+    "apprentice_expense": ACCOUNTS["apprentice_expense"],
+    "operating_income": (ACCOUNTS["operating_income"], ACCOUNTS["other_operating_income"]),
+}
+
+STATUS_LABELS = {"open": "整改中", "returned": "已退还", "overdue": "逾期未退还"}
+KIND_LABELS = {"not-allowed": "超范围支用", "expired": "过期支用", "overdrawn": "超出到位资金支用"}
+
+
+def _yuan(value) -> str:
+    return f"{fmt_thousands(value)} 元"
+
+
+def _pct(ratio) -> str:
+    """0.025 → "2.5%"."""
+    text = f"{(Decimal(ratio) * 100).normalize():f}"
+    return f"{text}%"
+
+
+def _loc(entry) -> str:
+    meta = getattr(entry, "meta", None) or {}
+    return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
+
+
+def _year_over(year: int, end: datetime.date | None) -> bool:
+    return end is not None and end >= datetime.date(year, 12, 31)
+
+
+def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) -> int:
+    """Whole calendar months of `year` touched by [start, end] (both months count)."""
+    first = max(start, datetime.date(year, 1, 1))
+    last = min(end or datetime.date(year, 12, 31), datetime.date(year, 12, 31))
+    if last < first:
+        return 0
+    return (last.year - first.year) * 12 + last.month - first.month + 1
+
+
+def plugin_config(options_map) -> str | None:
+    """The config string of `plugin "plugins.funds"` in a loaded ledger, if any."""
+    for name, config in (options_map or {}).get("plugin", []) or []:
+        if name == PLUGIN:
+            return config
+    return None
+
+
+class Fund:
+    """One declared fund and its events (receipts and uses), in date order."""
+
+    def __init__(self, fund_id, entry):
+        self.id = fund_id
+        self.entry = entry
+        self.declared = entry.date
+        self.amount = None
+        self.currency = "CNY"
+        self.source = entry.meta.get("source")
+        self.purpose = entry.meta.get("purpose")
+        self.allowed_raw = entry.meta.get("allowed")
+        self.allowed: list[str] = []
+        self.allowed_ok = False  # False: allowed is unusable, the per-use check is skipped
+        self.expires = None
+        self.events: list[dict] = []
+        self.received = ZERO
+        self.used = ZERO
+
+    def category(self, account: str) -> str | None:
+        """The longest allowed prefix `account` falls under."""
+        best = None
+        for prefix in self.allowed:
+            if under(account, prefix) and (best is None or len(prefix) > len(best)):
+                best = prefix
+        return best
+
+
+class Analysis:
+    """Everything P5, P6, P10 and the findings ledger need, from one pass."""
+
+    def __init__(self, entries, options_map=None, config=None):
+        if config is None:
+            config = plugin_config(options_map)
+        self.settings, problems = parse_config(config, DEFAULTS)
+        income = self.settings["operating_income"]
+        self.income_prefixes = (income,) if isinstance(income, str) else tuple(income)
+        self.errors = [rule_error("P10", None, f"plugins.funds {p}") for p in problems]
+        self.title = (options_map or {}).get("title", "")
+        self.end = None
+        self.funds: dict[str, Fund] = {}
+        self.violations: list[dict] = []
+        self.training: dict[int, dict] = {}
+        self.apprentices: dict[str, dict] = {}
+        self.findings: dict[str, dict] = {}
+        self._scan(entries)
+
+    # ---- the one pass ----------------------------------------------------
+    def _scan(self, entries):
+        payable = self.settings["training_fund_payable"]
+        subsidy = self.settings["apprentice_expense"]
+        prefixes = self.income_prefixes
+        self._opened: list[str] = []
+        self._fund_decls, self._app_decls, self._finding_decls, policy_entries = [], [], [], []
+        self._fund_events = collections.defaultdict(list)  # id → [(date, kind, amount, account, txn, currency, finding)]
+        self._income_by_date = collections.defaultdict(Decimal)
+        self._tf = collections.defaultdict(lambda: {
+            "accrued": Decimal(0), "uses": Decimal(0), "frontline": Decimal(0),
+            "last_accrual": None, "last_use": None, "last_income": None})
+        self._subsidies = []  # (apprentice id, date, amount, txn)
+        self._returns = collections.defaultdict(list)  # finding id → [(date, amount, txn)]
+        self._unknown_findings = []
+        end = None
+        for entry in entries:
+            if end is None or entry.date > end:
+                end = entry.date
+            if isinstance(entry, data.Transaction):
+                self._transaction(entry, payable, subsidy, prefixes)
+            elif isinstance(entry, data.Open):
+                self._opened.append(entry.account)
+            elif isinstance(entry, data.Custom):
+                kind = entry.type
+                if kind == "fund":
+                    self._fund_decls.append(entry)
+                elif kind == "apprentice":
+                    self._app_decls.append(entry)
+                elif kind == "finding":
+                    self._finding_decls.append(entry)
+                elif kind == "policy":
+                    policy_entries.append(entry)
+        self.end = end
+        self.policies = read_policies(policy_entries)
+        self.errors.extend(self.policies.errors)
+        self._check_funds()
+        self._check_findings()
+        self._check_fund_events()
+        self._check_training()
+        self._check_apprentices()
+
+    def _transaction(self, txn, payable, subsidy, prefixes):
+        tmeta = txn.meta or {}
+        txn_fund = tmeta.get("fund")
+        txn_finding = tmeta.get("finding")
+        date = txn.date
+        returned = Decimal(0)
+        for posting in txn.postings:
+            account = posting.account
+            pmeta = posting.meta or {}
+            number = posting.units.number
+            fund = pmeta.get("fund", txn_fund)
+            if fund is not None:
+                self._fund_posting(txn, posting, str(fund), pmeta.get("finding", txn_finding))
+            if account.startswith("Income:"):
+                for prefix in prefixes:
+                    if under(account, prefix):
+                        self._income_by_date[date] -= number
+                        self._tf[date.year]["last_income"] = txn
+                        break
+            elif under(account, payable):
+                year = self._tf[date.year]
+                if number < 0:
+                    year["accrued"] -= number
+                    year["last_accrual"] = txn
+                elif number > 0:
+                    year["uses"] += number
+                    year["last_use"] = txn
+                    front = pmeta.get("frontline", tmeta.get("frontline", False))
+                    if front is True:
+                        year["frontline"] += number
+                    elif front is not False:
+                        self.errors.append(rule_error("P5", txn, (
+                            f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {front!r}; "
+                            f"{account} {_yuan(number)} 按非一线职工计")))
+            elif under(account, subsidy):
+                who = pmeta.get("apprentice", tmeta.get("apprentice"))
+                if who is None:
+                    if number > 0:
+                        self.errors.append(rule_error("P6", txn, (
+                            f"学徒补贴 {account} {_yuan(number)} 未注明 apprentice: (学徒编号), "
+                            "无法计入任何学徒")))
+                else:
+                    self._subsidies.append((str(who), date, number, txn))
+            if txn_finding is not None and number < 0 and is_monetary(account):
+                returned -= number
+        if txn_finding is not None:
+            self._returns[str(txn_finding)].append((date, returned, txn))
+
+    def _fund_posting(self, txn, posting, fund, finding):
+        account = posting.account
+        weight = convert.get_weight(posting)
+        number = weight.number
+        root = account.split(":", 1)[0]
+        if root in ("Income", "Liabilities") and number < 0:
+            kind, value = "receipt", -number
+        elif number > 0 and (root == "Expenses" or (root == "Assets" and not is_monetary(account))):
+            kind, value = "use", number
+        else:
+            kind, value = "neither", number
+        self._fund_events[fund].append(
+            (txn.date, kind, value, account, txn, weight.currency,
+             None if finding is None else str(finding)))
+
+    # ---- declarations ----------------------------------------------------
+    @staticmethod
+    def _head(entry):
+        """(id, Amount) of `custom "<type>" "<id>" <amount> CNY`, or a problem."""
+        values = [v.value for v in entry.values]
+        fund_id = values[0] if values and isinstance(values[0], str) and values[0].strip() else None
+        amount = values[1] if len(values) > 1 and isinstance(values[1], amount_mod.Amount) else None
+        return fund_id, amount, len(values)
+
+    def _check_funds(self):
+        for entry in self._fund_decls:
+            fund_id, amount, count = self._head(entry)
+            if fund_id is None:
+                self.errors.append(rule_error("P10", entry, (
+                    '专项资金申报格式错误: 应写作 custom "fund" "<资金编号>" <金额> CNY; 本条不生效')))
+                continue
+            if fund_id in self.funds:
+                first = self.funds[fund_id].entry
+                self.errors.append(rule_error("P10", entry, (
+                    f"专项资金 {fund_id} 重复申报 (首次申报见 {_loc(first)}); 本条不生效, 以首次申报为准")))
+                continue
+            fund = self.funds[fund_id] = Fund(fund_id, entry)
+            problems = []
+            if amount is None or count != 2:
+                problems.append("下达金额缺失或格式错误 (应为 <金额> CNY)")
+            elif amount.number < 0:
+                problems.append(f"下达金额为负数 ({_yuan(amount.number)})")
+            else:
+                fund.amount, fund.currency = amount.number, amount.currency
+            for key in ("source", "purpose"):
+                if not isinstance(entry.meta.get(key), str) or not entry.meta[key].strip():
+                    problems.append(f"缺少 {key}: ({'资金来源' if key == 'source' else '资金用途'})")
+            raw = fund.allowed_raw
+            prefixes = [p.strip().rstrip(":") for p in raw.split(",")] if isinstance(raw, str) else []
+            prefixes = [p for p in prefixes if p]
+            if not prefixes:
+                problems.append("allowed: 为空或缺失 (应为逗号分隔的科目前缀), 无法检查支用范围")
+            else:
+                unknown = [p for p in prefixes if not any(under(a, p) for a in self._opened)]
+                if unknown:
+                    problems.append(f"allowed: 中的 {', '.join(unknown)} 不对应任何已开设的科目")
+                fund.allowed = [p for p in prefixes if p not in unknown]
+                fund.allowed_ok = bool(fund.allowed)
+            expires = entry.meta.get("expires")
+            if isinstance(expires, datetime.date):
+                fund.expires = expires
+            elif expires is None:
+                problems.append("缺少 expires: (到期日, 如 expires: 2025-12-31)")
+            else:
+                problems.append(f"expires: {expires!r} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
+            if problems:
+                self.errors.append(rule_error("P10", entry, (
+                    f"专项资金 {fund_id} 申报有误: {'; '.join(problems)}")))
+
+    def _check_findings(self):
+        for entry in self._finding_decls:
+            finding_id, amount, count = self._head(entry)
+            if finding_id is None:
+                self.errors.append(rule_error("P10", entry, (
+                    '审计整改事项格式错误: 应写作 custom "finding" "<编号>" <应退金额> CNY; 本条不生效')))
+                continue
+            if finding_id in self.findings:
+                first = self.findings[finding_id]["entry"]
+                self.errors.append(rule_error("P10", entry, (
+                    f"审计整改事项 {finding_id} 重复登记 (首次登记见 {_loc(first)}); 本条不生效")))
+                continue
+            meta = entry.meta
+            problems = []
+            value = ZERO
+            if amount is None or count != 2:
+                problems.append("应退金额缺失或格式错误 (应为 <金额> CNY)")
+            elif amount.number < 0:
+                problems.append(f"应退金额为负数 ({_yuan(amount.number)})")
+            else:
+                value = amount.number
+            deadline = meta.get("deadline")
+            if not isinstance(deadline, datetime.date):
+                problems.append("deadline: 缺失或不是日期 (应写作 deadline: 2025-06-30, 不加引号)")
+                deadline = None
+            description = meta.get("description")
+            if not isinstance(description, str) or not description.strip():
+                problems.append("缺少 description: (问题描述)")
+            clause = meta.get("clause")
+            if not isinstance(clause, str) or not clause.strip():
+                problems.append('缺少 clause: (违反的条款, 如 clause: "P10")')
+            fund = meta.get("fund")
+            if fund is not None and str(fund) not in self.funds:
+                problems.append(f"fund: {fund} 不是已申报的专项资金")
+            self.findings[finding_id] = {
+                "entry": entry, "id": finding_id, "date": entry.date, "amount": value,
+                "deadline": deadline, "description": description if isinstance(description, str) else "",
+                "clause": clause if isinstance(clause, str) else "",
+                "fund": None if fund is None else str(fund), "returns": []}
+            if problems:
+                self.errors.append(rule_error("P10", entry, (
+                    f"审计整改事项 {finding_id} 登记有误: {'; '.join(problems)}")))
+        for finding_id, returns in self._returns.items():
+            finding = self.findings.get(finding_id)
+            if finding is None:
+                for _, value, txn in returns:
+                    self.errors.append(rule_error("P10", txn, (
+                        f"finding: {finding_id} 不是已登记的审计整改事项; 本笔退还 {_yuan(value)} 无法计入台账")))
+                continue
+            finding["returns"] = [{"date": d, "amount": v, "voucher": (t.meta or {}).get("voucher", ""),
+                                   "location": _loc(t)} for d, v, t in returns]
+        for finding in self.findings.values():
+            self._finding_status(finding)
+
+    def _finding_status(self, finding):
+        amount, deadline = finding["amount"], finding["deadline"]
+        total, full_on, by_deadline = ZERO, None, ZERO
+        for ret in finding["returns"]:
+            total += ret["amount"]
+            if deadline is not None and ret["date"] <= deadline:
+                by_deadline += ret["amount"]
+            if full_on is None and total >= amount:
+                full_on = ret["date"]
+        if amount == 0:
+            full_on = finding["date"]
+        finding["returned"] = total
+        finding["returned_by_deadline"] = by_deadline
+        finding["outstanding"] = max(amount - total, ZERO)
+        finding["returned_on"] = full_on
+        if total >= amount:
+            status = "returned"
+        elif deadline is not None and self.end is not None and self.end > deadline:
+            status = "overdue"
+        else:
+            status = "open"
+        finding["status"] = status
+        finding["late"] = bool(status == "returned" and deadline is not None and full_on and full_on > deadline)
+        entry = finding["entry"]
+        if status == "overdue":
+            self.errors.append(rule_error("P10", entry, (
+                f"审计整改事项 {finding['id']} 逾期未退还: 应退 {_yuan(amount)}, 期限 {deadline}, "
+                f"截至账本末日 {self.end} 已退 {_yuan(total)}, 尚欠 {_yuan(amount - total)}")))
+        if total > amount:
+            self.errors.append(rule_error("P10", entry, (
+                f"审计整改事项 {finding['id']} 退还超过应退金额: 应退 {_yuan(amount)}, "
+                f"已退 {_yuan(total)}, 多退 {_yuan(total - amount)}")))
+
+    # ---- P10 per fund ------------------------------------------------------
+    def _check_fund_events(self):
+        for fund_id, events in self._fund_events.items():
+            fund = self.funds.get(fund_id)
+            if fund is None:
+                seen = set()
+                for date, kind, value, account, txn, _, _ in events:
+                    if id(txn) in seen:
+                        continue
+                    seen.add(id(txn))
+                    self.errors.append(rule_error("P10", txn, (
+                        f"fund: {fund_id} 不是已申报的专项资金 ({account} {_yuan(value)}); "
+                        f'请先以 custom "fund" "{fund_id}" <金额> CNY 申报')))
+                continue
+            order = {"receipt": 0, "use": 1, "neither": 2}
+            events.sort(key=lambda e: (e[0], order[e[1]]))
+            received = used = ZERO
+            for date, kind, value, account, txn, currency, finding in events:
+                if kind == "neither":
+                    continue
+                if currency != fund.currency:
+                    self.errors.append(rule_error("P10", txn, (
+                        f"专项资金 {fund_id} 以 {fund.currency} 申报, {account} 的金额为 {currency}; 未计入")))
+                    continue
+                event = {"date": date, "kind": kind, "amount": value, "account": account,
+                         "location": _loc(txn), "voucher": (txn.meta or {}).get("voucher", ""),
+                         "narration": txn.narration or "", "category": None, "problems": []}
+                fund.events.append(event)
+                if kind == "receipt":
+                    received += value
+                    continue
+                used += value
+                left = received - used
+                event["category"] = fund.category(account)
+                problems = []
+                if fund.allowed_ok and event["category"] is None:
+                    problems.append(("not-allowed", (
+                        f"专项资金 {fund_id} 不得用于 {account}: {date} 支用 {_yuan(value)} "
+                        f"(允许范围: {', '.join(fund.allowed)}); 累计到位 {_yuan(received)}, "
+                        f"累计支用 {_yuan(used)}, 余额 {_yuan(left)}")))
+                if fund.expires is not None and date > fund.expires:
+                    problems.append(("expired", (
+                        f"专项资金 {fund_id} 已于 {fund.expires} 到期, {date} 仍支用 {account} {_yuan(value)}; "
+                        f"累计到位 {_yuan(received)}, 累计支用 {_yuan(used)}, 余额 {_yuan(left)}")))
+                if used > received:
+                    problems.append(("overdrawn", (
+                        f"专项资金 {fund_id} 支用超过到位资金: {date} {account} 支用 {_yuan(value)}, "
+                        f"累计支用 {_yuan(used)} > 累计到位 {_yuan(received)}, 超支 {_yuan(used - received)}; "
+                        f"可用余额 {_yuan(max(left + value, ZERO))}")))
+                known_finding = finding if finding in self.findings else None
+                for kind_name, message in problems:
+                    violation = {"fund": fund_id, "date": date, "account": account, "amount": value,
+                                 "kind": kind_name, "label": KIND_LABELS[kind_name], "message": message,
+                                 "location": _loc(txn), "voucher": event["voucher"], "finding": known_finding,
+                                 "balance": left}
+                    event["problems"].append(violation)
+                    self.violations.append(violation)
+                    if known_finding is None:
+                        self.errors.append(rule_error("P10", txn, message))
+            fund.received, fund.used = received, used
+
+    # ---- P5 ---------------------------------------------------------------
+    def training_year(self, year: int) -> dict:
+        """The P5 figures of one calendar year."""
+        rate_total = Decimal(0)
+        income = Decimal(0)
+        for date, value in self._income_by_date.items():
+            if date.year == year:
+                income += value
+                rate_total += self.policies.value("training-fund-rate", date) * value
+        stats = self._tf.get(year) or {"accrued": Decimal(0), "uses": Decimal(0), "frontline": Decimal(0)}
+        year_end = datetime.date(year, 12, 31)
+        share_min = self.policies.value("training-frontline-share", year_end)
+        required = max(to_fen(rate_total), ZERO)
+        uses, front = stats["uses"], stats["frontline"]
+        front_required = to_fen(share_min * uses)
+        return {
+            "year": year, "complete": _year_over(year, self.end),
+            "operating_income": to_fen(income),
+            "rate": self.policies.value("training-fund-rate", year_end),
+            "required": required, "accrued": to_fen(stats["accrued"]),
+            "accrual_shortfall": max(required - stats["accrued"], ZERO),
+            "uses": to_fen(uses), "frontline": to_fen(front), "other": to_fen(uses - front),
+            "frontline_share": (front / uses) if uses else None,
+            "frontline_share_min": share_min,
+            "frontline_required": front_required,
+            "frontline_shortfall": max(front_required - front, ZERO) if uses else ZERO,
+        }
+
+    def _check_training(self):
+        years = {d.year for d in self._income_by_date} | set(self._tf)
+        for year in sorted(years):
+            if not _year_over(year, self.end):
+                continue
+            row = self.training_year(year)
+            self.training[year] = row
+            stats = self._tf.get(year, {})
+            if row["accrued"] < row["required"]:
+                anchor = stats.get("last_accrual") or stats.get("last_income")
+                self.errors.append(rule_error("P5", anchor, (
+                    f"{year} 年职工教育经费计提不足: 营业收入 {_yuan(row['operating_income'])} × "
+                    f"{_pct(row['rate'])} 应计提 {_yuan(row['required'])}, 实际计提 {_yuan(row['accrued'])}, "
+                    f"少计提 {_yuan(row['accrual_shortfall'])}")))
+            uses, front = stats.get("uses", 0), stats.get("frontline", 0)
+            if uses and front < row["frontline_share_min"] * uses:
+                self.errors.append(rule_error("P5", stats.get("last_use"), (
+                    f"{year} 年职工教育经费用于一线职工的比例不足: 使用合计 {_yuan(uses)}, 其中一线职工 "
+                    f"{_yuan(front)} ({front / uses:.2%}), 应不低于 {_pct(row['frontline_share_min'])} "
+                    f"即 {_yuan(row['frontline_required'])}, 差 {_yuan(row['frontline_shortfall'])}")))
+
+    # ---- P6 ---------------------------------------------------------------
+    def _check_apprentices(self):
+        for entry in self._app_decls:
+            values = [v.value for v in entry.values]
+            app_id = values[0] if values and isinstance(values[0], str) and values[0].strip() else None
+            if app_id is None:
+                self.errors.append(rule_error("P6", entry, (
+                    '学徒登记格式错误: 应写作 custom "apprentice" "<学徒编号>" "<姓名>"; 本条不生效')))
+                continue
+            if app_id in self.apprentices:
+                first = self.apprentices[app_id]["entry"]
+                self.errors.append(rule_error("P6", entry, (
+                    f"学徒 {app_id} 重复登记 (首次登记见 {_loc(first)}); 本条不生效")))
+                continue
+            name = values[1] if len(values) > 1 and isinstance(values[1], str) else ""
+            start, end = entry.meta.get("start"), entry.meta.get("end")
+            problems = []
+            if not name.strip():
+                problems.append("缺少姓名")
+            if not isinstance(start, datetime.date):
+                problems.append("start: 缺失或不是日期 (应写作 start: 2024-03-01)")
+                start = None
+            if end is not None and not isinstance(end, datetime.date):
+                problems.append("end: 不是日期 (应写作 end: 2025-06-30)")
+                end = None
+            if start and end and end < start:
+                problems.append(f"end: {end} 早于 start: {start}")
+                end = None
+            if problems:
+                self.errors.append(rule_error("P6", entry, f"学徒 {app_id} 登记有误: {'; '.join(problems)}"))
+            self.apprentices[app_id] = {"entry": entry, "id": app_id, "name": name, "start": start,
+                                        "end": end, "paid": collections.defaultdict(Decimal), "years": {}}
+        for app_id, date, value, txn in self._subsidies:
+            app = self.apprentices.get(app_id)
+            if app is None:
+                self.errors.append(rule_error("P6", txn, (
+                    f"apprentice: {app_id} 不是已登记的学徒 ({_yuan(value)}); "
+                    f'请先以 custom "apprentice" "{app_id}" "<姓名>" 登记')))
+                continue
+            app["paid"][date.year] += value
+        for app in self.apprentices.values():
+            if app["start"] is None:
+                continue
+            last_year = app["end"].year if app["end"] else (self.end.year if self.end else app["start"].year)
+            for year in range(app["start"].year, last_year + 1):
+                row = self.apprentice_year(app, year)
+                app["years"][year] = row
+                if row["complete"] and row["paid"] < row["required"]:
+                    self.errors.append(rule_error("P6", app["entry"], (
+                        f"学徒 {app['id']} {app['name']} {year} 年补贴不足: 在册 {row['months']} 个月, "
+                        f"应发 ≥ {_yuan(row['minimum'])} × {row['months']}/12 = {_yuan(row['required'])}, "
+                        f"实发 {_yuan(row['paid'])}, 差 {_yuan(row['shortfall'])}")))
+
+    def apprentice_year(self, app: dict, year: int) -> dict:
+        minimum = self.policies.value("apprentice-subsidy-min", datetime.date(year, 12, 31))
+        months = months_enrolled(app["start"], app["end"], year) if app["start"] else 0
+        required = to_fen(minimum * months / 12)
+        paid = to_fen(app["paid"].get(year, ZERO))
+        return {"year": year, "months": months, "minimum": minimum, "required": required,
+                "paid": paid, "shortfall": max(required - paid, ZERO),
+                "complete": _year_over(year, self.end)}
+
+
+def analyse(entries, options_map=None, config=None) -> Analysis:
+    return Analysis(entries, options_map, config)
+
+
+def funds(entries, options_map, config=None):
+    """Beancount plugin: P5, P6, P10 and the findings ledger. Adds no entries."""
+    return entries, analyse(entries, options_map, config).errors

@@ -1,0 +1,222 @@
+"""专项资金使用情况表: earmarked funds (P10), training fund (P5), apprentice subsidies
+(P6) and the findings ledger (审计整改台账), for one year.
+
+`build_funds` and `findings_status` are pure builders over loaded entries; the CLI
+(`shixun report funds`) and the Fava views call them. Both rest on the single pass of
+`plugins.funds.analyse`, so the report and the plugin's errors never disagree.
+"""
+import datetime
+from decimal import Decimal
+
+from plugins.funds import KIND_LABELS, STATUS_LABELS, analyse
+from plugins.money import ZERO, fmt_thousands, to_fen
+from reports.capital import capital
+from reports.render import render_html, xlsx_bytes
+
+TITLE = "专项资金使用情况表"
+OTHER_CATEGORY = "不在允许范围"
+
+
+def _label(prefix: str) -> str:
+    """Assets:1601-固定资产 → 1601-固定资产 (the last component)."""
+    return prefix.rsplit(":", 1)[-1]
+
+
+def _finding_row(finding: dict) -> dict:
+    return {
+        "id": finding["id"], "date": finding["date"], "clause": finding["clause"],
+        "description": finding["description"], "fund": finding["fund"],
+        "amount": to_fen(finding["amount"]), "deadline": finding["deadline"],
+        "returned": to_fen(finding["returned"]),
+        "returned_by_deadline": to_fen(finding["returned_by_deadline"]),
+        "outstanding": to_fen(finding["outstanding"]), "returned_on": finding["returned_on"],
+        "status": finding["status"], "status_label": STATUS_LABELS[finding["status"]],
+        "late": finding["late"], "location": _loc(finding["entry"]),
+        "returns": [dict(r, amount=to_fen(r["amount"])) for r in finding["returns"]],
+    }
+
+
+def _loc(entry) -> str:
+    meta = entry.meta or {}
+    return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
+
+
+def findings_status(entries, options_map, analysis=None) -> list[dict]:
+    """Every finding (审计整改事项) with its status as of the ledger's last date:
+    open (整改中), returned (已退还; `late` if after the deadline) or overdue (逾期未退还)."""
+    analysis = analysis or analyse(entries, options_map)
+    return [_finding_row(f) for f in analysis.findings.values()]
+
+
+def _fund_row(fund, year: int, violations: list[dict]) -> dict:
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    opening = received = used = received_total = used_total = ZERO
+    categories = {prefix: ZERO for prefix in fund.allowed}
+    other = ZERO
+    for event in fund.events:
+        value = event["amount"]
+        sign = 1 if event["kind"] == "receipt" else -1
+        if event["date"] < start:
+            opening += sign * value
+        if event["date"] > end:
+            continue
+        if event["kind"] == "receipt":
+            received_total += value
+            if event["date"] >= start:
+                received += value
+            continue
+        used_total += value
+        if event["date"] >= start:
+            used += value
+            if event["category"] is None:
+                other += value
+            else:
+                categories[event["category"]] += value
+    by_category = [{"category": p, "label": _label(p), "amount": to_fen(v)} for p, v in categories.items()]
+    if other:
+        by_category.append({"category": None, "label": OTHER_CATEGORY, "amount": to_fen(other)})
+    allocation = to_fen(fund.amount) if fund.amount is not None else None
+    return {
+        "id": fund.id, "source": fund.source or "", "purpose": fund.purpose or "",
+        "declared": fund.declared, "expires": fund.expires, "allowed": list(fund.allowed),
+        "expired": bool(fund.expires and fund.expires < end),
+        "allocation": allocation,
+        "opening_balance": to_fen(opening), "received": to_fen(received), "used": to_fen(used),
+        "used_by_category": by_category, "balance": to_fen(opening + received - used),
+        "received_total": to_fen(received_total), "used_total": to_fen(used_total),
+        "not_yet_received": (max(allocation - to_fen(received_total), ZERO)
+                             if allocation is not None else None),
+        "violations": violations,
+    }
+
+
+def _violation_row(v: dict) -> dict:
+    return {"date": v["date"], "account": v["account"], "amount": to_fen(v["amount"]),
+            "kind": v["kind"], "label": v["label"], "message": v["message"],
+            "location": v["location"], "voucher": v["voucher"], "finding": v["finding"],
+            "balance": to_fen(v["balance"])}
+
+
+def build_funds(entries, options_map, year: int) -> dict:
+    """The 专项资金使用情况表 of `year` as plain data (Decimals, dates, lists)."""
+    analysis = analyse(entries, options_map)
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    by_fund: dict[str, list] = {}
+    for v in analysis.violations:
+        if start <= v["date"] <= end:
+            by_fund.setdefault(v["fund"], []).append(_violation_row(v))
+    funds = []
+    for fund in analysis.funds.values():
+        if fund.declared > end:
+            continue
+        row = _fund_row(fund, year, by_fund.get(fund.id, []))
+        active = (row["received"] or row["used"] or row["opening_balance"] or row["violations"]
+                  or (fund.expires is None or fund.expires >= start))
+        if active:
+            funds.append(row)
+    totals = {key: sum((f[key] for f in funds), ZERO)
+              for key in ("opening_balance", "received", "used", "balance")}
+    totals["allocation"] = sum((f["allocation"] or ZERO for f in funds), ZERO)
+    training = analysis.training.get(year) or analysis.training_year(year)
+    apprentices = []
+    for app in analysis.apprentices.values():
+        row = app["years"].get(year)
+        if row is None or (row["months"] == 0 and not row["paid"]):
+            continue
+        apprentices.append({"id": app["id"], "name": app["name"], "start": app["start"], "end": app["end"],
+                            **row, "ok": row["paid"] >= row["required"]})
+    findings = [_finding_row(f) for f in analysis.findings.values() if f["date"] <= end]
+    return {
+        "year": year, "unit": analysis.title, "ledger_end": analysis.end,
+        "title": TITLE,
+        "funds": funds, "totals": totals,
+        "training_fund": dict(training, ok=(not training["complete"]) or (
+            training["accrued"] >= training["required"]
+            and training["frontline"] >= training["frontline_share_min"] * training["uses"])),
+        "apprentices": apprentices,
+        "findings": findings,
+        "violation_count": sum(len(f["violations"]) for f in funds),
+    }
+
+
+# ---- renderers -----------------------------------------------------------------
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{Decimal(value) * 100:.2f}%"
+
+
+def html(report: dict) -> str:
+    return render_html("funds.html", title=f"{report['year']} 年度{TITLE}", r=report,
+                       percent=_percent, capital=capital, orientation="landscape")
+
+
+def _d(value):
+    return value.isoformat() if isinstance(value, datetime.date) else (value or "")
+
+
+def xlsx(report: dict) -> bytes:
+    year, unit = report["year"], report["unit"]
+    subtitle = [f"编制单位: {unit}    年度: {year}    单位: 元    账本截至: {_d(report['ledger_end'])}"]
+    signature = "单位负责人: ________  财务负责人: ________  复核: ________  制表: ________"
+    funds = report["funds"]
+    totals = report["totals"]
+    summary = {
+        "name": "专项资金", "title": f"{year} 年度{TITLE}", "subtitle": subtitle, "orientation": "landscape",
+        "columns": [("资金编号", 12, "text"), ("资金来源", 16, "text"), ("用途", 20, "text"),
+                    ("下达金额", 14, "money"), ("期初余额", 14, "money"), ("本年到位", 14, "money"),
+                    ("本年支用", 14, "money"), ("期末余额", 14, "money"), ("累计未到位", 14, "money"),
+                    ("到期日", 12, "text"), ("违规笔数", 9, "number")],
+        "rows": [[f["id"], f["source"], f["purpose"], f["allocation"], f["opening_balance"], f["received"],
+                  f["used"], f["balance"], f["not_yet_received"], _d(f["expires"]), len(f["violations"])]
+                 for f in funds],
+        "totals": ["合计", "", "", totals["allocation"], totals["opening_balance"], totals["received"],
+                   totals["used"], totals["balance"], None, "", report["violation_count"]],
+        "footer": [f"本年支用合计 (大写): {capital(totals['used'])}", signature],
+    }
+    categories = {
+        "name": "支用明细", "title": f"{year} 年度专项资金支用分类", "subtitle": subtitle,
+        "columns": [("资金编号", 12, "text"), ("允许科目 (类别)", 44, "text"), ("本年支用", 14, "money")],
+        "rows": [[f["id"], c["category"] or c["label"], c["amount"]] for f in funds for c in f["used_by_category"]],
+    }
+    violations = {
+        "name": "违规支用", "title": f"{year} 年度专项资金违规支用", "subtitle": subtitle, "orientation": "landscape",
+        "columns": [("资金编号", 12, "text"), ("日期", 12, "text"), ("凭证号", 16, "text"), ("科目", 40, "text"),
+                    ("金额", 14, "money"), ("问题", 16, "text"), ("余额", 14, "money"), ("整改事项", 14, "text"),
+                    ("位置", 30, "text")],
+        "rows": [[f["id"], _d(v["date"]), v["voucher"], v["account"], v["amount"], v["label"], v["balance"],
+                  v["finding"] or "", v["location"]] for f in funds for v in f["violations"]],
+    }
+    t = report["training_fund"]
+    training = {
+        "name": "职工教育经费", "title": f"{year} 年度职工教育经费提取和使用 (P5)", "subtitle": subtitle,
+        "columns": [("项目", 30, "text"), ("金额 / 比例", 18, "text")],
+        "rows": [["营业收入 (5001+5051)", fmt_thousands(t["operating_income"])],
+                 ["提取比例", _percent(t["rate"])],
+                 ["应提取", fmt_thousands(t["required"])],
+                 ["实际提取", fmt_thousands(t["accrued"])],
+                 ["少提取", fmt_thousands(t["accrual_shortfall"])],
+                 ["本年使用", fmt_thousands(t["uses"])],
+                 ["其中一线职工", fmt_thousands(t["frontline"])],
+                 ["一线职工占比", _percent(t["frontline_share"])],
+                 ["一线职工最低占比", _percent(t["frontline_share_min"])],
+                 ["结论", ("符合" if t["ok"] else "不符合") if t["complete"] else "年度未结束, 暂不判断"]],
+    }
+    apprentices = {
+        "name": "学徒补贴", "title": f"{year} 年度学徒补贴发放 (P6)", "subtitle": subtitle,
+        "columns": [("学徒编号", 14, "text"), ("姓名", 10, "text"), ("开始", 12, "text"), ("结束", 12, "text"),
+                    ("在册月数", 9, "number"), ("年标准", 12, "money"), ("应发", 12, "money"),
+                    ("实发", 12, "money"), ("差额", 12, "money"), ("结论", 14, "text")],
+        "rows": [[a["id"], a["name"], _d(a["start"]), _d(a["end"]), a["months"], a["minimum"], a["required"],
+                  a["paid"], a["shortfall"],
+                  ("符合" if a["ok"] else "不足") if a["complete"] else "年度未结束"] for a in report["apprentices"]],
+    }
+    findings = {
+        "name": "审计整改台账", "title": "审计整改台账", "subtitle": subtitle, "orientation": "landscape",
+        "columns": [("编号", 14, "text"), ("登记日期", 12, "text"), ("条款", 8, "text"), ("问题描述", 36, "text"),
+                    ("资金", 12, "text"), ("应退金额", 14, "money"), ("整改期限", 12, "text"),
+                    ("已退金额", 14, "money"), ("尚欠金额", 14, "money"), ("状态", 12, "text")],
+        "rows": [[f["id"], _d(f["date"]), f["clause"], f["description"], f["fund"] or "", f["amount"],
+                  _d(f["deadline"]), f["returned"], f["outstanding"],
+                  f["status_label"] + (" (逾期退还)" if f["late"] else "")] for f in report["findings"]],
+    }
+    return xlsx_bytes([summary, categories, violations, training, apprentices, findings])
