@@ -28,6 +28,7 @@ TRANSLATIONS = [
     (r"^Balance failed for '(.*?)': expected (.*?) != accumulated (.*?) \((.*)\)",
      r"余额断言失败 \1: 断言 \2, 实际 \3 (\4)"),
     (r"^Invalid reference to unknown account '(.*)'", r"引用了未开设的账户 \1"),
+    (r"^Invalid account name: (.*)", r"无效的科目名称 \1 (每一级须以大写英文字母或数字开头, 如 1001-库存现金)"),
     (r"^Invalid reference to inactive account '(.*)'", r"引用了已关闭的账户 \1"),
     (r"^Duplicate open directive for (.*)", r"账户重复开设 \1"),
     (r"^File does not exist: \"?(.*?)\"?$", r"包含的文件不存在: \1"),

@@ -37,10 +37,25 @@ def load(path: str):
 
     if not os.path.isfile(path):
         raise UserError(f"账本文件不存在: {path}")
+    check_utf8(path)
     try:
         return loader.load_file(path)
     except UnicodeDecodeError as exc:
         raise UserError(f"账本文件不是 UTF-8 编码: {path} ({exc.reason})") from exc
+
+
+def check_utf8(path: str) -> None:
+    """A ledger must be UTF-8; a GBK file (common from Chinese Windows tools) gets one clear line."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise UserError(f"无法读取账本文件 {path}: {exc.strerror}") from exc
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UserError(f"账本文件不是 UTF-8 编码 (可能是 GBK): {path} 第 {line} 行; 请另存为 UTF-8") from exc
 
 
 def write_output(path: str | None, content: str | bytes) -> None:

@@ -1,0 +1,50 @@
+"""`shixun check`: grouped Chinese errors, exit codes, never a traceback."""
+from scripts.cli import main
+
+
+def test_clean_ledger_passes(tmp_path, capsys):
+    path = tmp_path / "main.beancount"
+    path.write_text('2024-01-01 open Assets:1001-库存现金 CNY\n  code: "1001"\n', encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    assert "检查通过" in capsys.readouterr().out
+
+
+def test_missing_file_is_one_chinese_line(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.beancount")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "账本文件不存在" in err
+
+
+def test_gbk_file_is_refused_with_its_line(tmp_path, capsys):
+    path = tmp_path / "gbk.beancount"
+    path.write_bytes('; ok\n2024-01-01 open Assets:1001-库存现金 CNY\n'.encode("gbk"))
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "UTF-8" in err and "第 2 行" in err
+
+
+def test_unparsable_ledger_lists_errors_in_chinese_and_exits_1(tmp_path, capsys):
+    path = tmp_path / "bad.beancount"
+    path.write_text('2024-01-01 open Assets:现金\n2024-01-02 * "x"\n  Assets:A  1 CNY\n', encoding="utf-8")
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "无效的科目名称" in out and "分录借贷不平衡" in out
+    assert f"{path}:1" in out
+
+
+def test_rule_errors_are_grouped_by_clause(tmp_path, capsys):
+    path = tmp_path / "main.beancount"
+    path.write_text('plugin "plugins.treasury"\n2024-01-01 custom "policy" "tax-period" "week"\n'
+                    '2024-01-01 custom "policy" "treasury-share" 2\n', encoding="utf-8")
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "== P2 纯利润上交国库" in out
+    assert "treasury-share" in out
+
+
+def test_usage_error_is_chinese(capsys):
+    try:
+        main(["check", "--bogus"])
+    except SystemExit as exit:
+        assert exit.code == 2
+    assert "参数错误" in capsys.readouterr().err
