@@ -27,8 +27,8 @@ finding raises one if it is not returned in time).
 Findings — ``2025-03-20 custom "finding" "SJ-2025-01" 4800.00 CNY`` with ``clause:``,
 ``description:``, ``deadline:`` and optional ``fund:``. A return is a transaction with
 *transaction* metadata ``finding:``; the returned amount is its credits to monetary
-accounts. A finding not fully returned by the end of the ledger (its last entry's
-date) while its deadline has passed is overdue: a [P10] error on the finding. Status:
+accounts. A finding not fully returned by the end of the ledger (`ledger_end`: its
+last non-custom entry's date) while its deadline has passed is overdue: a [P10] error on the finding. Status:
 ``returned`` (fully returned; ``late`` if after the deadline), ``overdue``, ``open``.
 
 P5 — accrual: credits to Liabilities:2211-应付职工薪酬:221104-职工教育经费; uses: debits
@@ -171,9 +171,10 @@ class Analysis:
         self._returns = collections.defaultdict(list)  # finding id → [(date, amount, txn)]
         self._unknown_findings = []
         end = None
+        Custom = data.Custom
         for entry in entries:
-            if end is None or entry.date > end:
-                end = entry.date
+            if (end is None or entry.date > end) and not isinstance(entry, Custom):
+                end = entry.date  # = common.ledger_end: custom entries may be dated ahead
             if isinstance(entry, data.Transaction):
                 self._transaction(entry, payable, subsidy, prefixes)
             elif isinstance(entry, data.Open):

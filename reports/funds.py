@@ -11,7 +11,7 @@ from decimal import Decimal
 from plugins.funds import KIND_LABELS, STATUS_LABELS, analyse
 from plugins.money import ZERO, fmt_thousands, to_fen
 from reports.capital import capital
-from reports.render import render_html, xlsx_bytes
+from reports.render import render_html, to_json, xlsx_bytes
 
 TITLE = "专项资金使用情况表"
 OTHER_CATEGORY = "不在允许范围"
@@ -143,6 +143,18 @@ def build_funds(entries, options_map, year: int) -> dict:
 
 def _percent(value) -> str:
     return "—" if value is None else f"{Decimal(value) * 100:.2f}%"
+
+
+RATIOS = ("rate", "frontline_share", "frontline_share_min")
+
+
+def json_text(report: dict) -> str:
+    """The report as JSON; ratios keep their precision ("0.025"), amounts are "1234.50"."""
+    training = dict(report["training_fund"])
+    for key in RATIOS:
+        if training.get(key) is not None:
+            training[key] = f"{Decimal(training[key]).normalize():f}"
+    return to_json(dict(report, training_fund=training))
 
 
 def html(report: dict) -> str:
