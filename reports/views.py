@@ -1,0 +1,631 @@
+"""The bureau views in Fava: `FinanceView` (财政监管) and `AuditView` (审计).
+
+Seed (P3): "财政、审计部门对中职校生产性实训基地经营中心账务进行监督、审计。" The
+finance bureau supervises the money (profit owed to and paid into the treasury,
+student remuneration, earmarked funds, surcharges, county indicators); the audit
+bureau audits the books (every rule violation with drill-down, analytics, sealed
+years, the findings ledger, a reproducible sample). Both are read-only in
+`shixun serve` (reports.serve).
+
+Enable in the ledger's main file::
+
+    2024-01-01 custom "fava-extension" "reports.views"
+
+Both classes are thin: every number comes from the same builders the CLI reports
+use (reports.remittance, reports.students, reports.funds, reports.taxes,
+reports.audit). A builder that is not installed shows a "未启用" section. Pages
+aggregate and paginate (never a dump of every posting), follow Fava's time filter
+(years inside the filter's date range; violations of entries inside it), and drill
+down with Fava's own context modal (`#context-<entry hash>`), document links and,
+for the accountant, the editor at file:line. Builder results are cached per load
+of the ledger (cleared by `after_load_file`).
+"""
+from __future__ import annotations
+
+import collections
+import datetime
+import importlib
+import inspect
+import os
+import re
+import threading
+from decimal import Decimal
+
+from flask import Response, g, request, url_for
+from fava.ext import FavaExtensionBase, extension_endpoint
+
+PER_PAGE = 50
+CLAUSE_RE = re.compile(r"^\[(P\d+|封账|政策|审计)\]")
+CLAUSE_TITLES = {
+    "P1": "P1 勤工俭学收入提取学生劳动报酬",
+    "P2": "P2 纯利润上交国库",
+    "P3": "P3 财政、审计监督",
+    "P4": "P4 地方教育附加用于职业教育",
+    "P5": "P5 职工教育培训经费",
+    "P6": "P6 学徒补贴",
+    "P7": "P7 生均公用经费",
+    "P8": "P8 产教融合投资抵免",
+    "P9": "P9 城建税及教育费附加",
+    "P10": "P10 专项资金专款专用",
+    "封账": "封账 (已结账年度防篡改)",
+    "政策": "政策参数",
+    "审计": "审计分析参数",
+    "其他": "账本格式与平衡",
+}
+CLAUSE_ORDER = list(CLAUSE_TITLES)
+
+# Chinese column headers for the keys builders return; unknown keys are shown as they are.
+LABELS = {
+    "year": "年度", "closed": "已结账", "net_profit": "净利润", "losses_absorbed": "弥补以前年度亏损",
+    "loss_carried_forward": "结转亏损", "owed": "应缴国库", "paid": "已缴", "outstanding": "欠缴",
+    "deadline": "缴款期限", "overdue": "逾期", "date": "日期", "receipt": "缴款书号",
+    "amount": "金额", "student": "学号", "name": "姓名", "class": "班级", "base": "基地",
+    "hours": "工时", "allocated": "应发", "difference": "差额", "period": "期间", "start": "起",
+    "end": "止", "months": "月数", "sales": "销售额", "threshold": "免征标准", "exempt": "免征",
+    "halving": "减半", "tax": "税种", "rate": "税率", "due": "应纳", "expected": "期望值",
+    "booked": "已计提", "ok": "相符", "fund": "资金编号", "source": "来源", "purpose": "用途",
+    "received": "已到位", "used": "已使用", "balance": "结余", "expires": "截止日期",
+    "violations": "违规", "finding": "整改编号", "description": "说明", "returned": "已退还",
+    "status": "状态", "clause": "条款", "message": "说明", "location": "位置", "account": "科目",
+    "narration": "摘要", "payee": "对方", "voucher": "凭证号", "invoice": "发票号",
+    "document": "附件", "count": "笔数", "total": "合计", "value": "值", "title": "指标",
+    "value_text": "实际", "threshold_text": "标准", "passed": "达标", "digit": "首位数字",
+    "observed": "实际占比", "expected_share": "理论占比", "category": "类别", "remaining": "未退还",
+    "seed": "随机种子", "size": "样本量", "interval": "抽样间隔", "check": "检查项",
+    "entry_hash": "分录", "filename": "文件", "lineno": "行", "flag": "标记", "allowed": "允许科目",
+    "test": "检查项", "detail": "说明", "unit": "单位", "transactions": "交易笔数", "tests": "检查项汇总",
+    "findings": "疑点明细", "benford": "本福特检验", "parameters": "参数", "exclusions": "口径说明",
+    "notes": "备注", "n": "样本数", "mad": "平均绝对偏差", "band": "符合程度", "indicative": "仅供参考",
+    "digits": "首位数字分布", "z": "z 值", "population_count": "总体笔数", "population_total": "总体金额",
+    "items": "样本", "hits": "命中次数", "funds": "专项资金", "used_by_category": "按类别使用",
+}
+MISSING = "未启用"
+
+
+def _builder(module: str, name: str):
+    """The function `name` of `module`, or None while that module is not installed."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and (exc.name == module or module.startswith(exc.name + ".")):
+            return None
+        raise
+    return getattr(mod, name, None)
+
+
+def yuan(value) -> str:
+    """1234.5 → "1,234.50"; None → "—"."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, Decimal, float)):
+        return f"{Decimal(value).quantize(Decimal('0.01')):,}"
+    return str(value)
+
+
+def cell(value) -> str:
+    """Any builder value as text for a table cell."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and abs(value) < 10000 and value.as_tuple().exponent >= 0:
+            return f"{value}"
+        return yuan(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "、".join(cell(v) for v in value) if all(not isinstance(v, dict) for v in value) \
+            else f"{len(value)} 项"
+    if isinstance(value, dict):
+        return "; ".join(f"{LABELS.get(k, k)}: {cell(v)}" for k, v in value.items()
+                         if not isinstance(v, (list, dict)))
+    return str(value)
+
+
+class Page:
+    """One page of rows; `page` is 1-based, read from request arg `arg`."""
+
+    def __init__(self, rows, arg: str, per_page: int = PER_PAGE):
+        rows = list(rows)
+        self.arg, self.total, self.per_page = arg, len(rows), per_page
+        self.pages = max(1, -(-len(rows) // per_page))
+        try:
+            page = int(request.args.get(arg, "1"))
+        except ValueError:
+            page = 1
+        self.page = min(max(page, 1), self.pages)
+        start = (self.page - 1) * per_page
+        self.rows = rows[start:start + per_page]
+        self.first = start + 1 if rows else 0
+        self.last = start + len(self.rows)
+
+    def url(self, page: int) -> str:
+        args = request.args.to_dict()
+        args[self.arg] = str(page)
+        return url_for("extension_report", extension_name=g.extension.name, **args) \
+            if getattr(g, "extension", None) else "?" + "&".join(f"{k}={v}" for k, v in args.items())
+
+
+class _BureauView(FavaExtensionBase):
+    """What both views share: caching, the time filter, sections, drill-down, tables."""
+
+    def __init__(self, ledger, config=None):
+        super().__init__(ledger, config)
+        self._cache: dict = {}
+        self._lock = threading.Lock()
+
+    # -- load cycle -----------------------------------------------------------------------
+    def after_load_file(self) -> None:
+        with self._lock:
+            self._cache = {}
+
+    def cached(self, key, compute):
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+    # -- the data -------------------------------------------------------------------------
+    @property
+    def entries(self):
+        return self.ledger.all_entries
+
+    @property
+    def options(self):
+        return self.ledger.options
+
+    def date_range(self):
+        """(first day, last day) of Fava's time filter, or None without a filter."""
+        filtered = getattr(g, "filtered", None)
+        date_range = getattr(filtered, "date_range", None) if filtered is not None else None
+        if not date_range:
+            return None
+        return date_range.begin, date_range.end - datetime.timedelta(days=1)
+
+    def all_years(self) -> list[int]:
+        def compute():
+            from beancount.core import data
+
+            return sorted({e.date.year for e in self.entries if isinstance(e, data.Transaction)})
+        return self.cached("years", compute)
+
+    def years(self) -> list[int]:
+        """Years with transactions that overlap the time filter (all years without one)."""
+        years = self.all_years()
+        bounds = self.date_range()
+        if bounds:
+            years = [y for y in years if bounds[0].year <= y <= bounds[1].year]
+        return years
+
+    def period(self) -> tuple[datetime.date, datetime.date] | None:
+        """The time filter clipped to the ledger's years (for builders taking start/end)."""
+        years = self.all_years()
+        if not years:
+            return None
+        first, last = datetime.date(years[0], 1, 1), datetime.date(years[-1], 12, 31)
+        bounds = self.date_range()
+        if bounds:
+            first, last = max(first, bounds[0]), min(last, bounds[1])
+        return (first, last) if first <= last else None
+
+    def in_filter(self, date) -> bool:
+        bounds = self.date_range()
+        return bounds is None or date is None or bounds[0] <= date <= bounds[1]
+
+    def section(self, key, module: str, name: str, *args, **kwargs) -> dict:
+        """Run a builder (cached per load): {"state": "ok", "data": …} or 未启用 / 错误."""
+        func = _builder(module, name)
+        if func is None:
+            return {"state": "missing", "message": f"{MISSING}: 该功能模块 ({module}.{name}) 尚未安装"}
+
+        def compute():
+            try:
+                return {"state": "ok", "data": func(self.entries, self.options, *args, **kwargs)}
+            except Exception as exc:  # the page shows the problem instead of a 500
+                return {"state": "error", "message": f"{type(exc).__name__}: {exc}"}
+        return self.cached((key, module, name, args, tuple(sorted(kwargs.items()))), compute)
+
+    # -- presentation helpers used by the templates -------------------------------------------
+    yuan = staticmethod(yuan)
+    cell = staticmethod(cell)
+
+    @staticmethod
+    def label(key) -> str:
+        return LABELS.get(key, str(key))
+
+    def page(self, rows, arg: str, per_page: int = PER_PAGE) -> Page:
+        return Page(rows, arg, per_page)
+
+    def role(self) -> str | None:
+        return request.environ.get("shixun.role")
+
+    def can_edit(self) -> bool:
+        role = self.role()
+        return role is None or role == "accountant"
+
+    def drill(self, entry) -> dict:
+        """Links of an entry: Fava's context modal, its documents, and (accountant) the editor."""
+        from fava.beans.funcs import hash_entry
+
+        meta = getattr(entry, "meta", None) or {}
+        filename, lineno = meta.get("filename"), meta.get("lineno")
+        entry_hash = hash_entry(entry)
+        out = {
+            "context": f"#context-{entry_hash}",
+            "where": self.where(filename, lineno),
+            "documents": [(str(value), url_for("statement", entry_hash=entry_hash, key=key))
+                          for key, value in meta.items() if str(key).startswith("document")],
+            "editor": None,
+        }
+        if self.can_edit() and filename and not str(filename).startswith("<"):
+            out["editor"] = url_for("report", report_name="editor", file_path=filename, line=lineno)
+        return out
+
+    def entry_links(self, row: dict) -> dict | None:
+        """Drill-down for a builder row that carries an entry, a hash or file/line."""
+        entry = row.get("entry")
+        if entry is not None and hasattr(entry, "meta"):
+            return self.drill(entry)
+        location = row.get("location")
+        if isinstance(location, str) and ":" in location:
+            found = self.entries_by_location().get(location)
+            if found is not None:
+                return self.drill(found)
+        entry_hash = row.get("entry_hash") or row.get("hash")
+        if entry_hash:
+            return {"context": f"#context-{entry_hash}", "where": self.where(row.get("filename"), row.get("lineno")),
+                    "documents": [], "editor": None}
+        return None
+
+    def entries_by_location(self) -> dict:
+        """"2024.beancount:394" (as `where` shows it) → entry; one pass, cached per load."""
+        def compute():
+            out = {}
+            for entry in self.entries:
+                meta = entry.meta or {}
+                key = self.where(meta.get("filename"), meta.get("lineno"))
+                out.setdefault(key, entry)
+            return out
+        return self.cached("locations", compute)
+
+    def where(self, filename, lineno) -> str:
+        if not filename:
+            return "—"
+        base = os.path.dirname(self.ledger.beancount_file_path)
+        try:
+            shown = os.path.relpath(filename, base)
+        except ValueError:
+            shown = filename
+        if shown.startswith(".."):
+            shown = os.path.basename(filename)
+        return f"{shown}:{lineno}" if lineno else shown
+
+    def download(self, endpoint: str, **args) -> str:
+        # flask.url_for's own first parameter is named `endpoint`: build from the report URL.
+        base = url_for("extension_report", extension_name=self.name, **args)
+        marker = f"/extension/{self.name}/"
+        return base.replace(marker, marker + endpoint, 1)
+
+    def columns(self, rows, skip=()) -> list[str]:
+        """Column keys of a list of dicts: scalar-valued keys, in first-seen order."""
+        keys: list[str] = []
+        for row in rows[:50]:
+            for key, value in row.items():
+                if key not in keys and key not in skip and not isinstance(value, (list, dict)):
+                    keys.append(key)
+        return keys
+
+    @staticmethod
+    def is_table(value) -> bool:
+        return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, dict) for v in value)
+
+    @staticmethod
+    def xlsx_response(content: bytes, filename: str) -> Response:
+        from urllib.parse import quote
+
+        return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+    def requested_year(self) -> int:
+        try:
+            year = int(request.args.get("year", ""))
+        except ValueError:
+            years = self.years() or self.all_years()
+            year = years[-1] if years else datetime.date.today().year
+        return year
+
+    def generic_sheet(self, title: str, rows: list[dict], name: str | None = None) -> dict:
+        keys = self.columns(rows)
+        kinds = []
+        for key in keys:
+            sample = next((r.get(key) for r in rows if r.get(key) is not None), None)
+            kinds.append("money" if isinstance(sample, Decimal) else "text")
+        return {
+            "title": title, "name": name or title,
+            "subtitle": [f"编制单位: {self.options.get('title', '')}"],
+            "columns": [(self.label(k), 14 if kind == "money" else 18, kind) for k, kind in zip(keys, kinds)],
+            "rows": [[r.get(k) if kind == "money" else cell(r.get(k)) for k, kind in zip(keys, kinds)]
+                     for r in rows],
+        }
+
+
+class FinanceView(_BureauView):
+    """财政监管: treasury, student remuneration, funds, surcharges, indicators, downloads."""
+
+    report_title = "财政监管"
+
+    def treasury(self) -> dict:
+        result = self.section("treasury", "reports.remittance", "treasury_by_year")
+        if result["state"] != "ok":
+            return result
+        years = set(self.years())
+        rows = [dict(r) for r in result["data"] if r["year"] in years]
+        for row in rows:
+            detail = self.section("remittance", "reports.remittance", "build_remittance", row["year"])
+            paid_in_year = detail["data"]["payments"] if detail["state"] == "ok" else []
+            row["payments"] = self.payments_for(row["year"])
+            row["paid_in_year"] = paid_in_year
+        chart = self.chart(rows)
+        return {"state": "ok", "rows": rows, "chart": chart}
+
+    def payments_for(self, year: int) -> list[dict]:
+        """Treasury payments (with receipts) made against `year`'s profit: those in later years'
+        remittance reports; fall back to all payments dated the next year."""
+        out = []
+        for later in self.all_years():
+            if later <= year:
+                continue
+            detail = self.section("remittance", "reports.remittance", "build_remittance", later)
+            if detail["state"] == "ok":
+                out.extend(detail["data"]["payments"])
+        return out
+
+    @staticmethod
+    def chart(rows) -> dict:
+        """An inline SVG bar chart: owed vs paid per year."""
+        series = [(r["year"], r.get("owed") or Decimal(0), r.get("paid") or Decimal(0),
+                   r.get("outstanding") or Decimal(0)) for r in rows]
+        top = max([max(o, p, abs(x)) for _, o, p, x in series] + [Decimal(1)])
+        bars = []
+        width, height, group = 520, 160, 0
+        step = width / max(len(series), 1)
+        for i, (year, owed, paid, out) in enumerate(series):
+            x0 = i * step + 20
+            for j, (value, color, name) in enumerate(((owed, "#3465a4", "应缴"), (paid, "#4e9a06", "已缴"),
+                                                      (out, "#cc0000", "欠缴"))):
+                h = float(max(value, Decimal(0)) / top) * (height - 30)
+                bars.append({"x": x0 + j * (step / 4), "y": height - 20 - h, "w": step / 4 - 4,
+                             "h": h, "color": color, "title": f"{year} {name} {yuan(value)}"})
+            group += 1
+        labels = [{"x": i * step + 20 + step * 3 / 8, "text": str(s[0])} for i, s in enumerate(series)]
+        return {"width": width, "height": height, "bars": bars, "labels": labels}
+
+    def students(self) -> dict:
+        span = self.period()
+        if span is None:
+            return {"state": "missing", "message": "所选期间没有记录"}
+        result = self.section("students", "reports.students", "build_students", span[0], span[1])
+        if result["state"] != "ok":
+            return result
+        income = Decimal(0)
+        cap = Decimal(0)
+        for year in self.years():
+            detail = self.section("remittance", "reports.remittance", "build_remittance", year)
+            if detail["state"] == "ok":
+                income += detail["data"]["work_study_income"]
+                cap += detail["data"]["student_cap"]
+        sheet = result["data"]
+        return {"state": "ok", "sheet": sheet, "income": income, "cap": cap, "span": span,
+                "page": self.page(sheet["students"], "students_page")}
+
+    def funds(self) -> list[dict]:
+        return [(year, self.section("funds", "reports.funds", "build_funds", year)) for year in self.years()]
+
+    def surcharges(self) -> dict:
+        result = self.section("surcharges", "reports.taxes", "surcharge_periods")
+        if result["state"] != "ok":
+            return result
+        bounds = self.date_range()
+        rows = [r for r in result["data"]
+                if bounds is None or (r["end"] >= bounds[0] and r["start"] <= bounds[1])]
+        return {"state": "ok", "rows": rows, "page": self.page(rows, "surcharges_page", 24)}
+
+    def indicators(self) -> list[tuple[int, dict]]:
+        out = []
+        for year in self.years():
+            result = self.section("indicators", "reports.taxes", "indicators", year)
+            if result["state"] == "ok":
+                items = [v for k, v in result["data"].items() if isinstance(v, dict) and "clause" in v]
+                items.sort(key=lambda v: CLAUSE_ORDER.index(v["clause"]) if v["clause"] in CLAUSE_ORDER else 99)
+                result = {"state": "ok", "items": items}
+            out.append((year, result))
+        return out
+
+    # -- downloads (GET endpoints; read-only) ------------------------------------------------
+    @extension_endpoint("remittance_xlsx")
+    def remittance_xlsx(self):
+        year = self.requested_year()
+        build = _builder("reports.remittance", "build_remittance")
+        render = _builder("reports.remittance", "render_remittance_xlsx")
+        if build is None or render is None:
+            return Response(f"{MISSING}: 上缴国库报告", status=404, mimetype="text/plain")
+        try:
+            report = build(self.entries, self.options, year)
+        except ValueError as exc:
+            return Response(str(exc), status=404, mimetype="text/plain; charset=utf-8")
+        return self.xlsx_response(render(report), f"{year}年度上缴国库报告.xlsx")
+
+    @extension_endpoint("students_xlsx")
+    def students_xlsx(self):
+        build = _builder("reports.students", "build_students")
+        render = _builder("reports.students", "students_xlsx")
+        span = self.period()
+        if build is None or render is None or span is None:
+            return Response(f"{MISSING}: 学生劳动报酬发放表", status=404, mimetype="text/plain; charset=utf-8")
+        sheet = build(self.entries, self.options, span[0], span[1])
+        return self.xlsx_response(render(sheet), f"学生劳动报酬发放表_{span[0]}_{span[1]}.xlsx")
+
+    @extension_endpoint("funds_xlsx")
+    def funds_xlsx(self):
+        year = self.requested_year()
+        build = _builder("reports.funds", "build_funds")
+        if build is None:
+            return Response(f"{MISSING}: 专项资金报告", status=404, mimetype="text/plain; charset=utf-8")
+        report = build(self.entries, self.options, year)
+        for name in ("xlsx", "funds_xlsx", "render_funds_xlsx", "render_xlsx"):
+            render = _builder("reports.funds", name)
+            if render is not None:
+                return self.xlsx_response(render(report), f"{year}年度专项资金使用情况.xlsx")
+        from reports.render import xlsx_bytes
+
+        rows = next((v for v in report.values() if self.is_table(v)), []) if isinstance(report, dict) else report
+        return self.xlsx_response(xlsx_bytes([self.generic_sheet(f"{year}年度专项资金使用情况", rows)]),
+                                  f"{year}年度专项资金使用情况.xlsx")
+
+
+class AuditView(_BureauView):
+    """审计: violations by clause, analytics, sealed years, findings, sample, exports."""
+
+    report_title = "审计"
+
+    def violation_rows(self) -> list[dict]:
+        """Every error of the load whose entry lies inside the time filter (cached per load)."""
+        def compute():
+            rows = []
+            for error in self.ledger.errors:
+                message = " ".join(str(getattr(error, "message", error)).split())
+                match = CLAUSE_RE.match(message)
+                clause = match.group(1) if match else "其他"
+                source = getattr(error, "source", None) or {}
+                entry = getattr(error, "entry", None)
+                rows.append({"clause": clause, "message": message, "entry": entry,
+                             "date": getattr(entry, "date", None),
+                             "filename": source.get("filename"), "lineno": source.get("lineno")})
+            return rows
+        return [r for r in self.cached("violations", compute) if self.in_filter(r["date"])]
+
+    def violations(self) -> dict:
+        """The violations grouped by clause; one clause's rows paginated."""
+        rows = self.violation_rows()
+        counts = collections.Counter(r["clause"] for r in rows)
+        groups = [(c, CLAUSE_TITLES.get(c, c), counts[c]) for c in CLAUSE_ORDER if counts.get(c)]
+        chosen = request.args.get("clause") or (groups[0][0] if groups else None)
+        selected = [r for r in rows if r["clause"] == chosen]
+        return {"total": len(rows), "groups": groups, "clause": chosen,
+                "page": self.page(selected, "violations_page")}
+
+    def analytics(self) -> list[tuple[int, dict]]:
+        return [(year, self.section("audit", "reports.audit", "run_audit", year)) for year in self.years()]
+
+    def seals(self) -> list[dict]:
+        def compute():
+            from beancount.core import data
+
+            sealed = {}
+            for entry in self.entries:
+                if isinstance(entry, data.Custom) and entry.type == "seal" and entry.values:
+                    year = str(entry.values[0].value).split(".")[0]
+                    digest = entry.values[1].value if len(entry.values) > 1 else ""
+                    sealed[year] = (entry, digest)
+            broken = collections.defaultdict(list)
+            for error in self.ledger.errors:
+                message = str(getattr(error, "message", ""))
+                if message.startswith("[封账]"):
+                    entry = getattr(error, "entry", None)
+                    years = [y for y in sealed if sealed[y][0] is entry] or re.findall(r"(\d{4}) 年度", message)[:1]
+                    for year in years:
+                        broken[year].append(message)
+            rows = []
+            for year in self.all_years():
+                item = sealed.get(str(year))
+                rows.append({"year": year, "sealed": bool(item),
+                             "date": item[0].date if item else None,
+                             "digest": (str(item[1])[:16] + "…") if item else "",
+                             "entry": item[0] if item else None,
+                             "problems": broken.get(str(year), [])})
+            return rows
+        return [r for r in self.cached("seals", compute) if r["year"] in self.years()]
+
+    def findings(self) -> dict:
+        result = self.section("findings", "reports.funds", "findings_status")
+        if result["state"] == "ok":
+            data = result["data"]
+            rows = data if isinstance(data, list) else next(
+                (v for v in data.values() if self.is_table(v)), []) if isinstance(data, dict) else []
+            result = {**result, "rows": rows, "page": self.page(rows, "findings_page")}
+        return result
+
+    def sample(self) -> dict:
+        func = _builder("reports.audit", "sample")
+        if func is None:
+            return {"state": "missing", "message": f"{MISSING}: 该功能模块 (reports.audit.sample) 尚未安装"}
+        year = self.requested_year()
+        try:
+            size = max(1, min(int(request.args.get("sample_size", "25")), 200))
+        except ValueError:
+            size = 25
+        try:
+            seed = int(request.args.get("seed", "") or year)
+        except ValueError:
+            seed = year
+        kwargs = {}
+        params = inspect.signature(func).parameters
+        for key, value in (("year", year), ("size", size), ("seed", seed), ("n", size)):
+            if key in params:
+                kwargs[key] = value
+        result = self.section("sample", "reports.audit", "sample", **kwargs)
+        result = {**result, "year": year, "size": size, "seed": seed}
+        if result["state"] == "ok":
+            data = result["data"]
+            rows = data if isinstance(data, list) else next(
+                (v for v in data.values() if self.is_table(v)), []) if isinstance(data, dict) else []
+            result["rows"] = rows
+            result["page"] = self.page(rows, "sample_page")
+        return result
+
+    # -- exports -------------------------------------------------------------------------------
+    @extension_endpoint("violations_xlsx")
+    def violations_xlsx(self):
+        from reports.render import xlsx_bytes
+
+        rows = self.violation_rows()
+        order = {c: i for i, c in enumerate(CLAUSE_ORDER)}
+        rows = sorted(rows, key=lambda r: (order.get(r["clause"], 99), r["date"] or datetime.date.min))
+        sheet = {
+            "title": "规则违反清单", "name": "违规清单",
+            "subtitle": [f"被审计单位: {self.options.get('title', '')}    共 {len(rows)} 条"],
+            "columns": [("条款", 22, "text"), ("日期", 12, "text"), ("位置", 26, "text"), ("说明", 90, "text")],
+            "rows": [[CLAUSE_TITLES.get(r["clause"], r["clause"]), cell(r["date"]),
+                      self.where(r["filename"], r["lineno"]), r["message"]] for r in rows],
+        }
+        return self.xlsx_response(xlsx_bytes([sheet]), "审计_规则违反清单.xlsx")
+
+    @extension_endpoint("audit_xlsx")
+    def audit_xlsx(self):
+        year = self.requested_year()
+        run = _builder("reports.audit", "run_audit")
+        if run is None:
+            return Response(f"{MISSING}: 审计分析", status=404, mimetype="text/plain; charset=utf-8")
+        report = run(self.entries, self.options, year)
+        for name in ("xlsx", "audit_xlsx", "render_audit_xlsx", "render_xlsx"):
+            render = _builder("reports.audit", name)
+            if render is not None:
+                return self.xlsx_response(render(report), f"{year}年度审计分析.xlsx")
+        from reports.render import xlsx_bytes
+
+        sheets = []
+        items = report.items() if isinstance(report, dict) else [("审计分析", report)]
+        for key, value in items:
+            rows = value if self.is_table(value) else (
+                next((v for v in value.values() if self.is_table(v)), None) if isinstance(value, dict) else None)
+            if rows:
+                sheets.append(self.generic_sheet(f"{year}年度审计分析 {self.label(key)}", rows, str(key)[:31]))
+        if not sheets:
+            sheets.append({"title": f"{year}年度审计分析", "columns": [("说明", 40, "text")], "rows": [["无数据"]]})
+        return self.xlsx_response(xlsx_bytes(sheets), f"{year}年度审计分析.xlsx")
