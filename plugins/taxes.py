@@ -53,7 +53,7 @@ from decimal import Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import data
 
-from plugins.common import ACCOUNTS, account_code, is_monetary, meta_value, parse_config, rule_error, under
+from plugins.common import ACCOUNTS, is_monetary, parse_config, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -89,6 +89,7 @@ DECLARATIONS = {
 
 # Roles of an account, computed once per distinct account name.
 VAT, SALES, EXPENSE, EQUITY, OTHER = "vat", "sales", "expense", "equity", "other"
+BORING = frozenset((OTHER, "money", EQUITY))
 
 
 @dataclasses.dataclass
@@ -214,6 +215,7 @@ def analyse(entries, options_map=None, config=None) -> Result:
     settings, config_problems = parse_config(config, DEFAULTS)
     currency = ((options_map or {}).get("operating_currency") or ["CNY"])[0]
     roles = _Roles(settings)
+    cache = roles.cache
     errors = []
     months = collections.defaultdict(Month)
     policy_entries = []
@@ -227,7 +229,15 @@ def analyse(entries, options_map=None, config=None) -> Result:
         if first_entry is None and getattr(entry, "meta", None):
             first_entry = entry
         if isinstance(entry, data.Transaction):
-            _walk_transaction(entry, roles, currency, months, investments, errors)
+            # Fast path: most transactions touch no account of ours and carry no tag.
+            kinds = [cache.get(p.account) or roles(p.account) for p in entry.postings]
+            for role, _ in kinds:
+                if role not in BORING:
+                    _walk_transaction(entry, kinds, currency, months, investments, errors)
+                    break
+            else:
+                if entry.meta and INVESTMENT in entry.meta:
+                    _walk_transaction(entry, kinds, currency, months, investments, errors)
         elif isinstance(entry, data.Custom):
             if entry.type == "policy":
                 policy_entries.append(entry)
@@ -268,35 +278,37 @@ def analyse(entries, options_map=None, config=None) -> Result:
     return Result(periods, investment, cap, claimed, dict(declarations), policies, errors)
 
 
-def _walk_transaction(entry, roles, currency, months, investments, errors):
+def _walk_transaction(entry, kinds, currency, months, investments, errors):
     postings = entry.postings
-    kinds = [roles(p.account) for p in postings]
     role_names = {k[0] for k in kinds}
-    closing = EQUITY in role_names
     month = None
-    if not closing and (VAT in role_names or SALES in role_names or EXPENSE in role_names):
+    if EQUITY not in role_names and (VAT in role_names or SALES in role_names or EXPENSE in role_names):
         month = months[_month_index(entry.date)]
     is_payment = None
+    txn_flag = entry.meta.get(INVESTMENT) if entry.meta else None
     for posting, (role, index) in zip(postings, kinds):
-        if role != "asset":
-            if posting.meta and INVESTMENT in posting.meta:
-                errors.append(rule_error("P8", entry, (
-                    f"{INVESTMENT} 只能标注在非货币资产 (如 Assets:1601-固定资产) 的借方分录上, "
-                    f"不能标注在 {posting.account}")))
-            if month is None:
+        if role == "asset":
+            flag = posting.meta.get(INVESTMENT, txn_flag) if posting.meta else txn_flag
+            if flag is None or flag is False:
                 continue
+            units = posting.units
+            if flag is not True:
+                errors.append(rule_error("P8", entry, (
+                    f"{posting.account} 的 {INVESTMENT}: {flag!r} 无效, 应为 TRUE 或 FALSE")))
+            elif units is not None and units.currency == currency:
+                investments.append((entry.date, units.number))
+            continue
+        if posting.meta and INVESTMENT in posting.meta:
+            errors.append(rule_error("P8", entry, (
+                f"{INVESTMENT} 只能标注在非货币资产 (如 Assets:1601-固定资产) 的借方分录上, "
+                f"不能标注在 {posting.account}")))
+        if month is None:
+            continue
         units = posting.units
         if units is None or units.currency != currency:
             continue
         number = units.number
-        if role == "asset":
-            flag = meta_value(entry, posting, INVESTMENT)
-            if flag is True:
-                investments.append((entry.date, number))
-            elif flag is not None and flag is not False:
-                errors.append(rule_error("P8", entry, (
-                    f"{posting.account} 的 {INVESTMENT}: {flag!r} 无效, 应为 TRUE 或 FALSE")))
-        elif role == VAT:
+        if role == VAT:
             if number < 0:
                 month.base -= number
             else:
