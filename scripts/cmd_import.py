@@ -1,0 +1,148 @@
+"""`shixun import extract FILE… [--existing LEDGER]` and `shixun import archive FILE… `.
+
+extract: new entries from bank statements and work-hour sheets, Beancount text on
+stdout (or -o FILE, written atomically); rows already in LEDGER (by bank serial) or
+earlier in the run are left out. Any bad file: one Chinese line per problem on
+stderr, exit 2, nothing on stdout. Progress and warnings go to stderr.
+archive: move the statements/sheets into DIR/<account path>/<date>.<name>, the
+layout Fava's `option "documents"` reads; nothing moves unless every file is fine.
+"""
+import os
+import sys
+
+from scripts.common import UserError, write_output
+
+MAX_LINES = 50
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _setup(args):
+    from importers import config as config_lib
+    from importers import run
+    from importers.table import ImportFailure
+    from importers.workhours import ROSTER_NAME
+
+    existing_path = getattr(args, "existing", None)
+    if existing_path and not os.path.isfile(existing_path):
+        raise UserError(f"账本文件不存在: {existing_path}")
+    if args.roster and not os.path.isfile(args.roster):
+        raise UserError(f"学生名册不存在: {args.roster}")
+    if args.config and not os.path.isfile(args.config):
+        raise UserError(f"导入配置文件不存在: {args.config}")
+    if args.rules and not os.path.isfile(args.rules):
+        raise UserError(f"规则文件不存在: {args.rules}")
+    try:
+        config = config_lib.load_config(config_lib.find_config(args.config, existing_path),
+                                        args.rules)
+    except ImportFailure as failure:
+        raise UserError(str(failure)) from None
+    roster = args.roster
+    if roster is None and existing_path:
+        beside = os.path.join(os.path.dirname(os.path.abspath(existing_path)), ROSTER_NAME)
+        roster = beside if os.path.isfile(beside) else None
+    return run.make_importers(config, roster)
+
+
+def _refused(refusal) -> int:
+    lines = refusal.lines()
+    for line in lines[:MAX_LINES]:
+        _err(f"错误: {line}")
+    if len(lines) > MAX_LINES:
+        _err(f"错误: ……另有 {len(lines) - MAX_LINES} 个错误")
+    _err("未输出任何记录: 请修正上述文件后重新导入。")
+    return 2
+
+
+def run_extract(args) -> int:
+    from importers import run
+
+    importers = _setup(args)
+    existing = []
+    if args.existing:
+        from scripts.common import load
+
+        _err(f"读取已有账本 {args.existing} (用于去重) …")
+        existing = list(load(args.existing)[0])
+    try:
+        text, summary = run.extract(args.files, existing, importers, log=_err)
+    except run.Refused as refusal:
+        return _refused(refusal)
+    for warning in summary["warnings"]:
+        _err(f"警告: {warning}")
+    for path, entry in summary["duplicates"][:MAX_LINES]:
+        serial = entry.meta.get("serial")
+        what = f"流水号 {serial}" if serial else f"{entry.date} {type(entry).__name__}"
+        _err(f"跳过重复: {path}:{entry.meta.get('lineno')} ({what} 已在账本或本次导入中)")
+    if len(summary["duplicates"]) > MAX_LINES:
+        _err(f"跳过重复: ……另有 {len(summary['duplicates']) - MAX_LINES} 条")
+    write_output(args.output, text)
+    _err(f"完成: {summary['files']} 个文件, 新记录 {summary['entries']} 条, "
+         f"跳过重复 {len(summary['duplicates'])} 条。")
+    return 0
+
+
+def run_archive(args) -> int:
+    from importers import run
+
+    importers = _setup(args)
+    destination = args.destination
+    if os.path.exists(destination) and not os.path.isdir(destination):
+        raise UserError(f"归档目录不是目录: {destination}")
+    try:
+        plan = run.archive_plan(args.files, importers, destination, args.overwrite)
+    except run.Refused as refusal:
+        for line in refusal.lines()[:MAX_LINES]:
+            _err(f"错误: {line}")
+        _err("未归档任何文件。")
+        return 2
+    for source, target in plan:
+        print(f"{source} -> {target}")
+    if args.dry_run:
+        _err(f"试运行: {len(plan)} 个文件将被归档, 未移动任何文件。")
+        return 0
+    try:
+        run.archive_move(plan)
+    except OSError as exc:
+        raise UserError(f"归档失败: {exc.filename}: {exc.strerror}") from None
+    _err(f"已归档 {len(plan)} 个文件到 {destination}")
+    return 0
+
+
+def _common_options(parser):
+    parser.add_argument("files", nargs="+", metavar="FILE", help="银行对账单或工时表 (CSV/XLSX), 或目录")
+    parser.add_argument("--config", metavar="TOML",
+                        help="导入配置 (账号映射与规则; 默认: 账本旁的 import.toml, 否则内置默认配置)")
+    parser.add_argument("--rules", metavar="TOML", help="规则文件 ([[rule]] 表), 替换配置中的规则")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="学生名册 students.csv (默认: --existing 账本旁的 students.csv)")
+
+
+def register(commands, reports):
+    parser = commands.add_parser("import", help="导入银行对账单与工时表 (extract / archive)")
+    sub = parser.add_subparsers(dest="import_command", metavar="子命令",
+                                parser_class=type(parser))
+
+    extract = sub.add_parser("extract", help="从对账单/工时表生成新记录 (Beancount 文本)")
+    _common_options(extract)
+    extract.add_argument("--existing", "-e", metavar="LEDGER",
+                         help="已有账本: 已导入的流水 (按流水号) 不再输出")
+    extract.add_argument("-o", "--output", metavar="PATH", help="输出文件 (默认标准输出)")
+    extract.set_defaults(run=run_extract)
+
+    archive = sub.add_parser("archive", help="把对账单/工时表按账户归档到文件夹")
+    _common_options(archive)
+    archive.add_argument("--existing", "-e", metavar="LEDGER", help="账本 (用于查找 import.toml 与 students.csv)")
+    archive.add_argument("--destination", "-d", default="documents", metavar="DIR",
+                         help="归档根目录 (默认 documents)")
+    archive.add_argument("--dry-run", "-n", action="store_true", help="只显示归档位置, 不移动")
+    archive.add_argument("--overwrite", "-f", action="store_true", help="覆盖已存在的同名文件")
+    archive.set_defaults(run=run_archive)
+
+    def no_sub(args):
+        parser.print_help(sys.stderr)
+        return 2
+
+    parser.set_defaults(run=no_sub)
