@@ -35,7 +35,8 @@ P5 — accrual: credits to Liabilities:2211-应付职工薪酬:221104-职工教�
 to it, with ``frontline: TRUE`` (transaction or posting metadata; absent = not front
 line). Per calendar year that is over by the ledger's dates: accrued ≥
 Σ(policy ``training-fund-rate`` on the day × operating income of the day) (operating
-income = Income:5001 + Income:5051, net), rounded to the fen; front-line uses ≥
+income = Income:5001 + Income:5051, net; a transaction that also touches Equity is a
+closing entry and does not count, as in plugins.treasury), rounded to the fen; front-line uses ≥
 ``training-frontline-share`` (in force on 12-31) × all uses.
 
 P6 — ``2024-03-01 custom "apprentice" "AP-2024-01" "马晓东"`` with ``start:`` and
@@ -49,7 +50,7 @@ entries (`analyse`), shared with the report builders in reports/funds.py.
 """
 import collections
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from beancount.core import amount as amount_mod
 from beancount.core import convert, data
@@ -204,6 +205,8 @@ class Analysis:
         txn_finding = tmeta.get("finding")
         date = txn.date
         returned = Decimal(0)
+        income = None
+        closing = False
         for posting in txn.postings:
             account = posting.account
             pmeta = posting.meta or {}
@@ -214,9 +217,10 @@ class Analysis:
             if account.startswith("Income:"):
                 for prefix in prefixes:
                     if under(account, prefix):
-                        self._income_by_date[date] -= number
-                        self._tf[date.year]["last_income"] = txn
+                        income = (income or Decimal(0)) - number
                         break
+            elif account.startswith("Equity:"):
+                closing = True
             elif under(account, payable):
                 year = self._tf[date.year]
                 if number < 0:
@@ -243,6 +247,9 @@ class Analysis:
                     self._subsidies.append((str(who), date, number, txn))
             if txn_finding is not None and number < 0 and is_monetary(account):
                 returned -= number
+        if income is not None and not closing:  # income closed to equity is no income of the year
+            self._income_by_date[date] += income
+            self._tf[date.year]["last_income"] = txn
         if txn_finding is not None:
             self._returns[str(txn_finding)].append((date, returned, txn))
 
@@ -485,7 +492,7 @@ class Analysis:
             "required": required, "accrued": to_fen(stats["accrued"]),
             "accrual_shortfall": max(required - stats["accrued"], ZERO),
             "uses": to_fen(uses), "frontline": to_fen(front), "other": to_fen(uses - front),
-            "frontline_share": (front / uses) if uses else None,
+            "frontline_share": (front / uses).quantize(Decimal("0.0001"), ROUND_HALF_UP) if uses else None,
             "frontline_share_min": share_min,
             "frontline_required": front_required,
             "frontline_shortfall": max(front_required - front, ZERO) if uses else ZERO,

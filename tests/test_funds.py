@@ -659,3 +659,13 @@ def test_plugin_adds_nothing_and_config_renames_accounts():
     body = sale("2024-03-01", "100000.00", "Income:5301-营业外收入:530101-政府补助") + YEAR_END
     [error] = messages(load_ledger(head + body)[1], "P5")
     assert "营业收入 100,000.00 元" in error
+
+
+def test_closing_entry_through_equity_is_not_income():
+    head = HEAD + "    2024-01-01 open Equity:3104-利润分配:310415-未分配利润 CNY\n"
+    body = sale("2024-03-01", "100000.00") + accrue("2024-03-29", "2000.00") + '''
+    2024-12-31 * "结转收入"
+      Income:5001-主营业务收入:500101-勤工俭学收入  100000.00 CNY
+      Equity:3104-利润分配:310415-未分配利润
+'''
+    assert messages(run(body, head=head + FJ)[1], "P5") == []
