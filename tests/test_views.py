@@ -1,0 +1,218 @@
+"""FinanceView (财政监管) and AuditView (审计): rendered by Fava's test client on small ledgers."""
+import base64
+import io
+import re
+import textwrap
+
+import pytest
+
+from reports import users as users_mod
+from reports import views
+
+LEDGER = """\
+option "title" "测试经营中心"
+option "operating_currency" "CNY"
+plugin "plugins.treasury"
+2024-01-01 custom "fava-option" "language" "zh_CN"
+2024-01-01 custom "fava-extension" "reports.views"
+
+2024-01-01 open Assets:1002-银行存款:100201-农商银行基本户 CNY
+2024-01-01 open Income:5001-主营业务收入:500101-勤工俭学收入 CNY
+2024-01-01 open Expenses:5602-管理费用:560202-办公费 CNY
+2024-01-01 open Liabilities:2232-应付利润:223201-上缴国库 CNY
+2024-01-01 open Equity:3104-利润分配:310405-应付利润 CNY
+
+2024-03-05 * "客户甲" "销售农产品"
+  voucher: "记-2024-03-0001"
+  Assets:1002-银行存款:100201-农商银行基本户  10000.00 CNY
+  Income:5001-主营业务收入:500101-勤工俭学收入  -10000.00 CNY
+
+2024-06-05 * "文具店" "办公用品"
+  voucher: "记-2024-06-0001"
+  document: "凭证/2024/记-2024-06-0001.pdf"
+  Expenses:5602-管理费用:560202-办公费  2000.00 CNY
+  Assets:1002-银行存款:100201-农商银行基本户
+
+2025-03-10 * "县财政局" "上缴国库 (缺缴款书号)"
+  voucher: "记-2025-03-0001"
+  document: "凭证/2025/记-2025-03-0001.pdf"
+  Liabilities:2232-应付利润:223201-上缴国库  1000.00 CNY
+  Assets:1002-银行存款:100201-农商银行基本户
+
+2025-07-01 * "客户乙" "销售农产品"
+  voucher: "记-2025-07-0001"
+  Assets:1002-银行存款:100201-农商银行基本户  500.00 CNY
+  Income:5001-主营业务收入:500101-勤工俭学收入  -500.00 CNY
+"""
+
+
+def make_app(tmp_path, text=LEDGER, guard_users=None):
+    from fava.application import create_app
+
+    path = tmp_path / "main.beancount"
+    path.write_text(text, encoding="utf-8")
+    if guard_users:
+        from reports.serve import make_app as make_guarded
+
+        users = tmp_path / "users.txt"
+        for name, role in guard_users.items():
+            users_mod.add_user(str(users), name, role, f"{name}-password")
+        app, _ = make_guarded(str(path), str(users), None)
+    else:
+        app = create_app([str(path)], load=True)
+    client = app.test_client()
+    slug = client.get("/", headers=_auth("acc") if guard_users else {}).headers["Location"].split("/")[1]
+    return client, slug
+
+
+def _auth(name):
+    token = base64.b64encode(f"{name}:{name}-password".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def text_of(response):
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    return response.get_data(as_text=True)
+
+
+def section(page, element_id):
+    match = re.search(rf'<table[^>]*id="{element_id}".*?</table>', page, re.S)
+    assert match, element_id
+    return match.group(0)
+
+
+@pytest.fixture
+def site(tmp_path):
+    return make_app(tmp_path)
+
+
+def test_finance_view_shows_treasury_with_arrears(site):
+    client, slug = site
+    page = text_of(client.get(f"/{slug}/extension/FinanceView/"))
+    assert "财政监管" in page and "利润上缴国库" in page
+    table = section(page, "treasury-table")
+    row_2024 = re.search(r"<tr class=\"overdue\">.*?</tr>", table, re.S).group(0)
+    assert "<td>2024</td>" in row_2024
+    assert "8,000.00" in row_2024 and "1,000.00" in row_2024 and "7,000.00" in row_2024
+    assert "欠缴 (已逾期)" in row_2024 and "（缺缴款书号）" in row_2024
+    assert "<svg" in page  # the chart
+    # builders that are installed show data, not "未启用"
+    assert "城建税及教育费附加" in page and "surcharges-table" in page
+
+
+def test_finance_view_follows_fava_time_filter(site):
+    client, slug = site
+    page = text_of(client.get(f"/{slug}/extension/FinanceView/?time=2025"))
+    table = section(page, "treasury-table")
+    assert "<td>2025</td>" in table and "<td>2024</td>" not in table
+    page = text_of(client.get(f"/{slug}/extension/FinanceView/?time=2024"))
+    assert "<td>2025</td>" not in section(page, "treasury-table")
+    assert "2024-01-01 至 2024-12-31" in page  # students section uses the filtered span
+
+
+def test_audit_view_groups_violations_with_drill_down(site):
+    client, slug = site
+    page = text_of(client.get(f"/{slug}/extension/AuditView/"))
+    assert "审计" in page
+    groups = section(page, "violation-groups")
+    assert "P2 纯利润上交国库" in groups
+    table = section(page, "violations-table")
+    assert "缺少缴款书号" in table and "欠缴" in table
+    # drill-down: Fava's context modal, the document, the editor (no role = Fava alone)
+    assert re.search(r'href="#context-[0-9a-f]{32,}"', table)
+    assert "/statement/?entry_hash=" in table and "记-2025-03-0001.pdf" in table
+    assert "main.beancount:" in table
+    assert "/editor/?file_path=" in table
+    # the audit analytics, seals, sample and exports are there
+    for title in ("审计分析", "封账状态", "审计整改台账", "抽样", "导出"):
+        assert title in page
+
+
+def test_audit_view_time_filter_drops_violations_outside(site):
+    client, slug = site
+    everything = text_of(client.get(f"/{slug}/extension/AuditView/"))
+    only_2024 = text_of(client.get(f"/{slug}/extension/AuditView/?time=2024"))
+    assert "缺少缴款书号" in section(everything, "violations-table")
+    assert "缺少缴款书号" not in only_2024  # the payment is dated 2025
+
+
+def test_bureau_roles_get_no_editor_links(tmp_path):
+    client, slug = make_app(tmp_path, guard_users={"acc": "accountant", "aud": "audit"})
+    bureau = text_of(client.get(f"/{slug}/extension/AuditView/", headers=_auth("aud")))
+    accountant = text_of(client.get(f"/{slug}/extension/AuditView/", headers=_auth("acc")))
+    assert "/editor/?file_path=" not in section(bureau, "violations-table")
+    assert "#context-" in section(bureau, "violations-table")
+    assert "/editor/?file_path=" in section(accountant, "violations-table")
+    # downloads are GET endpoints: bureaus may use them
+    response = client.get(f"/{slug}/extension/AuditView/violations_xlsx", headers=_auth("aud"))
+    assert response.status_code == 200
+    assert client.post(f"/{slug}/extension/AuditView/violations_xlsx", headers=_auth("aud")).status_code == 403
+
+
+def test_violations_are_paginated(tmp_path):
+    payments = "".join(textwrap.dedent(f"""
+        2025-03-{10 + i // 10:02d} * "县财政局" "上缴国库 {i}"
+          Liabilities:2232-应付利润:223201-上缴国库  10.00 CNY
+          Assets:1002-银行存款:100201-农商银行基本户
+        """) for i in range(60))
+    client, slug = make_app(tmp_path, LEDGER + payments)
+    page = text_of(client.get(f"/{slug}/extension/AuditView/?clause=P2"))
+    rows = section(page, "violations-table").count("<tr>") - 1
+    assert rows == views.PER_PAGE
+    assert "下一页" in page and "共 62 条" in page
+    page2 = text_of(client.get(f"/{slug}/extension/AuditView/?clause=P2&violations_page=2"))
+    assert section(page2, "violations-table").count("<tr>") - 1 == 12
+    assert "上一页" in page2
+
+
+def test_missing_builder_shows_not_enabled(tmp_path, monkeypatch):
+    real = views._builder
+    monkeypatch.setattr(views, "_builder",
+                        lambda module, name: None if module in ("reports.funds", "reports.audit") else real(module, name))
+    client, slug = make_app(tmp_path)
+    finance = text_of(client.get(f"/{slug}/extension/FinanceView/"))
+    audit = text_of(client.get(f"/{slug}/extension/AuditView/"))
+    assert "未启用" in finance and "reports.funds.build_funds" in finance
+    assert "未启用" in audit and "reports.audit.run_audit" in audit
+    assert "treasury-table" in finance  # the rest still renders
+
+
+def test_xlsx_downloads_open(site):
+    from openpyxl import load_workbook
+
+    client, slug = site
+    for url in (f"/{slug}/extension/FinanceView/remittance_xlsx?year=2024",
+                f"/{slug}/extension/FinanceView/students_xlsx?time=2024",
+                f"/{slug}/extension/FinanceView/funds_xlsx?year=2024",
+                f"/{slug}/extension/AuditView/violations_xlsx",
+                f"/{slug}/extension/AuditView/audit_xlsx?year=2024"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.mimetype.endswith("spreadsheetml.sheet"), url
+        book = load_workbook(io.BytesIO(response.data))
+        assert book.worksheets, url
+    book = load_workbook(io.BytesIO(client.get(f"/{slug}/extension/AuditView/violations_xlsx").data))
+    values = [c for row in book.worksheets[0].iter_rows(values_only=True) for c in row if c]
+    assert any("缺少缴款书号" in str(v) for v in values)
+
+
+def test_cache_is_cleared_on_reload(tmp_path):
+    client, slug = make_app(tmp_path)
+    assert "<td>2025</td>" in section(text_of(client.get(f"/{slug}/extension/FinanceView/")), "treasury-table")
+    path = tmp_path / "main.beancount"
+    path.write_text(LEDGER + textwrap.dedent("""
+        2026-07-01 * "客户丙" "销售农产品"
+          Assets:1002-银行存款:100201-农商银行基本户  700.00 CNY
+          Income:5001-主营业务收入:500101-勤工俭学收入  -700.00 CNY
+        """), encoding="utf-8")
+    client.application.config["LEDGERS"].ledgers[0].load_file()  # what Fava's watcher triggers
+    page = text_of(client.get(f"/{slug}/extension/FinanceView/"))
+    assert "<td>2026</td>" in section(page, "treasury-table")
+
+
+def test_helpers():
+    from decimal import Decimal
+
+    assert views.yuan(Decimal("1234.5")) == "1,234.50" and views.yuan(None) == "—"
+    assert views.cell(True) == "是" and views.cell([1, 2]) == "1、2"
+    assert views._builder("reports.no_such_module", "x") is None
