@@ -1,0 +1,90 @@
+"""`shixun bench` on small ledgers with one round, so the benchmark cannot rot (issue 10).
+
+Timings are not asserted (that is the benchmark's job, on 100k transactions): only that
+every row of docs/PERFORMANCE.md is produced and nothing measured failed.
+"""
+import contextlib
+import io
+import json
+
+import pytest
+
+from reports import bench
+from scripts import ledger_gen
+from scripts.cli import main
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("bench")
+    out, raw = folder / "PERFORMANCE.md", folder / "raw.json"
+    code = main(["bench", "--sizes", "500,2000", "--repeat", "1", "--seed", "3",
+                 "-o", str(out), "--json", str(raw)])
+    assert code == 0
+    return out.read_text(encoding="utf-8"), json.loads(raw.read_text(encoding="utf-8"))
+
+
+def test_header_names_machine_versions_and_command(result):
+    text, _ = result
+    for needle in ("`nproc` = ", "CPU ", "内存 ", "Python ", "beancount ", "fava ", "日期: ",
+                   "shixun bench --sizes 500,2000 --repeat 1 --seed 3 -o "):
+        assert needle in text
+
+
+def test_every_load_variant_is_a_row_at_every_size(result):
+    text, raw = result
+    plugins = ledger_gen.available_plugins()
+    assert plugins, "no plugin module exists"
+    assert [s["requested"] for s in raw["sizes"]] == [500, 2000]
+    for size in raw["sizes"]:
+        assert set(size["loads"]) == {"bare", "all", *plugins}
+        bare, every = size["loads"]["bare"], size["loads"]["all"]
+        assert bare["wall"] > 0 and bare["cpu"] > 0 and bare["rss_mib"] > 0
+        assert every["entries"] >= bare["entries"]
+        assert not any(k.startswith("plugins.") for k in bare["stages"]), "bare copy kept a plugin line"
+        for name in plugins:
+            assert f"plugins.{name}" in every["stages"]
+            assert set(k for k in size["loads"][name]["stages"] if k.startswith("plugins.")) == {f"plugins.{name}"}
+    assert text.count("| 裸 Beancount (去掉 plugin 行) |") == 2
+    assert text.count("| 全部插件 |") == 2
+    for name in plugins:
+        assert text.count(f"| 仅 plugins.{name} |") == 2
+
+
+def test_every_report_and_view_is_a_row_and_none_failed(result):
+    text, raw = result
+    for size in raw["sizes"]:
+        assert [r["name"] for r in size["reports"]["rows"]] == [r[0] for r in bench.REPORTS]
+        views = {r["name"] for r in size["views"]["rows"]}
+        assert views == set(bench.VIEW_CLASSES)
+    for label, *_ in bench.REPORTS:
+        assert f"| {label} (载入之后) |" in text
+    for name in bench.VIEW_CLASSES:
+        assert f"视图 {name}" in text
+    assert "失败" not in text, "a report builder or view raised during the benchmark"
+
+
+def test_targets_and_growth_tables(result):
+    text, raw = result
+    rows = bench.targets(raw["sizes"][-1])
+    assert len(rows) == 2 + len(bench.REPORTS) + len(raw["sizes"][-1]["views"]["rows"])
+    assert "全部插件 / 裸 Beancount 载入时间 (CPU)" in text
+    assert "全部插件 / 裸 Beancount 峰值内存" in text
+    assert "## 增长: " in text
+    assert "| 裸 载入 CPU s |" in text and "| 全部插件 载入 CPU s |" in text
+
+
+def test_missing_builder_is_a_row_not_a_crash(monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "REPORTS", [("report nothing", "reports.no_such_module", "build", "year", None)])
+    path = bench.generate(tmp_path, 500, 1)
+    # the child body in-process (a subprocess would import the unpatched module)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        bench.child_reports(str(path), "1")
+    rows = json.loads(buffer.getvalue().splitlines()[-1])["rows"]
+    assert rows == [{"name": "report nothing", "status": bench.NOT_IMPLEMENTED, "build": [], "render": []}]
+
+
+def test_bad_sizes_are_a_user_error(capsys):
+    assert main(["bench", "--sizes", "ten"]) == 2
+    assert "--sizes" in capsys.readouterr().err
