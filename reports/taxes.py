@@ -13,7 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 from plugins.money import ZERO, to_fen
 from plugins.taxes import analyse
 
-RATIO = Decimal("0.0001")
+CENT = Decimal("0.01")
 
 # Other rule families add indicators here without editing this file: a module
 # with a function `fund_indicators(entries, options_map, year) -> {"P5": {...}, "P6": {...}}`
@@ -108,8 +108,9 @@ def indicators(entries, options_map, year) -> dict:
     education ≥ 30%) and P7 (per-student public funds ≥ 2,000), from the finance
     bureau's declarations; plus whatever other rule families contribute (P5, P6).
 
-    Each indicator: clause, title, value (Decimal or None), value_text, threshold,
-    threshold_text, passed (True/False/None = not declared), status (达标/未达标/未申报),
+    Each indicator: clause, title, value (Decimal or None, in `unit`: P4 in percent,
+    P7 in 元/生), unit, value_text, threshold (same unit), threshold_text,
+    passed (True/False/None = not declared), status (达标/未达标/未申报),
     and its inputs.
     """
     year = int(year)
@@ -121,15 +122,17 @@ def indicators(entries, options_map, year) -> dict:
     allocations = declared.get("allocations")
     share_min = result.policies.value("surcharge-vocational-share-min", year_end)
     # Shown truncated (never rounded up into a pass); judged on the exact values.
-    ratio = p4_passed = None
+    # The value is in percent (31.56 = 31.56%) so that two-decimal renderers stay exact.
+    percent = p4_passed = None
     if revenue and revenue > 0:
-        ratio = ((allocations or ZERO) / revenue).quantize(RATIO, rounding=ROUND_DOWN)
+        percent = ((allocations or ZERO) * 100 / revenue).quantize(CENT, rounding=ROUND_DOWN)
         p4_passed = (allocations or ZERO) >= share_min * revenue
     p4 = {
         "clause": "P4", "title": "地方教育附加用于职业教育比例",
         "revenue": revenue, "allocations": allocations,
-        "value": ratio, "value_text": "—" if ratio is None else _rate_text(ratio),
-        "threshold": share_min, "threshold_text": f"≥ {_rate_text(share_min)}",
+        "value": percent, "unit": "%",
+        "value_text": "—" if percent is None else f"{percent:.2f}%",
+        "threshold": share_min * 100, "threshold_text": f"≥ {share_min * 100:.2f}%",
         "passed": p4_passed, "status": _status(p4_passed),
     }
 
@@ -138,12 +141,12 @@ def indicators(entries, options_map, year) -> dict:
     funds_min = result.policies.value("per-student-funds-min", year_end)
     per_student = p7_passed = None
     if students:
-        per_student = ((funds or ZERO) / students).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+        per_student = ((funds or ZERO) / students).quantize(CENT, rounding=ROUND_DOWN)
         p7_passed = (funds or ZERO) >= funds_min * students
     p7 = {
         "clause": "P7", "title": "生均公用经费",
         "students": students, "funds": funds,
-        "value": per_student, "value_text": "—" if per_student is None else f"{per_student:,.2f} 元/生",
+        "value": per_student, "unit": "元/生", "value_text": "—" if per_student is None else f"{per_student:,.2f} 元/生",
         "threshold": funds_min, "threshold_text": f"≥ {to_fen(funds_min):,.2f} 元/生",
         "passed": p7_passed, "status": _status(p7_passed),
     }
