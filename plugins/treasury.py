@@ -85,6 +85,7 @@ class Treasury:
     problems: list           # (entry, message) pairs, message without the [P2] prefix
     settings: dict
     end: datetime.date | None
+    pnl: dict               # {year: {account: sum}}: the postings the profit was computed from
 
     def row(self, year: int) -> YearRow | None:
         return next((r for r in self.rows if r.year == year), None)
@@ -163,7 +164,7 @@ def treasury_years(entries, options_map=None, config=None, today=None, policies=
             rows.append(row)
 
     _apply_payments(rows, payments, problems, end)
-    return Treasury(rows, payments, problems, settings, end)
+    return Treasury(rows, payments, problems, settings, end, scan.pnl)
 
 
 def _apply_payments(rows, payments, problems, end):

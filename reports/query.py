@@ -13,6 +13,7 @@ transaction posting both to Income/Expenses and to Equity) are not part of a
 year's result; `is_closing` names them and the P&L totals leave them out, so a
 ledger whose accountant closed the year by hand still shows the year's profit.
 """
+import bisect
 import collections
 import datetime
 from collections import defaultdict
@@ -32,9 +33,11 @@ def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 
 def entries_of_year(entries, year: int) -> list:
-    """The entries dated in `year`, in ledger order."""
+    """The entries dated in `year`, in ledger order (a slice: the loader sorts by date)."""
     start, end = year_bounds(year)
-    return [e for e in entries if start <= e.date < end]
+    date_of = lambda e: e.date  # noqa: E731
+    return entries[bisect.bisect_left(entries, start, key=date_of):
+                   bisect.bisect_left(entries, end, key=date_of)]
 
 
 def years_with_entries(entries) -> list[int]:
@@ -103,26 +106,38 @@ def scan_years(entries, collect=(), currency=CURRENCY) -> YearScan:
     pnl: dict[int, dict[str, Decimal]] = {}
     collected = {prefix: [] for prefix in collect}
     last = {}
+    kinds = {}  # account → (collect prefixes it falls under, is P&L, is Equity): few accounts, many postings
+    transaction = data.Transaction
     for entry in entries:
-        if not isinstance(entry, data.Transaction):
+        if type(entry) is not transaction:
             continue
         last[entry.date.year] = entry
-        closing = None
+        pnl_postings = None
+        equity = False
         for posting in entry.postings:
             account = posting.account
-            for prefix in collect:
-                if under(account, prefix):
-                    collected[prefix].append((entry, posting))
-            if account[:6] not in ("Income", "Expens"):
-                continue
-            if posting.units is None or posting.units.currency != currency:
-                continue
-            if closing is None:
-                closing = is_closing(entry)
-            if closing:
-                continue
-            year = pnl.setdefault(entry.date.year, defaultdict(Decimal))
-            year[account] += posting.units.number
+            kind = kinds.get(account)
+            if kind is None:
+                kind = kinds[account] = (tuple(p for p in collect if under(account, p)),
+                                         is_pnl(account), account.startswith("Equity:"))
+            for prefix in kind[0]:
+                collected[prefix].append((entry, posting))
+            if kind[2]:
+                equity = True
+            elif kind[1]:
+                if pnl_postings is None:
+                    pnl_postings = [posting]
+                else:
+                    pnl_postings.append(posting)
+        if pnl_postings is None or equity:  # no P&L, or a closing entry (`is_closing`)
+            continue
+        year = pnl.get(entry.date.year)
+        if year is None:
+            year = pnl[entry.date.year] = defaultdict(Decimal)
+        for posting in pnl_postings:
+            units = posting.units
+            if units is not None and units.currency == currency:
+                year[posting.account] += units.number
     return YearScan({y: dict(t) for y, t in pnl.items()}, collected, last)
 
 

@@ -11,7 +11,8 @@ SPEC §2 (`year`, `unit`, `income_total`, `work_study_income`, `student_remunera
 
 No second profit calculation: net profit, losses absorbed, owed and payments come
 from `plugins.treasury.treasury_years` (what the plugin books); the statement lines
-are per-account totals from `reports.query`, and they add up to the same net profit.
+are the per-account totals P2 computed the profit from (`reports.query.scan_years`),
+so they add up to the same net profit.
 `treasury_by_year` is the finance view's table (one row per year).
 """
 import datetime
@@ -24,7 +25,7 @@ from plugins.money import ZERO, to_fen
 from plugins.policy import read_policies
 from plugins.treasury import treasury_years
 from reports.capital import capital
-from reports.query import (account_totals, entries_of_year, is_closing, postings_between,
+from reports.query import (entries_of_year, is_closing, postings_between,
                            sum_under, unit_name, year_bounds)
 
 
@@ -65,7 +66,6 @@ def _statement(totals: dict[str, Decimal]) -> dict[str, Decimal]:
         sign = dict((k, s) for k, _n, _l, _c, s in STATEMENT)[key]
         # Beancount signs: Income credits negative, Expenses debits positive.
         lines[key] += -amount if sign == 1 else amount
-    lines = {k: to_fen(v) for k, v in lines.items()}
     lines["operating_profit"] = (lines["operating_revenue"] - lines["operating_cost"]
                                  - lines["taxes_and_surcharges"] - lines["selling_expenses"]
                                  - lines["admin_expenses"] - lines["finance_expenses"]
@@ -74,14 +74,13 @@ def _statement(totals: dict[str, Decimal]) -> dict[str, Decimal]:
     lines["total_profit"] = (lines["operating_profit"] + lines["non_operating_income"]
                              - lines["non_operating_expense"])
     lines["net_profit"] = lines["total_profit"] - lines["income_tax"]
-    return lines
+    return {k: to_fen(v) for k, v in lines.items()}  # rounded last: net profit = P2's to the fen
 
 
 def _student_cap(entries, year, policies) -> Decimal:
     """The P1 cap: Σ over work-study transactions of to_fen(work-study-share × income)."""
-    start, end = year_bounds(year)
     per_txn = {}
-    for txn, posting in postings_between(entries, ACCOUNTS["work_study_income"], start, end):
+    for txn, posting in postings_between(entries_of_year(entries, year), ACCOUNTS["work_study_income"]):
         if is_closing(txn):
             continue
         key = id(txn)
@@ -93,13 +92,13 @@ def _student_cap(entries, year, policies) -> Decimal:
 
 def build_remittance(entries, options_map, year: int, today=None) -> dict:
     """The report's data for `year` (see the module docstring for the keys)."""
-    if not any(True for e in entries_of_year(entries, year) if isinstance(e, _data.Transaction)):
+    if not any(isinstance(e, _data.Transaction) for e in entries_of_year(entries, year)):
         raise ReportError(f"账本中没有 {year} 年度的交易记录, 无法生成上缴国库报告")
     policies = read_policies(entries)
     result = treasury_years(entries, options_map, today=today, policies=policies)
     row = result.row(year)
     start, end = year_bounds(year)
-    totals = account_totals(entries, start, end)
+    totals = result.pnl.get(year, {})  # the very totals P2 computed the profit from
     lines = _statement(totals)
     net_profit = row.net_profit if row else ZERO
     if lines["net_profit"] != net_profit:  # the statement and P2 read the same postings
