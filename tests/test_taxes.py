@@ -537,3 +537,50 @@ def test_malformed_declaration_is_an_error(line, clause):
 def test_year_may_be_a_number():
     entries, errors, options = load('2024-12-31 custom "enrolled-students" 2024 800\n')
     assert errors == [] and indicators(entries, options, 2024)["P7"]["students"] == 800
+
+
+# ---- properties and the report seam -----------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from plugins.money import to_fen  # noqa: E402
+from reports.render import to_json  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(vat_fen=st.integers(min_value=1, max_value=10_000_000),
+       sales_offset=st.integers(min_value=-2, max_value=2),
+       halving=st.booleans())
+def test_booking_the_formula_is_always_clean(vat_fen, sales_offset, halving):
+    vat = D(vat_fen) / 100
+    sales = D("300000.00") + D(sales_offset) / 100
+    def due(rate, exemptible):
+        x = D(0) if exemptible and sales <= D("300000") else to_fen(vat * D(rate))
+        return to_fen(x / 2) if halving else x
+    amounts = (due("0.05", False), due("0.03", True), due("0.02", True))
+    policy = f'2023-01-01 custom "policy" "six-taxes-halving" {"TRUE" if halving else "FALSE"}\n'
+    entries, errors, options = load(policy, sale("2024-04-10", sales, vat), booking("2024-06-28", *amounts))
+    assert errors == []
+    assert [t["expected"] for t in only_period(entries, options)["taxes"]] == list(amounts)
+
+
+def test_the_plugin_adds_and_changes_nothing():
+    from beancount.parser import parser
+    from plugins.taxes import taxes
+    text = HEADER + sale("2024-04-10", "400000.00", "4000.00") + booking("2024-06-28", "1", "2", "3")
+    entries, _, options = parser.parse_string(text)
+    out, errors = taxes(entries, options)
+    assert out is entries and len(errors) == 3
+
+
+def test_report_seam_serialises_and_filters_by_year():
+    entries, _, options = load(INVEST, HALVING, DECLARATIONS,
+                               sale("2024-07-10", "400000.00", "4000.00"),
+                               booking("2024-09-30", "100.00", "60.00", "40.00"),
+                               sale("2025-01-10", "100.00", "1.00"),
+                               booking("2025-03-31", "0.03", "0.00", "0.00"))
+    assert [r["period"] for r in surcharge_periods(entries, options, year=2025)] == ["2025Q1"]
+    text = to_json({"periods": surcharge_periods(entries, options),
+                    "credits": integration_credits(entries, options, 2024),
+                    "indicators": indicators(entries, options, 2024)})
+    assert '"period": "2024Q3"' in text and '"expected": "60.00"' in text and '"status": "达标"' in text
