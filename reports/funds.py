@@ -6,7 +6,9 @@
 `plugins.funds.analyse`, so the report and the plugin's errors never disagree.
 """
 import datetime
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
+
+from beancount.core import compare
 
 from plugins.funds import KIND_LABELS, STATUS_LABELS, analyse
 from plugins.money import ZERO, fmt_thousands, to_fen
@@ -32,6 +34,7 @@ def _finding_row(finding: dict) -> dict:
         "outstanding": to_fen(finding["outstanding"]), "returned_on": finding["returned_on"],
         "status": finding["status"], "status_label": STATUS_LABELS[finding["status"]],
         "late": finding["late"], "location": _loc(finding["entry"]),
+        "entry_hash": compare.hash_entry(finding["entry"]),
         "returns": [dict(r, amount=to_fen(r["amount"])) for r in finding["returns"]],
     }
 
@@ -137,6 +140,57 @@ def build_funds(entries, options_map, year: int) -> dict:
         "findings": findings,
         "violation_count": sum(len(f["violations"]) for f in funds),
     }
+
+
+def fund_indicators(entries, options_map, year) -> dict:
+    """P5 and P6 as county indicators of `year`, in the shape of reports.taxes.indicators
+    (clause, title, value, unit, value_text, threshold, threshold_text, passed, status);
+    `passed` is None while the year is not over (or there is nothing to judge)."""
+    year = int(year)
+    analysis = analyse(entries, options_map)
+    t = analysis.training.get(year) or analysis.training_year(year)
+    cent = Decimal("0.01")
+    complete = t["complete"]
+    income = t["operating_income"]
+    percent = (t["accrued"] * 100 / income).quantize(cent, ROUND_DOWN) if income > 0 else None
+    accrual_passed = (t["accrued"] >= t["required"]) if complete else None
+    rate_text = f"{(t['rate'] * 100).normalize():f}%"
+    p5 = {"clause": "P5", "title": "职工教育经费提取比例", "year": year,
+          "operating_income": income, "required": t["required"], "accrued": t["accrued"],
+          "value": percent, "unit": "%", "value_text": "—" if percent is None else f"{percent:.2f}%",
+          "threshold": t["rate"] * 100, "threshold_text": f"≥ {rate_text}",
+          "passed": accrual_passed, "status": _indicator_status(accrual_passed, complete)}
+    share = t["frontline_share"]
+    front_percent = (share * 100).quantize(cent, ROUND_DOWN) if share is not None else None
+    front_passed = (t["frontline"] >= t["frontline_share_min"] * t["uses"]) if complete and t["uses"] else None
+    p5_front = {"clause": "P5", "title": "职工教育经费用于一线职工比例", "year": year,
+                "uses": t["uses"], "frontline": t["frontline"],
+                "value": front_percent, "unit": "%",
+                "value_text": "—" if front_percent is None else f"{front_percent:.2f}%",
+                "threshold": t["frontline_share_min"] * 100,
+                "threshold_text": f"≥ {(t['frontline_share_min'] * 100).normalize():f}%",
+                "passed": front_passed,
+                "status": _indicator_status(front_passed, complete, "无使用")}
+    rows = [app["years"][year] for app in analysis.apprentices.values()
+            if year in app["years"] and app["years"][year]["months"]]
+    met = sum(1 for r in rows if r["paid"] >= r["required"])
+    app_passed = (met == len(rows)) if complete and rows else None
+    minimum = analysis.policies.value("apprentice-subsidy-min", datetime.date(year, 12, 31))
+    p6 = {"clause": "P6", "title": "学徒补贴达标人数", "year": year,
+          "apprentices": len(rows), "met": met,
+          "value": Decimal(met), "unit": "人", "value_text": f"{met}/{len(rows)} 人" if rows else "—",
+          "threshold": to_fen(minimum),
+          "threshold_text": f"每人每年 ≥ {fmt_thousands(minimum)} 元 (按在册月数折算)",
+          "passed": app_passed, "status": _indicator_status(app_passed, complete, "无学徒")}
+    return {"P5": p5, "P5-frontline": p5_front, "P6": p6}
+
+
+def _indicator_status(passed, complete, nothing="—"):
+    if not complete:
+        return "年度未结束"
+    if passed is None:
+        return nothing
+    return "达标" if passed else "未达标"
 
 
 # ---- renderers -----------------------------------------------------------------

@@ -297,3 +297,25 @@ def test_cli_rule_errors_warn_but_report(tmp_path, capsys):
     out = capsys.readouterr()
     assert json.loads(out.out)["violation_count"] == 1
     assert "规则错误" in out.err
+
+
+def test_fund_indicators_for_the_finance_view(loaded):
+    from reports.funds import fund_indicators
+    entries, _, options = loaded
+    ind = fund_indicators(entries, options, 2024)
+    assert ind["P5"]["value"] == Decimal("2.50") and ind["P5"]["passed"] is True
+    assert ind["P5"]["threshold_text"] == "≥ 2.5%"
+    assert ind["P5-frontline"]["value_text"] == "75.00%" and ind["P5-frontline"]["status"] == "达标"
+    assert ind["P6"]["value_text"] == "2/2 人" and ind["P6"]["passed"] is True
+    ind = fund_indicators(entries, options, 2025)
+    assert ind["P5"]["status"] == "年度未结束" and ind["P6"]["passed"] is None
+    from reports.taxes import indicators
+    merged = indicators(entries, options, 2024)
+    assert merged["P5"]["clause"] == "P5" and merged["P6"]["clause"] == "P6"
+
+
+def test_findings_rows_drill_down_to_their_entry(loaded):
+    entries, _, options = loaded
+    from beancount.core import compare
+    hashes = {compare.hash_entry(e) for e in entries}
+    assert all(r["entry_hash"] in hashes for r in findings_status(entries, options))
