@@ -37,7 +37,8 @@ Conventions (docs/guide/04-税金及附加.md):
 - P8 credit: `2024-09-30 custom "integration-credit" "教育费附加" 600.00 CNY` (or
   "地方教育附加"; "edu"/"local-edu" also accepted), dated inside the tax period it reduces.
 - Qualifying investment: `integration-investment: TRUE` on a debit to a non-monetary
-  Asset (posting meta, or txn meta covering its non-monetary Asset postings).
+  Asset (posting meta, counted with its sign; or txn meta, covering the debits to
+  non-monetary Assets of that transaction).
 - P4/P7 declarations by the finance bureau, per year ("2024" as a string):
   `custom "local-edu-surcharge-revenue" "2024" 2000000.00 CNY`,
   `custom "vocational-allocation" "2024" 650000.00 CNY` (may repeat; summed),
@@ -288,14 +289,17 @@ def _walk_transaction(entry, kinds, currency, months, investments, errors):
     txn_flag = entry.meta.get(INVESTMENT) if entry.meta else None
     for posting, (role, index) in zip(postings, kinds):
         if role == "asset":
-            flag = posting.meta.get(INVESTMENT, txn_flag) if posting.meta else txn_flag
+            on_posting = bool(posting.meta) and INVESTMENT in posting.meta
+            flag = posting.meta[INVESTMENT] if on_posting else txn_flag
             if flag is None or flag is False:
                 continue
             units = posting.units
             if flag is not True:
                 errors.append(rule_error("P8", entry, (
                     f"{posting.account} 的 {INVESTMENT}: {flag!r} 无效, 应为 TRUE 或 FALSE")))
-            elif units is not None and units.currency == currency:
+            elif units is not None and units.currency == currency and (on_posting or units.number > 0):
+                # A txn-level tag covers the debits; a tagged posting counts with its sign
+                # (a credit there reverses or disposes of a qualifying investment).
                 investments.append((entry.date, units.number))
             continue
         if posting.meta and INVESTMENT in posting.meta:

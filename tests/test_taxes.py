@@ -405,6 +405,22 @@ def test_investment_of_another_year_does_not_count():
     assert len(messages(errors, "P8")) == 1
 
 
+def test_txn_level_tag_counts_debits_and_a_tagged_credit_reverses():
+    entries, errors, options = load("""
+2024-03-05 * "预付款转设备"
+  integration-investment: TRUE
+  Assets:1601-固定资产:160101-实训设备  8000.00 CNY
+  Assets:1122-应收账款  -8000.00 CNY
+
+2024-06-05 * "部分退货"
+  Assets:1601-固定资产:160101-实训设备  -1000.00 CNY
+    integration-investment: TRUE
+  Assets:1002-银行存款:100201-农商银行基本户  1000.00 CNY
+""")
+    assert errors == []
+    assert integration_credits(entries, options, 2024)["investment"] == D("7000.00")
+
+
 def test_posting_level_investment_tag_and_rate_policy():
     entries, errors, options = load(
         '2023-01-01 custom "policy" "integration-credit-rate" 0.10\n',
