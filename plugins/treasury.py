@@ -66,6 +66,7 @@ class YearRow:
     paid: Decimal = ZERO    # payments applied to this year (FIFO, up to the ledger's end)
     outstanding: Decimal = ZERO
     overdue: bool = False   # outstanding and the ledger ends after the deadline
+    applied: list = dataclasses.field(default_factory=list)  # [(Payment, amount applied to this year)]
     source: object = None   # the year's last transaction (file/line for generated entries)
 
 
@@ -183,6 +184,22 @@ def _apply_payments(rows, payments, problems, end):
                              f"累计已缴 {fmt(paid_cum)} 元, 累计应缴 {fmt(owed_then)} 元, "
                              f"多缴 {fmt(paid_cum - owed_then)} 元"))
     total_paid = sum((p.amount for p in payments), ZERO)
+    # Which payment paid which year: payment k covers the cumulative interval
+    # (paid before it, paid after it]; year Y covers (owed before Y, owed up to Y].
+    cum = ZERO
+    spans = []
+    for payment in payments:
+        spans.append((payment, cum, cum + payment.amount))
+        cum += payment.amount
+    before = ZERO
+    for row in closed:
+        low, high = before, before + row.owed
+        for payment, start, stop in spans:
+            if stop > start:
+                part = min(stop, high) - max(start, low)
+                if part > 0:
+                    row.applied.append((payment, part))
+        before = high
     before = ZERO
     for row in closed:
         row.paid = min(max(total_paid - before, ZERO), row.owed)

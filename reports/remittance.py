@@ -154,7 +154,8 @@ def build_remittance(entries, options_map, year: int, today=None) -> dict:
 
 
 def treasury_by_year(entries, options_map, today=None) -> list[dict]:
-    """One row per year for the finance view: net profit, owed, paid, outstanding, overdue."""
+    """One row per year for the finance view: net profit, owed, paid, outstanding, overdue,
+    and `payments`: the payments (date, receipt, part applied) that paid the year's owed."""
     result = treasury_years(entries, options_map, today=today)
     return [{
         "year": r.year,
@@ -167,6 +168,8 @@ def treasury_by_year(entries, options_map, today=None) -> list[dict]:
         "outstanding": r.outstanding,
         "deadline": r.deadline,
         "overdue": r.overdue,
+        # the payments (FIFO) that paid this year's owed, with the part applied to it
+        "payments": [{"date": p.date, "receipt": p.receipt, "amount": part} for p, part in r.applied],
     } for r in result.rows]
 
 

@@ -181,6 +181,9 @@ def test_treasury_by_year_for_the_finance_view(loaded):
     assert (rows[2024]["owed"], rows[2024]["paid"], rows[2024]["outstanding"]) == (
         Decimal("32000.00"), Decimal("32000.00"), 0)
     assert not rows[2024]["overdue"] and rows[2024]["deadline"] == datetime.date(2025, 5, 31)
+    assert [(p["receipt"], p["amount"]) for p in rows[2024]["payments"]] == [
+        ("(2025)新财缴 0012345", Decimal("20000.00")), ("(2025)新财缴 0012399", Decimal("12000.00"))]
+    assert rows[2025]["payments"] == [] and rows[2023]["payments"] == []
 
 
 def test_overdue_arrears_show_in_the_report():

@@ -255,3 +255,15 @@ def test_a_policy_scheduled_in_the_future_does_not_make_a_year_overdue():
                         sale("2024-03-01", "10000.00"), payment("2025-03-12", "10000.00"),
                         sale("2025-06-02", "100.00"))
     assert messages(errors, "P2") == []  # 2025's 100.00 is due only by 2026-05-31
+
+
+def test_a_payment_spanning_two_years_is_split_fifo():
+    entries, errors, _ = load(sale("2023-03-01", "100.00"), sale("2024-03-01", "200.00"),
+                              payment("2024-03-04", "60.00"), payment("2025-03-03", "240.00"))
+    assert messages(errors) == []
+    result = treasury_years(entries)
+    r23, r24 = result.row(2023), result.row(2024)
+    assert [(p.date.isoformat(), part) for p, part in r23.applied] == [
+        ("2024-03-04", Decimal("60.00")), ("2025-03-03", Decimal("40.00"))]
+    assert [(p.date.isoformat(), part) for p, part in r24.applied] == [("2025-03-03", Decimal("200.00"))]
+    assert r23.outstanding == r24.outstanding == 0
