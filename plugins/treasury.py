@@ -242,9 +242,18 @@ def treasury(entries, options_map, config=None):
         errors.append(rule_error("P2", fallback, problem))
     result = treasury_years(entries, options_map, config, policies=policies)
     generated = {}
-    for row in result.rows:
-        if row.closed and row.owed > 0:
-            generated[row.year] = year_end_entry(row, settings, fallback)
+    due = [row for row in result.rows if row.closed and row.owed > 0]
+    if due:
+        opened = {e.account for e in entries if type(e) is data.Open}
+        missing = [a for a in (settings["profit_appropriation"], settings["treasury_payable"]) if a not in opened]
+        if missing:  # say it in Chinese once, instead of Beancount's "unknown account" per entry
+            errors.append(rule_error("P2", due[0].source or fallback,
+                                     f"科目未开设: {', '.join(missing)}; 无法计提 "
+                                     f"{', '.join(str(r.year) for r in due)} 年度应上缴国库利润, "
+                                     "请在科目表中 open 这些科目"))
+            due = []
+    for row in due:
+        generated[row.year] = year_end_entry(row, settings, fallback)
     for subject, message in result.problems:
         entry = generated.get(subject.year) if isinstance(subject, YearRow) else subject
         errors.append(rule_error("P2", entry or subject.source or fallback, message))

@@ -164,4 +164,7 @@ def postings_between(entries, prefix: str, start=None, end=None, currency=CURREN
 
 def unit_name(options_map) -> str:
     """The reporting unit's name: the ledger's `option "title"`."""
-    return (options_map or {}).get("title") or "生产性实训基地经营管理中心"
+    title = (options_map or {}).get("title")
+    if not title or title == "Beancount":  # Beancount's default: the ledger names no unit
+        return '（未设置单位名称: 请在主文件写 option "title"）'
+    return title

@@ -23,6 +23,9 @@ def run(args) -> int:
     render = {"json": render_remittance_json, "html": render_remittance_html,
               "xlsx": render_remittance_xlsx}[args.format]
     write_output(args.output, render(report))
+    if not any(name == "plugins.treasury" for name, _ in options_map.get("plugin", [])):
+        print('注意: 账本主文件未启用 plugin "plugins.treasury", 应缴数为按同一规则计算的结果, '
+              "账本中没有相应的计提分录。", file=sys.stderr)
     if errors:
         print(f"注意: 账本有 {len(errors)} 个错误, 请用 shixun check 查看; 报表已按现有记录生成。",
               file=sys.stderr)

@@ -291,3 +291,11 @@ def test_cli_xlsx_needs_an_output_path(capsys, ledger_file):
 def test_cli_missing_ledger(capsys, tmp_path):
     code, _, err = run_cli(capsys, tmp_path / "nope.beancount", "--year", "2024")
     assert code != 0 and "不存在" in one_chinese_line(err)
+
+
+def test_cli_warns_when_the_plugin_is_not_enabled(capsys, tmp_path):
+    path = tmp_path / "main.beancount"
+    path.write_text(textwrap.dedent(LEDGER).replace('plugin "plugins.treasury"\n', ""), encoding="utf-8")
+    code, out, err = run_cli(capsys, path, "--year", "2024")
+    assert code == 0 and '"owed": "32000.00"' in out
+    assert "未启用" in err

@@ -267,3 +267,11 @@ def test_a_payment_spanning_two_years_is_split_fifo():
         ("2024-03-04", Decimal("60.00")), ("2025-03-03", Decimal("40.00"))]
     assert [(p.date.isoformat(), part) for p, part in r24.applied] == [("2025-03-03", Decimal("200.00"))]
     assert r23.outstanding == r24.outstanding == 0
+
+
+def test_accounts_not_opened_is_one_chinese_error_and_nothing_generated():
+    text = HEAD.replace("    2023-01-01 open Equity:3104-利润分配:310405-应付利润 CNY\n", "")
+    entries, errors, _ = load_ledger(text + sale("2024-03-01", "10.00"))
+    (message,) = messages(errors)
+    assert message.startswith("[P2] 科目未开设") and "310405" in message and "2024" in message
+    assert generated(entries) == []
