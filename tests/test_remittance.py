@@ -299,3 +299,19 @@ def test_cli_warns_when_the_plugin_is_not_enabled(capsys, tmp_path):
     code, out, err = run_cli(capsys, path, "--year", "2024")
     assert code == 0 and '"owed": "32000.00"' in out
     assert "未启用" in err
+
+
+def test_bundled_ledger_pays_2024_in_full_in_2025():
+    from scripts.common import BUNDLED_LEDGER, load
+    entries, errors, options = load(str(BUNDLED_LEDGER))
+    if not any(name == "plugins.treasury" for name, _ in options["plugin"]):
+        pytest.skip("the bundled ledger does not enable plugins.treasury yet")
+    assert [e.message for e in errors if e.message.startswith("[P2]")] == []
+    rows = {r["year"]: r for r in treasury_by_year(entries, options)}
+    assert rows[2024]["owed"] > 0 and rows[2024]["outstanding"] == 0 and not rows[2024]["overdue"]
+    assert all(p["receipt"] and p["date"] <= datetime.date(2025, 5, 31) for p in rows[2024]["payments"])
+    r = build_remittance(entries, options, 2024)
+    assert r["net_profit"] == -bql_sum(entries, options, "account ~ '^(Income|Expenses):' AND year = 2024")
+    assert r["student_remuneration"] == bql_sum(entries, options, "account ~ ':540101-' AND year = 2024") > 0
+    r25 = build_remittance(entries, options, 2025)
+    assert r25["arrears_start"] == r["owed"] and r25["paid_total"] >= r["owed"]
