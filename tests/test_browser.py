@@ -1,0 +1,187 @@
+"""Real headless Chromium against the real `shixun serve` (cheroot + Guard + Fava).
+
+Debian's `chromium` (installed by .ci/run) driven by Playwright for Python with
+`executable_path` — never `playwright install`. Each role logs in (HTTP Basic),
+opens both bureau views, sees the treasury table and the violations; a bureau user
+tries to save in the editor and is refused. Screenshots go to test-output/.
+"""
+import base64
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from reports import users as users_mod
+from tests.test_views import LEDGER
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "test-output"
+ROLES = {"caizheng": "finance", "shenji": "audit", "kuaiji": "accountant"}
+
+
+def password(name):
+    return f"{name}-口令-2025"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    root = tmp_path_factory.mktemp("browser")
+    (root / "main.beancount").write_text(LEDGER, encoding="utf-8")
+    users = root / "users.txt"
+    for name, role in ROLES.items():
+        users_mod.add_user(str(users), name, role, password(name))
+    port = free_port()
+    shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
+    log = open(root / "server.out", "wb")
+    proc = subprocess.Popen([shixun, "serve", str(root / "main.beancount"), "--users", str(users),
+                             "--port", str(port), "--access-log", str(root / "access.log")],
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+        except urllib.error.HTTPError:
+            break  # 401: the server is up
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((root / "server.out").read_text("utf-8"))
+            time.sleep(0.2)
+    token = base64.b64encode(f"kuaiji:{password('kuaiji')}".encode()).decode()
+    request = urllib.request.Request(base + "/", headers={"Authorization": f"Basic {token}"})
+    opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
+                                              {"redirect_request": lambda *a, **k: None}))
+    try:
+        opener.open(request, timeout=10)
+        raise RuntimeError("expected a redirect")
+    except urllib.error.HTTPError as exc:
+        slug = exc.headers["Location"].strip("/").split("/")[0]
+    yield {"base": base, "slug": slug, "root": root}
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def login(browser, name):
+    context = browser.new_context(http_credentials={"username": name, "password": password(name)},
+                                  locale="zh-CN", viewport={"width": 1280, "height": 1000})
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize("name", list(ROLES))
+def test_each_role_sees_both_views(server, browser, name):
+    context, page = login(browser, name)
+    try:
+        base = f"{server['base']}/{server['slug']}"
+        response = page.goto(f"{base}/extension/FinanceView/")
+        assert response.status == 200
+        page.wait_for_selector("#treasury-table")
+        table = page.locator("#treasury-table")
+        assert table.is_visible()
+        assert "7,000.00" in table.inner_text() and "欠缴" in table.inner_text()
+        assert page.locator("#treasury-table tr.overdue").count() == 1
+        page.screenshot(path=str(OUTPUT / f"browser-{ROLES[name]}-finance.png"), full_page=True)
+
+        response = page.goto(f"{base}/extension/AuditView/")
+        assert response.status == 200
+        page.wait_for_selector("#violations-table")
+        violations = page.locator("#violations-table").inner_text()
+        assert "缺少缴款书号" in violations and "欠缴" in violations
+        page.screenshot(path=str(OUTPUT / f"browser-{ROLES[name]}-audit.png"), full_page=True)
+
+        # drill-down: Fava's own context modal opens on the entry
+        page.locator("#violations-table a[href^='#context-']").first.click()
+        page.wait_for_selector("text=上缴国库", timeout=15000)
+        assert "#context-" in page.url
+
+        # the sidebar lists both views under their Chinese titles
+        sidebar = page.locator("aside").inner_text()
+        assert "财政监管" in sidebar and "审计" in sidebar
+        editor_links = page.locator("aside a[href*='/editor/']")
+        if ROLES[name] == "accountant":
+            assert editor_links.first.is_visible()
+        else:
+            assert editor_links.count() == 0 or not editor_links.first.is_visible()
+            assert "只读访问" in page.locator("#shixun-banner").inner_text()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", ["caizheng", "shenji"])
+def test_bureau_cannot_save_in_the_editor(server, browser, name):
+    ledger = server["root"] / "main.beancount"
+    before = ledger.read_text(encoding="utf-8")
+    context, page = login(browser, name)
+    try:
+        base = f"{server['base']}/{server['slug']}"
+        response = page.goto(f"{base}/editor/")
+        assert response.status == 403
+        assert "只读" in page.inner_text("body")
+        page.screenshot(path=str(OUTPUT / f"browser-{ROLES[name]}-editor-refused.png"))
+        # what the editor's save button sends (PUT /api/source), sent from the page itself
+        page.goto(f"{base}/income_statement/")
+        status = page.evaluate("""async ([url, path, source]) => {
+            const r = await fetch(url, {method: "PUT", headers: {"Content-Type": "application/json"},
+              body: JSON.stringify({file_path: path, source: source, sha256sum: ""})});
+            return r.status; }""", [f"{base}/api/source", str(ledger), before + "\n; 篡改\n"])
+        assert status == 403
+        status = page.evaluate("""async (url) => (await fetch(url, {method: "PUT",
+            headers: {"Content-Type": "application/json"}, body: JSON.stringify({entries: []})})).status""",
+                               f"{base}/api/add_entries")
+        assert status == 403
+        # the add-entry button is hidden for bureaus
+        assert not page.locator("a[href='#add-transaction']").first.is_visible()
+    finally:
+        context.close()
+    assert ledger.read_text(encoding="utf-8") == before
+
+
+def test_accountant_opens_the_editor(server, browser):
+    context, page = login(browser, "kuaiji")
+    try:
+        response = page.goto(f"{server['base']}/{server['slug']}/editor/")
+        assert response.status == 200
+        page.wait_for_selector(".cm-editor", timeout=20000)
+        page.screenshot(path=str(OUTPUT / "browser-accountant-editor.png"))
+    finally:
+        context.close()
+
+
+def test_wrong_password_is_refused(server, browser):
+    context = browser.new_context(http_credentials={"username": "caizheng", "password": "wrong-pass"})
+    page = context.new_page()
+    try:
+        response = page.goto(f"{server['base']}/{server['slug']}/extension/FinanceView/")
+        assert response.status == 401
+    finally:
+        context.close()
