@@ -2,8 +2,17 @@
 
 Every report (remittance, students, funds) and every Fava view asks the ledger
 through these functions, so that "the income of 2024" means the same thing
-everywhere. They walk the entries once (through `plugins.common.iter_postings`),
-never call the clock, and return plain data (dicts of account → Decimal).
+everywhere. Each walks the entries at most once, never calls the clock, and
+returns plain data (dicts of account → Decimal). `entries` are the loader's
+output: sorted by date, plugins' generated entries included.
+
+- `year_bounds(year)` → [YYYY-01-01, (YYYY+1)-01-01); `entries_of_year(entries, year)`
+  (a slice, by bisection); `years_with_entries(entries)`; `ledger_today(entries)`.
+- `account_totals(entries, start, end, prefixes)` → {account: sum} for a date range
+  and account prefixes; `sum_under(totals, *prefixes)` adds them up.
+- `scan_years(entries, collect)` → per-year P&L totals, postings of chosen accounts
+  and each year's last transaction, in one pass (what the P2 plugin runs on).
+- `postings_between(entries, prefix, start, end)`; `unit_name(options_map)`.
 
 Signs are Beancount's: Income and Liabilities are negative when credited. The
 caller flips them for display (`-totals["Income:…"]` is the income earned).
