@@ -10,7 +10,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from beancount.core import compare
 
-from plugins.funds import KIND_LABELS, STATUS_LABELS, analyse
+from plugins.funds import STATUS_LABELS, analyse
 from plugins.money import ZERO, fmt_thousands, to_fen
 from reports.capital import capital
 from reports.render import render_html, to_json, xlsx_bytes
