@@ -42,14 +42,14 @@ import datetime
 import gc
 import os
 import types
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from beancount.core import data
 from beancount.core.amount import Amount
 
 from plugins.common import (ACCOUNTS, generated_meta, parse_config, rule_error,
                             under, where)
-from plugins.money import ZERO, fmt, to_fen
+from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
 
 __plugins__ = ("work_study",)
@@ -64,6 +64,9 @@ DEFAULTS = {
     "expense": ACCOUNTS["student_expense"],
     "payable": ACCOUNTS["student_payable"],
     "roster": None,  # None: students.csv next to the top ledger file, optional
+    # "transaction": one generated entry per sale (default); "day": one per day and
+    # currency (amounts still rounded per sale), for very large ledgers.
+    "granularity": "transaction",
 }
 
 
@@ -174,6 +177,9 @@ def _share_problem(raw, cap):
 
 def work_study(entries, options_map, config=None):
     settings, problems = settings_from(options_map, config)
+    if settings["granularity"] not in ("transaction", "day"):
+        problems.append(f"插件配置 granularity 应为 'transaction' 或 'day', 而不是 {settings['granularity']!r}")
+        settings["granularity"] = "transaction"
     errors = [rule_error(CLAUSE, _source(options_map.get("filename", "<plugin>"), 0), p) for p in problems]
     income_acc, expense_acc, payable_acc = settings["income"], settings["expense"], settings["payable"]
     roster, roster_errors = load_roster(options_map, settings)
@@ -182,24 +188,63 @@ def work_study(entries, options_map, config=None):
     was_enabled = gc.isenabled()
     gc.disable()  # SPEC §6: generating many entries is dominated by the collector
     try:
-        return _run(entries, errors, income_acc, expense_acc, payable_acc, roster)
+        return _run(entries, errors, income_acc, expense_acc, payable_acc, roster,
+                    daily=settings["granularity"] == "day")
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
+def _daily_entry(date, currency, group, expense_acc, payable_acc):
+    """One generated entry for a day's accruals (each still rounded per transaction)."""
+    total = sum((accrual for _, accrual, _ in group), ZERO)
+    if not total:
+        return []
+    first = group[0][0]
+    vouchers = [v for _, _, v in group if v]
+    extra = {"source": where(first), "sources": len(group)}
+    if vouchers:
+        extra["source-vouchers"] = ", ".join(vouchers)
+    meta = generated_meta(first, PLUGIN, **extra)
+    verb = "计提" if total > 0 else "冲回"
+    narration = f"{verb}学生劳动报酬: 当日 {len(group)} 笔勤工俭学收入 (逐笔四舍五入到分)"
+    links = frozenset().union(*(txn.links for txn, _, _ in group if txn.links))
+    postings = [
+        data.Posting(expense_acc, Amount(total, currency), None, None, None, None),
+        data.Posting(payable_acc, Amount(-total, currency), None, None, None, None),
+    ]
+    return [data.Transaction(meta, date, "*", None, narration, data.EMPTY_SET,
+                             links or data.EMPTY_SET, postings)]
+
+
+def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=False):
     Transaction, Custom = data.Transaction, data.Custom
     policy_entries = []
     sales = []     # (txn, [(income number, posting share or None, currency)])
     payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
     last_date = None
 
+    # Account → role, decided once per account name: 0 other, 1 equity, 2 income, 3 payable.
+    kinds = {}
+
+    def kind_of(account):
+        if account.startswith("Equity:"):
+            kind = 1
+        elif under(account, income_acc):
+            kind = 2
+        elif under(account, payable_acc):
+            kind = 3
+        else:
+            kind = 0
+        kinds[account] = kind
+        return kind
+
     # The one pass over the entries.
     for entry in entries:
-        if not isinstance(entry, Custom) and (last_date is None or entry.date > last_date):
-            last_date = entry.date  # = ledger_end(entries): custom entries may be dated ahead
         if isinstance(entry, Transaction):
+            date = entry.date
+            if last_date is None or date > last_date:
+                last_date = date  # = ledger_end(entries): custom entries may be dated ahead
             meta = entry.meta
             if meta and meta.get("generated") == PLUGIN:
                 continue
@@ -208,15 +253,20 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
             equity = False
             for posting in entry.postings:
                 account = posting.account
-                if account.startswith("Equity:"):
-                    equity = True
-                elif under(account, income_acc):
+                kind = kinds.get(account)
+                if kind is None:
+                    kind = kind_of(account)
+                if not kind:
+                    continue
+                if kind == 2:
                     pmeta = posting.meta
-                    share = pmeta.get("student-share") if pmeta and "student-share" in pmeta else None
+                    share = pmeta.get("student-share") if pmeta else None
+                    units = posting.units
                     if incomes is None:
-                        incomes = []
-                    incomes.append((-posting.units.number, share, posting.units.currency))
-                elif under(account, payable_acc):
+                        incomes = [(-units.number, share, units.currency)]
+                    else:
+                        incomes.append((-units.number, share, units.currency))
+                elif kind == 3:
                     number = posting.units.number
                     if number > 0:
                         student = posting.meta.get("student") if posting.meta else None
@@ -232,11 +282,17 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
                             errors.append(rule_error(CLAUSE, entry,
                                 f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
                     paid = number if paid is None else paid + number
+                else:
+                    equity = True
             if incomes is not None and not equity:
                 sales.append((entry, incomes))
             if paid is not None:
                 payouts.append((entry, paid))
-        elif isinstance(entry, Custom):
+            continue
+        if not isinstance(entry, Custom):
+            if last_date is None or entry.date > last_date:
+                last_date = entry.date
+        else:
             if entry.type == "policy":
                 policy_entries.append(entry)
             elif entry.type == "work-hours":
@@ -250,13 +306,24 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
     errors.extend(policies.errors)
 
     new_entries = []
+    days = {}  # (date, currency) → [(sale, accrual, voucher)] when one entry per day
     events = []  # (date, rank, kind, entry, amount): accruals before payouts on a day
+    caps = {}  # date → work-study-share in force (many sales share a day)
     for txn, incomes in sales:
-        cap = policies.value("work-study-share", txn.date)
+        cap = caps.get(txn.date)
+        if cap is None:
+            cap = caps[txn.date] = policies.value("work-study-share", txn.date)
         txn_share = txn.meta.get("student-share") if txn.meta else None
         problem = None
-        by_currency = {}
-        shares = set()
+        if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
+            # The common case (one income posting, the policy share): no bookkeeping sets.
+            single = incomes[0][0]
+            by_currency = {incomes[0][2]: cap * single}
+            shares = (cap,)
+            incomes = ()
+        else:
+            by_currency = {}
+            shares = set()
         for number, share, currency in incomes:
             if share is None:
                 share = txn_share
@@ -272,16 +339,28 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
             errors.append(rule_error(CLAUSE, txn, f"{problem}; 本笔未计提学生劳动报酬"))
             continue
         voucher = txn.meta.get("voucher") if txn.meta else None
-        share_text = "/".join(str(s) for s in sorted(shares))
+        share_text = str(shares[0]) if type(shares) is tuple else "/".join(str(s) for s in sorted(shares))
         for currency, exact in by_currency.items():
-            accrual = to_fen(exact)
-            if accrual == 0:
+            accrual = exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per transaction
+            if not accrual:
                 continue
-            income = sum((n for n, _, c in incomes if c == currency), ZERO)
-            if accrual > 0:
-                narration = f"计提学生劳动报酬: 勤工俭学收入 {fmt(income)} × {share_text}"
+            if not incomes:  # the common case above
+                income = single
+            elif len(incomes) == 1:
+                income = incomes[0][0]
             else:
-                narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {fmt(-income)} × {share_text}"
+                income = sum((n for n, _, c in incomes if c == currency), ZERO)
+            events.append((txn.date, 0, txn, accrual))
+            if daily:
+                group = days.get((txn.date, currency))
+                if group is None:
+                    days[(txn.date, currency)] = group = []
+                group.append((txn, accrual, voucher))
+                continue
+            if accrual > 0:
+                narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
+            else:
+                narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {-income:.2f} × {share_text}"
             extra = {"source": where(txn), "share": share_text}
             if voucher:
                 extra["source-voucher"] = voucher
@@ -292,7 +371,8 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster):
             ]
             new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
                                                 data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
-            events.append((txn.date, 0, txn, accrual))
+    for (date, currency), group in days.items():
+        new_entries.extend(_daily_entry(date, currency, group, expense_acc, payable_acc))
     for txn, paid in payouts:
         if paid > 0:
             events.append((txn.date, 1, txn, -paid))

@@ -475,3 +475,34 @@ def test_age_is_measured_against_ledger_end_not_custom_entries_dated_ahead():
     ''')
     assert errors == []
     assert ledger_end(entries) == datetime.date(2024, 1, 15)
+
+
+def test_daily_granularity_one_entry_per_day_rounded_per_sale():
+    header = HEADER.replace('plugin "plugins.work_study"',
+                            'plugin "plugins.work_study" "{\'granularity\': \'day\'}"')
+    entries, errors, _ = load(f'''
+        2024-03-05 * "sale 1" ^s1
+          voucher: "记-2024-03-0001"
+          student-share: 0.05
+          {BANK}  300.50 CNY
+          {INCOME}  -300.50 CNY
+        2024-03-05 * "sale 2"
+          voucher: "记-2024-03-0002"
+          student-share: 0.05
+          {BANK}  300.50 CNY
+          {INCOME}  -300.50 CNY
+        2024-03-06 * "sale 3"
+          {BANK}  100.00 CNY
+          {INCOME}  -100.00 CNY
+    ''', header=header)
+    assert errors == []
+    day1, day2 = generated(entries)
+    assert accruals(entries) == [Decimal("30.06"), Decimal("20.00")]  # 15.03 + 15.03, not 30.05
+    assert day1.meta["sources"] == 2 and day1.meta["source-vouchers"] == "记-2024-03-0001, 记-2024-03-0002"
+    assert day1.links == {"s1"} and day1.meta["lineno"] == 10
+    assert day2.meta["sources"] == 1
+
+
+def test_bad_granularity_is_a_config_error():
+    _, errors, _ = load("", header='plugin "plugins.work_study" "{\'granularity\': \'week\'}"\n')
+    assert "granularity" in messages(errors, "P1")[0]
