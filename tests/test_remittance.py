@@ -315,3 +315,13 @@ def test_bundled_ledger_pays_2024_in_full_in_2025():
     assert r["student_remuneration"] == bql_sum(entries, options, "account ~ ':540101-' AND year = 2024") > 0
     r25 = build_remittance(entries, options, 2025)
     assert r25["arrears_start"] == r["owed"] and r25["paid_total"] >= r["owed"]
+
+
+def test_open_year_is_provisional(loaded):
+    entries, options = loaded
+    # Seen from mid-2025 with the ledger ending 2025-06-03, 2025 has not ended.
+    r = build_remittance(entries, options, 2025, today=datetime.date(2025, 6, 30))
+    assert r["closed"] is False and r["owed"] == 0 and r["owed_provisional"] == 0
+    html = render_remittance_html(r)
+    assert "本年度尚未结束" in html
+    assert build_remittance(entries, options, 2024, today=datetime.date(2025, 6, 30))["closed"] is True
