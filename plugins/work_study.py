@@ -34,8 +34,9 @@ What this plugin does, in one pass over the entries:
   skipped (unless the config names one explicitly: then a missing file is an error).
 
 Config (a Python dict literal, every key optional):
-    plugin "plugins.work_study" "{'income': 'Income:…', 'expense': 'Expenses:…',
-                                  'payable': 'Liabilities:…', 'roster': 'students.csv'}"
+    plugin "plugins.work_study" "{'work_study_income': 'Income:…', 'student_expense': 'Expenses:…',
+                                  'student_payable': 'Liabilities:…', 'roster': 'students.csv',
+                                  'granularity': 'transaction'}"
 """
 import csv
 import datetime
@@ -60,9 +61,9 @@ ROSTER_DEFAULT = "students.csv"
 ROSTER_COLUMNS = ("学号", "姓名", "班级", "基地")
 
 DEFAULTS = {
-    "income": ACCOUNTS["work_study_income"],
-    "expense": ACCOUNTS["student_expense"],
-    "payable": ACCOUNTS["student_payable"],
+    "work_study_income": ACCOUNTS["work_study_income"],
+    "student_expense": ACCOUNTS["student_expense"],
+    "student_payable": ACCOUNTS["student_payable"],
     "roster": None,  # None: students.csv next to the top ledger file, optional
     # "transaction": one generated entry per sale (default); "day": one per day and
     # currency (amounts still rounded per sale), for very large ledgers.
@@ -181,7 +182,8 @@ def work_study(entries, options_map, config=None):
         problems.append(f"插件配置 granularity 应为 'transaction' 或 'day', 而不是 {settings['granularity']!r}")
         settings["granularity"] = "transaction"
     errors = [rule_error(CLAUSE, _source(options_map.get("filename", "<plugin>"), 0), p) for p in problems]
-    income_acc, expense_acc, payable_acc = settings["income"], settings["expense"], settings["payable"]
+    income_acc, expense_acc, payable_acc = (settings["work_study_income"], settings["student_expense"],
+                                          settings["student_payable"])
     roster, roster_errors = load_roster(options_map, settings)
     errors.extend(roster_errors)
 

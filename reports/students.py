@@ -40,7 +40,7 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
     if not _plugin_enabled(options_map):
         # A ledger without the plugin line: compute the accruals the plugin would make.
         entries, _ = work_study(entries, options_map)
-    payable = settings["payable"]
+    payable = settings["student_payable"]
     roster, _ = load_roster(options_map, settings)
     roster = roster or {}
 

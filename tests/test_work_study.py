@@ -342,7 +342,7 @@ def test_accountant_credit_to_payable_counts_as_accrual():
 
 def test_config_renames_accounts():
     header = '''
-    plugin "plugins.work_study" "{'income': 'Income:WS', 'expense': 'Expenses:Stu', 'payable': 'Liabilities:Stu'}"
+    plugin "plugins.work_study" "{'work_study_income': 'Income:WS', 'student_expense': 'Expenses:Stu', 'student_payable': 'Liabilities:Stu'}"
     2024-01-01 open Assets:Bank CNY
     2024-01-01 open Income:WS CNY
     2024-01-01 open Expenses:Stu CNY
