@@ -21,7 +21,7 @@ What this plugin does (SPEC §3 P2):
   amount paid above the cumulative amount owed at its date; a payment (debit to the
   treasury payable) without `receipt:` (缴款书号).
 
-"The ledger's dates" are `reports.query.ledger_today`: the last entry that is not a
+"The ledger's dates" are `plugins.common.ledger_end`: the last entry that is not a
 `custom` directive (a policy scheduled for 2028 does not make 2026 overdue).
 
 Payments are applied to the oldest year still owed first (FIFO, on cumulative sums).
@@ -37,10 +37,10 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import ACCOUNTS, generated_meta, meta_value, parse_config, rule_error
+from plugins.common import ACCOUNTS, generated_meta, ledger_end, meta_value, parse_config, rule_error
 from plugins.money import ZERO, fmt, to_fen
 from plugins.policy import read_policies
-from reports.query import CURRENCY, ledger_today, scan_years
+from reports.query import CURRENCY, scan_years
 
 __plugins__ = ("treasury",)
 
@@ -120,7 +120,7 @@ def treasury_years(entries, options_map=None, config=None, today=None, policies=
     payable = settings["treasury_payable"]
     policies = policies or read_policies(entries)
     today = today or datetime.date.today()
-    end = ledger_today(entries)
+    end = ledger_end(entries)
     scan = scan_years(entries, collect=(payable,))
 
     payments = []

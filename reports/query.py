@@ -7,7 +7,8 @@ returns plain data (dicts of account → Decimal). `entries` are the loader's
 output: sorted by date, plugins' generated entries included.
 
 - `year_bounds(year)` → [YYYY-01-01, (YYYY+1)-01-01); `entries_of_year(entries, year)`
-  (a slice, by bisection); `years_with_entries(entries)`; `ledger_today(entries)`.
+  (a slice, by bisection); `years_with_entries(entries)`. The ledger's "today" is
+  `plugins.common.ledger_end` (custom entries dated ahead do not count).
 - `account_totals(entries, start, end, prefixes)` → {account: sum} for a date range
   and account prefixes; `sum_under(totals, *prefixes)` adds them up.
 - `scan_years(entries, collect)` → per-year P&L totals, postings of chosen accounts
@@ -52,15 +53,6 @@ def entries_of_year(entries, year: int) -> list:
 def years_with_entries(entries) -> list[int]:
     """The calendar years in which the ledger holds at least one transaction."""
     return sorted({e.date.year for e in entries if isinstance(e, data.Transaction)})
-
-
-def ledger_today(entries) -> datetime.date | None:
-    """The ledger's own "today" for rules judged against time (P2 欠缴, closed years):
-    the date of its last entry that is not a `custom` directive. Custom entries
-    (policies, registers) may be dated in the future — a scheduled change of policy,
-    e.g. `2028-01-01 custom "policy" "six-taxes-halving" FALSE` — which is no
-    evidence that time has passed. (`plugins.common.ledger_end` counts every entry.)"""
-    return max((e.date for e in entries if not isinstance(e, data.Custom)), default=None)
 
 
 def is_pnl(account: str) -> bool:

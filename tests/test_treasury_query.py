@@ -2,7 +2,8 @@
 import datetime
 from decimal import Decimal
 
-from reports.query import (account_totals, entries_of_year, is_closing, ledger_today,
+from plugins.common import ledger_end
+from reports.query import (account_totals, entries_of_year, is_closing,
                            pnl_totals_by_year, postings_between, scan_years, sum_under,
                            unit_name, year_bounds, years_with_entries)
 from tests.conftest import load_ledger
@@ -47,7 +48,7 @@ def test_years_and_bounds():
     assert years_with_entries(entries) == [2023, 2024, 2025]
     assert [e.date.year for e in entries_of_year(entries, 2024)] == [2024] * 3
     assert entries_of_year(entries, 2019) == []
-    assert ledger_today(entries) == datetime.date(2025, 3, 3)  # the 2027 policy is not "today"
+    assert ledger_end(entries) == datetime.date(2025, 3, 3)  # the 2027 policy is not "today"
 
 
 def test_totals_leave_out_closing_entries():
