@@ -89,26 +89,51 @@ def _render(value) -> str:
     return kind.__name__ + ":" + str(value)
 
 
-def _amount(units) -> str:
-    if units is None:
-        return "~"
-    return f"{units.number} {units.currency}"
+SEP, REC = "\x1f", "\x1e"  # field and posting separators of the canonical text
+
+
+def _tagged(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return "s" + value
+    if kind is Decimal:
+        return "d" + str(value)
+    if kind is bool:
+        return "b1" if value else "b0"
+    if kind is datetime.date:
+        return "t" + value.isoformat()
+    return "o" + _render(value)
+
+
+def _items(meta) -> str:
+    """The metadata that matters, "key=<tagged value>" sorted, separated."""
+    if not meta or len(meta) == 2 and "filename" in meta and "lineno" in meta:
+        return ""
+    items = [key + "=" + _tagged(value) for key, value in meta.items()
+             if key != "filename" and key != "lineno" and key[:2] != "__"]
+    items.sort()
+    return SEP.join(items)
 
 
 def canonical(entry) -> str:
-    """The canonical text of one entry (what the seal digests)."""
-    if type(entry) is data.Transaction:  # the common case, rendered directly for speed
-        lines = ["T", entry.date.isoformat(), entry.flag or "~",
-                 _render(entry.payee), _render(entry.narration),
-                 _render(entry.tags or frozenset()), _render(entry.links or frozenset()),
-                 _meta(entry.meta)]
-        for posting in entry.postings:
-            lines.append("P " + posting.account + " " + _amount(posting.units) + " "
-                         + (_render(posting.cost) if posting.cost is not None else "~") + " "
-                         + _amount(posting.price) + " " + (posting.flag or "~") + " "
-                         + (_meta(posting.meta) if posting.meta else "{}"))
-        return "\n".join(lines)
-    return _render(entry)
+    """The canonical text of one entry (what the seal digests). Transactions, the
+    common case, are joined from their fields directly for speed; other directives
+    use the generic type-tagged rendering."""
+    if type(entry) is not data.Transaction:
+        return _render(entry)
+    parts = ["T", entry.date.isoformat(), entry.flag or "", _tagged(entry.payee),
+             _tagged(entry.narration),
+             " ".join(sorted(entry.tags)) if entry.tags else "",
+             " ".join(sorted(entry.links)) if entry.links else "",
+             _items(entry.meta)]
+    for posting in entry.postings:
+        units, price, cost = posting.units, posting.price, posting.cost
+        parts.append(REC + posting.account + SEP
+                     + (str(units.number) + " " + str(units.currency) if units is not None else "~") + SEP
+                     + (_render(cost) if cost is not None else "~") + SEP
+                     + (str(price.number) + " " + str(price.currency) if price is not None else "~") + SEP
+                     + (posting.flag or "") + SEP + _items(posting.meta))
+    return SEP.join(parts)
 
 
 def entry_digest(entry) -> bytes:

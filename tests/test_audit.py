@@ -217,6 +217,12 @@ def test_missing_document():
             + pay("2024-03-11", "己", "1500.00", debit=BANK, credit="Assets:1002-银行存款:100202-建设银行一般户"))
     hits = found(audit(body), "missing-document")
     assert [(str(h["date"]), h["detail"][:4]) for h in hits] == [("2024-03-04", "费用 1"), ("2024-03-08", "资产购置")]
+    exempt = textwrap.dedent("""
+    2024-12-31 * "结转本年费用"
+      Equity:3001-实收资本  5000.00 CNY
+      Expenses:5602-管理费用:560202-办公费  -5000.00 CNY
+    """) + pay("2024-03-12", "甲", "1200.00", meta=['corrects: "记-2024-03-0001"'])
+    assert found(audit(exempt), "missing-document") == []
 
 
 def test_related_party():
