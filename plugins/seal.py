@@ -2,8 +2,9 @@
 
 Seed: "财政、审计部门对中职校生产性实训基地经营中心账务进行监督、审计" — the bureaus
 must be able to trust that a year they audited was not rewritten afterwards (SPEC §4,
-tamper-evident year close). 会计基础工作规范 第五十一条: an error found in a closed
-year is corrected in the open year (红字更正 / 补充登记), never by editing the old entry.
+tamper-evident year close). 会计基础工作规范 第五十一条(五): "发现以前年度记账凭证有错误的,
+应当用蓝字填制一张更正的记账凭证" — an error found in a closed year is corrected by a
+new voucher in the open year (红字冲销/蓝字更正/补充登记), never by editing the old entry.
 
 A seal is an accountant-visible entry appended by `shixun seal --year 2024`:
 
@@ -42,7 +43,8 @@ __plugins__ = ("seal",)
 SEAL = "seal"
 VERSION = b"shixun-seal-v1\n"
 MONTH_DIGEST_LEN = 12
-CORRECTION = "更正请在未结账年度以红字更正或补充登记 (会计基础工作规范 第五十一条), 不得改动已封账年度的记录"
+CORRECTION = ("已封账年度的记录不得改动; 发现错误应在当前未结账年度填制更正凭证 "
+              "(会计基础工作规范 第五十一条: 发现以前年度记账凭证有错误的, 应当用蓝字填制一张更正的记账凭证)")
 
 _SKIP_META = ("filename", "lineno")
 
