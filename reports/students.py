@@ -3,8 +3,10 @@
 Seed: "学校开展生产服务性实习实训取得的勤工俭学收入,可提取20%支付学生劳动报酬。"
 (SPEC §3 P1 / P11). The pool is what `plugins.work_study` accrued (Cr the student
 payable) on dates in the period, net of returns; it is split over the students'
-`custom "work-hours"` dated in the period with `allocate` (largest remainder, exact
-to the fen); beside it, what each student was paid (accountant's debits to the
+`custom "work-hours"` with `allocate` (largest remainder, exact to the fen), month by
+month: each calendar month's pool over that month's hours (the payout convention), so a
+sheet for a year is the sum of its monthly sheets; a month with a pool but no hours
+leaves that pool unallocated (shown); beside it, what each student was paid (accountant's debits to the
 payable with `student:`) on dates in the period, and the difference.
 
 `build_students` is a pure function of loaded entries (CLI and Fava both call it);
@@ -32,10 +34,20 @@ def _plugin_enabled(options_map) -> bool:
                for name, _ in (options_map or {}).get("plugin", []))
 
 
-def build_students(entries, options_map, start: datetime.date, end: datetime.date) -> dict:
-    """The sheet for dates start..end (both inclusive) as plain data (Decimals, dates)."""
+def build_students(entries, options_map, start: datetime.date, end: datetime.date,
+                   paid_from: datetime.date | None = None, paid_to: datetime.date | None = None) -> dict:
+    """The sheet for dates start..end (both inclusive) as plain data (Decimals, dates).
+
+    Payouts are counted on dates paid_from..paid_to, by default the same period; a month's
+    pool is paid in the following month, so a monthly sheet may set the next month here.
+    """
+    paid_from = start if paid_from is None else paid_from
+    paid_to = end if paid_to is None else paid_to
     if start > end:
         raise ValueError(f"起始日期 {start} 晚于截止日期 {end}")
+    if paid_from > paid_to:
+        raise ValueError(f"发放起始日期 {paid_from} 晚于发放截止日期 {paid_to}")
+    low, high = min(start, paid_from), max(end, paid_to)
     settings, _ = settings_from(options_map)
     if not _plugin_enabled(options_map):
         # A ledger without the plugin line: compute the accruals the plugin would make.
@@ -46,30 +58,40 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
 
     pool = ZERO
     hours: dict[str, Decimal] = {}
+    month_pool: dict[tuple[int, int], Decimal] = {}
+    month_hours: dict[tuple[int, int], dict[str, Decimal]] = {}
     bases: dict[str, list[str]] = {}
     paid: dict[str, Decimal] = {}
     for entry in entries:
-        if entry.date < start or entry.date > end:
+        date = entry.date
+        if date < low or date > high:
             continue
+        in_period = start <= date <= end
         if isinstance(entry, data.Transaction):
             generated = entry.meta.get("generated") == PLUGIN
+            in_paid = paid_from <= date <= paid_to
             for posting in entry.postings:
                 if not under(posting.account, payable):
                     continue
                 number = posting.units.number
                 if generated:
-                    pool -= number
-                elif number > 0:
+                    if in_period:
+                        pool -= number
+                        key = (date.year, date.month)
+                        month_pool[key] = month_pool.get(key, ZERO) - number
+                elif number > 0 and in_paid:
                     student = posting.meta.get("student") if posting.meta else None
                     if student is None:
                         student = entry.meta.get("student")
                     key = student if isinstance(student, str) else UNNAMED
                     paid[key] = paid.get(key, ZERO) + number
-        elif isinstance(entry, data.Custom) and entry.type == "work-hours":
+        elif in_period and isinstance(entry, data.Custom) and entry.type == "work-hours":
             sid, value, base, problem = read_hours(entry)
             if problem:
                 continue
             hours[sid] = hours.get(sid, ZERO) + value
+            per = month_hours.setdefault((date.year, date.month), {})
+            per[sid] = per.get(sid, ZERO) + value
             seen = bases.setdefault(sid, [])
             if base not in seen:
                 seen.append(base)
@@ -77,10 +99,15 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
     ids = sorted(set(hours) | set(paid), key=lambda s: (s == UNNAMED, s))
     weights = [hours.get(s, ZERO) for s in ids]
     hours_total = sum(weights, ZERO)
-    if hours_total > 0:
-        shares = allocate(pool, weights)
-    else:
-        shares = [ZERO for _ in ids]
+    # Each month's pool is split over that month's hours (the payout convention), so a
+    # sheet over several months is the sum of the monthly sheets, each exact to the fen.
+    shares = [ZERO for _ in ids]
+    for key in sorted(set(month_pool) | set(month_hours)):
+        per = month_hours.get(key, {})
+        month_weights = [per.get(s, ZERO) for s in ids]
+        if sum(month_weights, ZERO) > 0 and month_pool.get(key, ZERO):
+            parts = allocate(month_pool[key], month_weights)
+            shares = [a + b for a, b in zip(shares, parts)]
     students = []
     for sid, weight, allocated in zip(ids, weights, shares):
         info = roster.get(sid, {})
@@ -101,6 +128,8 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
         "unit": (options_map or {}).get("title", ""),
         "from": start,
         "to": end,
+        "paid_from": paid_from,
+        "paid_to": paid_to,
         "pool": pool,
         "hours_total": hours_total,
         "students": students,
@@ -118,12 +147,19 @@ def students_json(sheet: dict) -> str:
 
 
 def students_html(sheet: dict) -> str:
-    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet)
+    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet,
+                       paid_note=_paid_note(sheet).strip())
 
 
 def _hours(value) -> str:
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _paid_note(sheet) -> str:
+    if (sheet["paid_from"], sheet["paid_to"]) == (sheet["from"], sheet["to"]):
+        return ""
+    return f"    实发期间: {sheet['paid_from']} 至 {sheet['paid_to']}"
 
 
 def students_xlsx(sheet: dict) -> bytes:
@@ -139,7 +175,7 @@ def students_xlsx(sheet: dict) -> bytes:
     spec = {
         "name": TITLE,
         "title": TITLE,
-        "subtitle": [f"编制单位: {sheet['unit']}    期间: {sheet['from']} 至 {sheet['to']}    单位: 元",
+        "subtitle": [f"编制单位: {sheet['unit']}    期间: {sheet['from']} 至 {sheet['to']}{_paid_note(sheet)}    单位: 元",
                      f"本期计提学生劳动报酬 (分配总额): {fmt(sheet['pool'])}    工时合计: {_hours(sheet['hours_total'])}"],
         "columns": [("序号", 6, "number"), ("学号", 12, "text"), ("姓名", 10, "text"),
                     ("班级", 14, "text"), ("实训基地", 16, "text"), ("工时", 9, "number"),

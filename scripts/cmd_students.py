@@ -19,6 +19,10 @@ def run(args) -> int:
     start, end = _date(args.date_from, "--from"), _date(args.date_to, "--to")
     if start > end:
         raise UserError(f"--from {start} 晚于 --to {end}")
+    paid_from = _date(args.paid_from, "--paid-from") if args.paid_from else start
+    paid_to = _date(args.paid_to, "--paid-to") if args.paid_to else end
+    if paid_from > paid_to:
+        raise UserError(f"--paid-from {paid_from} 晚于 --paid-to {paid_to}")
     path = ledger_path(args)
     entries, errors, options_map = load(path)
     broken = [e for e in errors if not str(e.message).startswith("[")]
@@ -30,7 +34,7 @@ def run(args) -> int:
                         f"{source.get('filename', '?')}:{source.get('lineno', '?')}: {message}")
     if args.format == "xlsx" and not args.output:
         raise UserError("xlsx 格式必须用 -o 指定输出文件")
-    sheet = build_students(entries, options_map, start, end)
+    sheet = build_students(entries, options_map, start, end, paid_from, paid_to)
     write_output(args.output, render(sheet, args.format))
     if errors:
         print(f"注意: 账本有 {len(errors)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。",
@@ -43,6 +47,8 @@ def register(commands, reports):
     add_ledger_argument(parser)
     parser.add_argument("--from", dest="date_from", required=True, metavar="DATE", help="起始日期 YYYY-MM-DD (含)")
     parser.add_argument("--to", dest="date_to", required=True, metavar="DATE", help="截止日期 YYYY-MM-DD (含)")
+    parser.add_argument("--paid-from", metavar="DATE", help="实发金额的起始日期 (默认同 --from)")
+    parser.add_argument("--paid-to", metavar="DATE", help="实发金额的截止日期 (默认同 --to)")
     parser.add_argument("--format", choices=("html", "xlsx", "json"), default="json", help="输出格式 (默认 json)")
     parser.add_argument("-o", "--output", metavar="PATH", help="输出文件 (json/html 缺省时输出到标准输出)")
     parser.set_defaults(run=run)

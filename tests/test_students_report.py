@@ -261,3 +261,48 @@ def test_cli_rule_errors_warn_but_report(tmp_path, capsys):
                              "--to", "2024-01-31")
     assert code == 0 and json.loads(out)["pool"] == "300.01"
     assert "规则错误" in err
+
+
+def test_paid_period_may_follow_the_pool_period(tmp_path):
+    """January's pool is paid on 02-05: a January sheet with the February payouts matches."""
+    entries, _, options = loader.load_file(str(write(tmp_path)))
+    sheet = build_students(entries, options, D(2024, 1, 1), D(2024, 1, 31),
+                           paid_from=D(2024, 2, 1), paid_to=D(2024, 2, 29))
+    assert sheet["pool"] == Decimal("300.01") and sheet["paid_total"] == Decimal("300.01")
+    assert [s["difference"] for s in sheet["students"]] == [0, 0, 0]
+    assert "实发期间" in students_html(sheet)
+    with pytest.raises(ValueError):
+        build_students(entries, options, D(2024, 1, 1), D(2024, 1, 31),
+                       paid_from=D(2024, 3, 1), paid_to=D(2024, 2, 1))
+
+
+def test_cli_paid_period(tmp_path, capsys):
+    path = write(tmp_path)
+    code, out, _ = run_cli(capsys, "report", "students", str(path), "--from", "2024-01-01",
+                           "--to", "2024-01-31", "--paid-from", "2024-02-01", "--paid-to", "2024-02-29")
+    assert code == 0
+    data = json.loads(out)
+    assert data["paid_total"] == "300.01" and data["paid_from"] == "2024-02-01"
+    code, _, err = run_cli(capsys, "report", "students", str(path), "--from", "2024-01-01",
+                           "--to", "2024-01-31", "--paid-from", "2024-03-01", "--paid-to", "2024-02-01")
+    assert code != 0 and "晚于" in err
+
+
+def test_a_longer_period_sums_the_monthly_splits(tmp_path):
+    """Jan pool 300.01 over 40:20 hours; Feb pool 20.00 over 10:30 hours. The two-month sheet
+    is the sum of the monthly ones (payouts follow the monthly split), not one split of 320.01."""
+    body = BODY + '''
+2024-02-29 custom "work-hours" "20240101" 10
+  base: "农产品精深加工"
+2024-02-29 custom "work-hours" "20240102" 30
+  base: "电子商务"
+'''
+    entries, _, options = loader.load_file(str(write(tmp_path, body=body)))
+    jan = build_students(entries, options, D(2024, 1, 1), D(2024, 1, 31))
+    feb = build_students(entries, options, D(2024, 2, 1), D(2024, 2, 29))
+    both = build_students(entries, options, D(2024, 1, 1), D(2024, 2, 29))
+    by = lambda sheet: {s["student"]: s["allocated"] for s in sheet["students"]}  # noqa: E731
+    assert by(feb) == {"20240101": Decimal("5.00"), "20240102": Decimal("15.00")}
+    assert by(both) == {k: by(jan).get(k, 0) + by(feb).get(k, 0) for k in by(both)}
+    assert both["allocated_total"] == both["pool"] == Decimal("320.01")
+    assert both["hours_total"] == Decimal("100")
