@@ -78,7 +78,7 @@ def header_key(value) -> str:
     """A header cell reduced for comparison: no spaces, no unit suffix like (元)."""
     text = clean(value)
     text = re.sub(r"\s+", "", text)
-    text = re.sub(r"[(\[【]?(元|人民币|rmb|cny|小时|h)[)\]】]?$", "", text, flags=re.I)
+    text = re.sub(r"(?<=.)[(\[【]?(元|人民币|rmb|cny|小时|h)[)\]】]?$", "", text, flags=re.I)
     text = text.rstrip(":*")
     return text.lower()
 
