@@ -2,7 +2,9 @@
 
 Refused when the ledger has errors, when the year is not over by the ledger's own
 dates (no entry after 12-31 of that year), when the year has no entries, or when the
-year is already sealed. The file is rewritten atomically and the result is loaded
+year is already sealed. The ledger's "today" is its last record that is not a
+`custom` directive (policies and registers may be entered ahead of time); the seal is
+dated that day unless --date says otherwise. The file is rewritten atomically and the result is loaded
 again; if the new seal does not verify, the original file is put back.
 """
 import datetime
@@ -10,7 +12,8 @@ import os
 import pathlib
 import tempfile
 
-from plugins.common import ledger_end
+from beancount.core import data
+
 from plugins.seal import format_months, seals, year_digests
 from scripts.common import UserError, add_ledger_argument, ledger_path, load
 
@@ -48,10 +51,12 @@ def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict
     if year in found:
         meta = found[year].meta
         raise UserError(f"{year} 年度已封账 ({meta.get('filename')}:{meta.get('lineno')}), 不能重复封账")
-    end = ledger_end(entries)
+    # The ledger's own "today": its last dated record other than a custom directive
+    # (policies and registers may be entered ahead of time).
+    end = max((e.date for e in entries if not isinstance(e, data.Custom)), default=None)
     year_end = datetime.date(year, 12, 31)
     if end is None or end <= year_end:
-        raise UserError(f"{year} 年度尚未结束: 账本最后日期为 {end}, 须有 {year + 1} 年的记录后才能封账")
+        raise UserError(f"{year} 年度尚未结束: 账本截至日为 {end}, 须有 {year + 1} 年的记录后才能封账")
     info = year_digests(entries, [year])[year]
     if not info["entries"]:
         raise UserError(f"{year} 年度没有会计记录, 无需封账")

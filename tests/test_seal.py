@@ -259,3 +259,11 @@ def test_cli_seal_date_option_and_missing_ledger(tmp_path, capsys):
     assert main(["seal", "--year", "2024", str(tmp_path / "nope.beancount")]) == 2
     with pytest.raises(UserError):
         seal_ledger(str(tmp_path / "nope.beancount"), 2024)
+
+
+def test_customs_dated_ahead_do_not_end_a_year(tmp_path, capsys):
+    target = tmp_path / "l"
+    shutil.copytree(DATA, target)
+    (target / "2025.beancount").write_text('2025-06-01 custom "policy" "cash-limit" 2000\n', encoding="utf-8")
+    assert main(["seal", "--year", "2024", str(target / "main.beancount")]) == 2
+    assert "2024 年度尚未结束: 账本截至日为 2024-12-31" in capsys.readouterr().err
