@@ -59,7 +59,7 @@ LABELS = {
     "year": "年度", "closed": "已结账", "net_profit": "净利润", "losses_absorbed": "弥补以前年度亏损",
     "loss_carried_forward": "结转亏损", "owed": "应缴国库", "paid": "已缴", "outstanding": "欠缴",
     "deadline": "缴款期限", "overdue": "逾期", "date": "日期", "receipt": "缴款书号",
-    "amount": "金额", "student": "学号", "name": "姓名", "class": "班级", "base": "基地",
+    "amount": "金额", "student": "学号", "name": "名称", "class": "班级", "base": "基地",
     "hours": "工时", "allocated": "应发", "difference": "差额", "period": "期间", "start": "起",
     "end": "止", "months": "月数", "sales": "销售额", "threshold": "免征标准", "exempt": "免征",
     "halving": "减半", "tax": "税种", "rate": "税率", "due": "应纳", "expected": "期望值",
@@ -299,7 +299,11 @@ class _BureauView(FavaExtensionBase):
             return self.drill(entry)
         location = row.get("location")
         if isinstance(location, str) and ":" in location:
-            found = self.entries_by_location().get(location)
+            index = self.entries_by_location()
+            found = index.get(location)
+            if found is None:
+                filename, _, lineno = location.rpartition(":")
+                found = index.get(self.where(filename, lineno))
             if found is not None:
                 return self.drill(found)
         entry_hash = row.get("entry_hash") or row.get("hash")
@@ -519,8 +523,9 @@ class AuditView(_BureauView):
         self.entries_by_location()
         self.seals()
         self.section("findings", "reports.funds", "findings_status")
-        for year in self.all_years():
-            self.section("audit", "reports.audit", "run_audit", year)
+        years = self.all_years()
+        if years:  # the page opens on the last year
+            self.section("audit", "reports.audit", "run_audit", years[-1])
 
     def violation_rows(self) -> list[dict]:
         """Every error of the load whose entry lies inside the time filter (cached per load)."""
@@ -548,8 +553,29 @@ class AuditView(_BureauView):
         return {"total": len(rows), "groups": groups, "clause": chosen,
                 "page": self.page(selected, "violations_page")}
 
-    def analytics(self) -> list[tuple[int, dict]]:
-        return [(year, self.section("audit", "reports.audit", "run_audit", year)) for year in self.years()]
+    def analytics(self) -> dict:
+        """`shixun audit` for one year of the filter (?year=), findings filtered by ?test=."""
+        years = self.years()
+        year = self.requested_year()
+        if years and year not in years:
+            year = years[-1]
+        result = self.section("audit", "reports.audit", "run_audit", year)
+        out = {"year": year, "years": years, "test": request.args.get("test") or None, **result}
+        if result["state"] != "ok" or not isinstance(result["data"], dict):
+            return out
+        data = result["data"]
+        tests = data.get("tests") or []
+        names = {t.get("test"): t.get("name", t.get("test")) for t in tests if isinstance(t, dict)}
+        findings = [dict(f, test_name=names.get(f.get("test"), f.get("test")))
+                    for f in data.get("findings") or [] if isinstance(f, dict)]
+        if out["test"]:
+            findings = [f for f in findings if f.get("test") == out["test"]]
+        rest = {k: v for k, v in data.items()
+                if k not in ("tests", "findings", "year", "unit", "base", "exclusions", "notes", "parameters")}
+        out.update(tests=tests, findings=findings, page=self.page(findings, "analytics_page"),
+                   rest=rest, exclusions=data.get("exclusions"), notes=data.get("notes") or [],
+                   parameters=data.get("parameters") or {})
+        return out
 
     def seals(self) -> list[dict]:
         def compute():
@@ -586,6 +612,9 @@ class AuditView(_BureauView):
             data = result["data"]
             rows = data if isinstance(data, list) else next(
                 (v for v in data.values() if self.is_table(v)), []) if isinstance(data, dict) else []
+            bounds = self.date_range()  # findings raised up to the end of the filtered period
+            if bounds:
+                rows = [r for r in rows if not isinstance(r.get("date"), datetime.date) or r["date"] <= bounds[1]]
             result = {**result, "rows": rows, "page": self.page(rows, "findings_page")}
         return result
 
