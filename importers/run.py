@@ -44,7 +44,9 @@ def make_importers(config: Config, roster: str | None):
 
 
 def _expand(paths, failures):
-    """Files as given; a directory stands for the CSV/XLSX files in it (sorted)."""
+    """[(file, walked)]: files as given, and for a directory the CSV/XLSX files in it
+    (sorted; `walked` True: such a file that is not ours at all is skipped, as beangulp
+    does, instead of refusing the run)."""
     files = []
     for path in paths:
         if os.path.isdir(path):
@@ -52,9 +54,9 @@ def _expand(paths, failures):
                            for name in names if is_supported(name))
             if not found:
                 failures.append(ImportFailure(path, "目录中没有 CSV/XLSX 文件"))
-            files.extend(found)
+            files.extend((name, True) for name in found)
         elif os.path.isfile(path):
-            files.append(path)
+            files.append((path, False))
         else:
             failures.append(ImportFailure(path, "文件不存在"))
     return files
@@ -65,7 +67,8 @@ def identify(importers, path):
     importer = bg_identify.identify(importers, path)
     if importer is None:
         headers.load(path)  # raises with the precise reason (empty, corrupt, no header…)
-        raise ImportFailure(path, "无法识别的文件: 既不是银行对账单也不是工时表")
+        raise ImportFailure(path, "无法识别的文件: 既不是银行对账单也不是工时表",
+                            unrecognised=True)
     return importer
 
 
@@ -78,7 +81,8 @@ def extract(paths, existing: list, importers, log=None):
     files = _expand(paths, failures)
     extracted = []
     warnings = []
-    for number, path in enumerate(files, 1):
+    skipped = []
+    for number, (path, walked) in enumerate(files, 1):
         log(f"[{number}/{len(files)}] 读取 {path}")
         try:
             importer = identify(importers, path)
@@ -86,7 +90,10 @@ def extract(paths, existing: list, importers, log=None):
             account = importer.account(path)
             warnings.extend(importer.warnings(path))
         except ImportFailure as failure:
-            failures.append(failure)
+            if walked and failure.unrecognised:
+                skipped.append(path)
+            else:
+                failures.append(failure)
             continue
         except bg_exceptions.Error as exc:
             failures.append(ImportFailure(path, f"无法确定导入方式: {exc.message}"))
@@ -114,7 +121,8 @@ def extract(paths, existing: list, importers, log=None):
         kept.append((path, fresh, account, importer))
     buffer = io.StringIO()
     bg_extract.print_extracted_entries(kept, buffer)
-    summary = {"files": len(files), "entries": total, "duplicates": duplicates,
+    warnings.extend(f"{path}: 不是银行对账单或工时表, 已跳过" for path in skipped)
+    summary = {"files": len(files) - len(skipped), "entries": total, "duplicates": duplicates,
                "warnings": warnings}
     return buffer.getvalue(), summary
 
@@ -125,12 +133,13 @@ def archive_plan(paths, importers, destination, overwrite=False):
     failures = []
     files = _expand(paths, failures)
     plan = []
-    for path in files:
+    for path, walked in files:
         try:
             importer = identify(importers, path)
             target = os.path.join(destination, bg_archive.filepath(importer, path))
         except ImportFailure as failure:
-            failures.append(failure)
+            if not (walked and failure.unrecognised):
+                failures.append(failure)
             continue
         except bg_exceptions.Error as exc:
             failures.append(ImportFailure(path, f"无法归档: {exc.message}"))

@@ -32,10 +32,11 @@ CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 class ImportFailure(Exception):
     """A file we refuse: one Chinese line naming the file and, where there is one, the row."""
 
-    def __init__(self, path: str, message: str, row: int | None = None):
+    def __init__(self, path: str, message: str, row: int | None = None, unrecognised=False):
         self.path = path
         self.row = row
         self.reason = message
+        self.unrecognised = unrecognised  # no known header: not a file of ours at all
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -183,7 +184,8 @@ def read_csv(path: str, raw: bytes, header_test) -> Table:
             first = encoding
     if first is None:
         raise ImportFailure(path, "无法识别文件编码 (应为 UTF-8 或 GBK 文本)")
-    raise ImportFailure(path, f"未找到表头 (编码按 {first} 读取): 无法识别的文件")
+    raise ImportFailure(path, f"未找到表头 (编码按 {first} 读取): 无法识别的文件",
+                        unrecognised=True)
 
 
 def read_xlsx(path: str, header_test) -> Table:
@@ -216,7 +218,7 @@ def read_xlsx(path: str, header_test) -> Table:
         book.close()
     if empty:
         raise ImportFailure(path, "文件为空 (工作表没有内容)")
-    raise ImportFailure(path, "未找到表头: 无法识别的文件")
+    raise ImportFailure(path, "未找到表头: 无法识别的文件", unrecognised=True)
 
 
 def read_table(path: str, header_test) -> Table:

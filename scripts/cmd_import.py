@@ -72,12 +72,13 @@ def run_extract(args) -> int:
         return _refused(refusal)
     for warning in summary["warnings"]:
         _err(f"警告: {warning}")
-    for path, entry in summary["duplicates"][:MAX_LINES]:
-        serial = entry.meta.get("serial")
-        what = f"流水号 {serial}" if serial else f"{entry.date} {type(entry).__name__}"
-        _err(f"跳过重复: {path}:{entry.meta.get('lineno')} ({what} 已在账本或本次导入中)")
-    if len(summary["duplicates"]) > MAX_LINES:
-        _err(f"跳过重复: ……另有 {len(summary['duplicates']) - MAX_LINES} 条")
+    per_file = {}
+    for path, entry in summary["duplicates"]:
+        per_file.setdefault(path, []).append(entry)
+    for path, entries in per_file.items():
+        rows = sorted({e.meta.get("lineno") for e in entries if e.meta.get("lineno")})
+        shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+        _err(f"跳过重复: {path}: {len(entries)} 条已在账本或本次导入中 (第 {shown} 行)")
     write_output(args.output, text)
     _err(f"完成: {summary['files']} 个文件, 新记录 {summary['entries']} 条, "
          f"跳过重复 {len(summary['duplicates'])} 条。")

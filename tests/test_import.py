@@ -500,11 +500,22 @@ def test_cli_archive_refuses_all_when_one_is_bad(tmp_path, capsys):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(DATA / "农商银行-2024-03-utf8.csv", inbox / "a.csv")
-    (inbox / "b.csv").write_text("乱码,,,\n", encoding="utf-8")
+    (inbox / "b.csv").write_text("交易日期,交易金额\n2024-03-01,abc\n", encoding="utf-8")
     assert cli.main(["import", "archive", str(inbox), "-d", str(tmp_path / "docs")]) == 2
     out, err = capsys.readouterr()
     assert "b.csv" in err and "未归档" in err
     assert (inbox / "a.csv").exists() and not (tmp_path / "docs").exists()
+
+
+def test_a_directory_skips_files_that_are_not_ours(tmp_path):
+    shutil.copy(DATA / "建设银行-2024-03-bom.csv", tmp_path / "a.csv")
+    shutil.copy(LEDGER_DIR / "students.csv", tmp_path / "students.csv")
+    text, summary = extract([tmp_path])
+    assert summary["files"] == 1 and summary["entries"] == 5
+    assert any("students.csv" in w and "跳过" in w for w in summary["warnings"])
+    with pytest.raises(run.Refused) as refusal:  # named explicitly, it is an error
+        extract([tmp_path / "students.csv"])
+    assert "无法识别" in refusal.value.lines()[0]
 
 
 def test_importers_are_beangulp_importers():
