@@ -103,6 +103,14 @@ def _base(options_map) -> str:
     return os.path.dirname(os.path.abspath(main)) if os.path.isabs(main) or os.path.exists(main) else ""
 
 
+def _location(meta, base, files) -> str:
+    filename = meta.get("filename")
+    relative = files.get(filename)
+    if relative is None:
+        relative = files[filename] = _relative(filename, base)
+    return f"{relative}:{meta.get('lineno')}"
+
+
 COLUMNS = ["date", "location", "payee", "narration", "voucher", "invoices", "document",
            "amount", "pay", "cash_pay", "expense", "purchase", "money", "exempt"]
 
@@ -121,11 +129,6 @@ def build_frame(entries, options_map, year: int):
         if type(entry) is not data.Transaction or is_generated(entry):
             continue
         meta = entry.meta
-        filename = meta.get("filename")
-        relative = files.get(filename)
-        if relative is None:
-            relative = files[filename] = _relative(filename, base)
-        location = f"{relative}:{meta.get('lineno')}"
         txn_invoice = meta.get("invoice")
         own = {str(txn_invoice)} if txn_invoice else set()
         in_year = entry.date.year == year
@@ -134,9 +137,12 @@ def build_frame(entries, options_map, year: int):
                 value = posting.meta.get("invoice") if posting.meta else None
                 if value:
                     own.add(str(value))
-            for value in own:
-                invoices[value].append((entry.date, location))
+            if own:
+                location = _location(meta, base, files)
+                for value in own:
+                    invoices[value].append((entry.date, location))
             continue
+        location = _location(meta, base, files)
         money = cash = debit = expense = purchase = ZERO
         touches_money = False
         roots = {}
@@ -170,7 +176,7 @@ def build_frame(entries, options_map, year: int):
             invoices[value].append((entry.date, location))
         pay = -money if money < 0 else ZERO
         cash_pay = min(-cash, pay) if cash < 0 else ZERO
-        exempt = bool(meta.get("corrects")) or (roots.get("Equity", False) and (roots.get("Income", False) or roots.get("Expenses", False)))
+        exempt = bool(meta.get("corrects")) or ("Equity" in roots and ("Income" in roots or "Expenses" in roots))
         rows.append((entry.date, location, entry.payee or "", entry.narration or "",
                      meta.get("voucher"), tuple(sorted(own)), document,
                      debit, pay, cash_pay, expense, purchase, touches_money, exempt))
@@ -198,7 +204,7 @@ def benford_population(frame):
 def benford_summary(frame, settings):
     population = benford_population(frame)
     population = population[population["value"] >= settings["benford_floor"]]
-    firsts = population["value"].map(lambda v: int(str(v).lstrip("0.")[0]))
+    firsts = population["value"].map(lambda v: next(d for d in v.as_tuple().digits if d))
     n = len(population)
     counts = firsts.value_counts().to_dict()
     digits = []
