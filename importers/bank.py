@@ -203,11 +203,16 @@ def _parse_row(raw, columns, rowno, datecol) -> Row:
     if "balance" in columns and balance is None:
         raise ValueError("余额为空")
     return Row(rowno=rowno, date=date, time=time, amount=amount, balance=balance,
-               serial=clean(_cell(raw, columns, "serial")),
-               counterparty=clean(_cell(raw, columns, "counterparty")),
+               serial=_one_line(_cell(raw, columns, "serial")),
+               counterparty=_one_line(_cell(raw, columns, "counterparty")),
                counterparty_account=normalise_number(clean(_cell(raw, columns, "counterparty_account"))),
-               summary=clean(_cell(raw, columns, "summary")),
-               purpose=clean(_cell(raw, columns, "purpose")))
+               summary=_one_line(_cell(raw, columns, "summary")),
+               purpose=_one_line(_cell(raw, columns, "purpose")))
+
+
+def _one_line(value) -> str:
+    """Cell text for payee, narration and metadata: one line, single spaces."""
+    return " ".join(clean(value).split())
 
 
 def _chain_breaks(rows) -> int:

@@ -149,7 +149,7 @@ def parse_sheet(path: str, table, roster: dict) -> list:
                 raise ValueError(f"学号 {number} 的姓名应为 {student.name}, 表中为 {name[:20] or '(空)'}")
             date, _ = parse_date(cell("date"), what="日期")
             hours = parse_hours(cell("hours"))
-            base = clean(cell("base")) or student.base
+            base = " ".join(clean(cell("base")).split()) or student.base
             if not base:
                 raise ValueError("基地为空 (表中与学生名册中都没有)")
             if '"' in base or "\\" in base:

@@ -61,6 +61,8 @@ def run_extract(args) -> int:
 
     importers = _setup(args)
     existing = []
+    if not args.existing:
+        _err("提示: 未指定 --existing 账本, 只在本次导入的文件之间去重。")
     if args.existing:
         from scripts.common import load
 
