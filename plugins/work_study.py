@@ -48,7 +48,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import (ACCOUNTS, generated_meta, parse_config, rule_error,
+from plugins.common import (ACCOUNTS, GENERATED, generated_meta, parse_config, rule_error,
                             under, where)
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
@@ -311,6 +311,9 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
     days = {}  # (date, currency) → [(sale, accrual, voucher)] when one entry per day
     events = []  # (date, rank, kind, entry, amount): accruals before payouts on a day
     caps = {}  # date → work-study-share in force (many sales share a day)
+    texts = {}  # share → its text
+    Posting = data.Posting
+    make_amount = Amount._make  # a plain tuple constructor: amounts here are known Decimals
     for txn, incomes in sales:
         cap = caps.get(txn.date)
         if cap is None:
@@ -340,8 +343,14 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
         if problem:
             errors.append(rule_error(CLAUSE, txn, f"{problem}; 本笔未计提学生劳动报酬"))
             continue
-        voucher = txn.meta.get("voucher") if txn.meta else None
-        share_text = str(shares[0]) if type(shares) is tuple else "/".join(str(s) for s in sorted(shares))
+        tmeta = txn.meta or {}
+        voucher = tmeta.get("voucher")
+        if type(shares) is tuple:
+            share_text = texts.get(cap)
+            if share_text is None:
+                share_text = texts[cap] = str(cap)
+        else:
+            share_text = "/".join(str(s) for s in sorted(shares))
         for currency, exact in by_currency.items():
             accrual = exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per transaction
             if not accrual:
@@ -363,13 +372,15 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                 narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
             else:
                 narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {-income:.2f} × {share_text}"
-            extra = {"source": where(txn), "share": share_text}
+            # = generated_meta(txn, PLUGIN, source=where(txn), …), built inline: this runs per sale.
+            filename, lineno = tmeta.get("filename", "<plugin>"), tmeta.get("lineno", 0)
+            meta = {"filename": filename, "lineno": lineno, GENERATED: PLUGIN,
+                    "source": f"{filename}:{lineno}", "share": share_text}
             if voucher:
-                extra["source-voucher"] = voucher
-            meta = generated_meta(txn, PLUGIN, **extra)
+                meta["source-voucher"] = voucher
             postings = [
-                data.Posting(expense_acc, Amount(accrual, currency), None, None, None, None),
-                data.Posting(payable_acc, Amount(-accrual, currency), None, None, None, None),
+                Posting(expense_acc, make_amount((accrual, currency)), None, None, None, None),
+                Posting(payable_acc, make_amount((-accrual, currency)), None, None, None, None),
             ]
             new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
                                                 data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
