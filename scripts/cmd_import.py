@@ -67,7 +67,10 @@ def run_extract(args) -> int:
         from scripts.common import load
 
         _err(f"读取已有账本 {args.existing} (用于去重) …")
-        existing = list(load(args.existing)[0])
+        existing, ledger_errors, _ = load(args.existing)
+        existing = list(existing)
+        if ledger_errors:
+            _err(f"警告: 已有账本有 {len(ledger_errors)} 个错误 (不影响去重; 用 shixun check 查看)")
     try:
         text, summary = run.extract(args.files, existing, importers, log=_err)
     except run.Refused as refusal:
