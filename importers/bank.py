@@ -36,7 +36,6 @@ FOOTER = re.compile(r"^(合计|总计|小计|本页|本期合计|累计|共\s*\d
                     r"收入合计|支出合计|借方合计|贷方合计|打印|制表)")
 NUMBER_IN_PREAMBLE = re.compile(
     r"(?:账号|帐号|账户号码|账户号|卡号|账户)\s*[:：]?\s*([0-9][0-9 \-*]{5,40}[0-9])")
-OPENING = re.compile(r"(?:期初余额|上期余额|起始余额)\s*[:：]?\s*([-+]?[0-9,，]+(?:\.[0-9]+)?)")
 DOMESTIC = {"", "人民币", "cny", "rmb", "156", "本币", "人民币元", "元"}
 OUT_WORDS = {"借", "支出", "支", "出", "付", "付出", "转出", "d", "dr", "debit", "-", "借方"}
 IN_WORDS = {"贷", "收入", "收", "入", "存入", "转入", "c", "cr", "credit", "+", "贷方"}
@@ -130,10 +129,14 @@ def parse_statement(path: str, table, config: Config) -> Statement:
                                                 "文件可能被截断)", rowno))
             continue
         try:
-            rows.append(_parse_row(raw, columns, rowno, datecol))
+            row = _parse_row(raw, columns, rowno, datecol)
         except ValueError as exc:
             failures.append(ImportFailure(path, str(exc), rowno))
             continue
+        if row is None:
+            warnings.append(f"{path}: 第 {rowno} 行: 金额为零, 已跳过")
+            continue
+        rows.append(row)
         own = normalise_number(clean(_cell(raw, columns, "own_account")))
         if own:
             column_numbers.add(own)
@@ -172,7 +175,7 @@ def parse_statement(path: str, table, config: Config) -> Statement:
     return Statement(path, number, account, rows, warnings, has_balance)
 
 
-def _parse_row(raw, columns, rowno, datecol) -> Row:
+def _parse_row(raw, columns, rowno, datecol) -> Row | None:
     date, time = parse_date(_cell(raw, columns, datecol), what="交易日期")
     if "time" in columns and datecol != "time":
         time = parse_time(_cell(raw, columns, "time")) or time
@@ -198,7 +201,7 @@ def _parse_row(raw, columns, rowno, datecol) -> Row:
         if direction:
             amount = abs(amount) * direction
     if amount == 0:
-        raise ValueError("交易金额为零")
+        return None  # e.g. 结息 0.00: nothing moved
     balance = parse_amount(_cell(raw, columns, "balance"), what="余额") if "balance" in columns else None
     if "balance" in columns and balance is None:
         raise ValueError("余额为空")

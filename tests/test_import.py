@@ -17,7 +17,7 @@ from beancount.core import data
 from beancount.parser import parser
 
 from importers import config as config_lib
-from importers import run, table
+from importers import headers, run, table
 from importers.bank import BankStatementImporter
 from importers.table import ImportFailure, parse_amount, parse_date
 from importers.workhours import WorkHoursImporter
@@ -69,7 +69,7 @@ def test_golden(name):
 def test_samples_cover_the_layouts():
     """UTF-8, UTF-8 with BOM and GBK CSV, XLSX; preambles; split and signed amounts."""
     def read(name):
-        return table.read_table(str(DATA / name), __import__("importers.headers").headers.known_header)
+        return table.read_table(str(DATA / name), headers.known_header)
     assert read("农商银行-2024-03-utf8.csv").encoding == "utf-8"
     assert read("建设银行-2024-03-bom.csv").encoding == "utf-8-sig"
     assert read("农商银行-2024-04-gbk.csv").encoding == "gb18030"
@@ -398,6 +398,14 @@ def test_foreign_currency_row_is_refused(tmp_path):
     with pytest.raises(run.Refused) as refusal:
         extract([path])
     assert "外币" in refusal.value.lines()[0]
+
+
+def test_zero_amount_row_is_skipped_with_a_warning(tmp_path):
+    path = write_statement(tmp_path, ["2024-03-01,货款,甲,,100.00,100.00,A0",
+                                      "2024-03-21,结息,,0.00,0.00,100.00,A1"])
+    text, summary = extract([path])
+    assert summary["entries"] == 2  # one transaction and the balance assertion
+    assert any("第 4 行" in w and "金额为零" in w for w in summary["warnings"])
 
 
 def test_broken_balance_chain_is_warned(tmp_path):
