@@ -156,6 +156,7 @@ class _BureauView(FavaExtensionBase):
         super().__init__(ledger, config)
         self._cache: dict = {}
         self._generation = 0
+        self._pending: dict = {}
         self._lock = threading.Lock()
 
     # -- load cycle -----------------------------------------------------------------------
@@ -183,15 +184,33 @@ class _BureauView(FavaExtensionBase):
         self.all_years()
 
     def cached(self, key, compute):
-        with self._lock:
-            if key in self._cache:
-                return self._cache[key]
-            generation = self._generation
-        value = compute()
-        with self._lock:
-            if generation == self._generation:  # not from a load that has since been replaced
-                self._cache[key] = value
-        return value
+        """compute() once per load and key; a request arriving while the warm-up thread
+        (or another request) computes the same key waits for that result."""
+        while True:
+            with self._lock:
+                if key in self._cache:
+                    return self._cache[key]
+                generation = self._generation
+                pending = self._pending.get((generation, key))
+                if pending is None:
+                    event = threading.Event()
+                    self._pending[(generation, key)] = event
+                    break
+            pending.wait(timeout=120)
+            with self._lock:
+                if key in self._cache or self._generation != generation:
+                    continue
+            return compute()  # the other computation failed or timed out: do it here
+        try:
+            value = compute()
+            with self._lock:
+                if generation == self._generation:  # not from a load since replaced
+                    self._cache[key] = value
+            return value
+        finally:
+            with self._lock:
+                self._pending.pop((generation, key), None)
+            event.set()
 
     # -- the data -------------------------------------------------------------------------
     @property
@@ -362,12 +381,32 @@ class _BureauView(FavaExtensionBase):
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
     def requested_year(self) -> int:
+        """?year= if it is one of the filtered years, else the last of them."""
+        years = self.years() or self.all_years()
         try:
             year = int(request.args.get("year", ""))
         except ValueError:
-            years = self.years() or self.all_years()
+            year = None
+        if year is None or (years and year not in years):
             year = years[-1] if years else datetime.date.today().year
         return year
+
+    def work_study_income(self, span) -> Decimal:
+        """Work-study income (credits to 500101, net) between two dates: one pass, cached."""
+        def compute():
+            from beancount.core import data
+
+            from plugins.common import ACCOUNTS, under
+
+            account = ACCOUNTS["work_study_income"]
+            total = Decimal(0)
+            for entry in self.entries:
+                if isinstance(entry, data.Transaction) and span[0] <= entry.date <= span[1]:
+                    for posting in entry.postings:
+                        if under(posting.account, account) and posting.units is not None:
+                            total -= posting.units.number
+            return total
+        return self.cached(("work_study_income", span), compute)
 
     def generic_sheet(self, title: str, rows: list[dict], name: str | None = None) -> dict:
         keys = self.columns(rows)
@@ -390,15 +429,21 @@ class FinanceView(_BureauView):
     report_title = "财政监管"
 
     def warm(self) -> None:
+        """The unfiltered page first (last year's funds and indicators), then every
+        year's sections so a time filter on a year is fast too."""
         self.section("treasury", "reports.remittance", "treasury_by_year")
         span = self.period()
         if span:
             self.section("students", "reports.students", "build_students", span[0], span[1])
+            self.work_study_income(span)
         self.section("surcharges", "reports.taxes", "surcharge_periods")
-        for year in self.all_years():
-            self.section("remittance", "reports.remittance", "build_remittance", year)
+        years = self.all_years()
+        for year in reversed(years):
             self.section("funds", "reports.funds", "build_funds", year)
             self.section("indicators", "reports.taxes", "indicators", year)
+            span = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+            self.section("students", "reports.students", "build_students", *span)
+            self.work_study_income(span)
 
     def treasury(self) -> dict:
         result = self.section("treasury", "reports.remittance", "treasury_by_year")
@@ -437,19 +482,17 @@ class FinanceView(_BureauView):
         result = self.section("students", "reports.students", "build_students", span[0], span[1])
         if result["state"] != "ok":
             return result
-        income = Decimal(0)
-        cap = Decimal(0)
-        for year in self.years():
-            detail = self.section("remittance", "reports.remittance", "build_remittance", year)
-            if detail["state"] == "ok":
-                income += detail["data"]["work_study_income"]
-                cap += detail["data"]["student_cap"]
+        income = self.work_study_income(span)
         sheet = result["data"]
-        return {"state": "ok", "sheet": sheet, "income": income, "cap": cap, "span": span,
+        return {"state": "ok", "sheet": sheet, "income": income, "span": span,
                 "page": self.page(sheet["students"], "students_page")}
 
-    def funds(self) -> list[dict]:
-        return [(year, self.section("funds", "reports.funds", "build_funds", year)) for year in self.years()]
+    def funds(self) -> list[tuple[int, dict]]:
+        """The selected year (?year=, default the last filtered year); the page links the others."""
+        if not self.years():
+            return []
+        year = self.requested_year()
+        return [(year, self.section("funds", "reports.funds", "build_funds", year))]
 
     def surcharges(self) -> dict:
         result = self.section("surcharges", "reports.taxes", "surcharge_periods")
@@ -462,7 +505,7 @@ class FinanceView(_BureauView):
 
     def indicators(self) -> list[tuple[int, dict]]:
         out = []
-        for year in self.years():
+        for year in ([self.requested_year()] if self.years() else []):
             result = self.section("indicators", "reports.taxes", "indicators", year)
             if result["state"] == "ok":
                 items = [v for k, v in result["data"].items() if isinstance(v, dict) and "clause" in v]
@@ -523,9 +566,8 @@ class AuditView(_BureauView):
         self.entries_by_location()
         self.seals()
         self.section("findings", "reports.funds", "findings_status")
-        years = self.all_years()
-        if years:  # the page opens on the last year
-            self.section("audit", "reports.audit", "run_audit", years[-1])
+        for year in reversed(self.all_years()):  # the page opens on the last year
+            self.section("audit", "reports.audit", "run_audit", year)
 
     def violation_rows(self) -> list[dict]:
         """Every error of the load whose entry lies inside the time filter (cached per load)."""
@@ -623,6 +665,8 @@ class AuditView(_BureauView):
         if func is None:
             return {"state": "missing", "message": f"{MISSING}: 该功能模块 (reports.audit.sample) 尚未安装"}
         year = self.requested_year()
+        if not any(key in request.args for key in ("sample_size", "seed")):
+            return {"state": "idle", "year": year, "size": 25, "seed": year}
         try:
             size = max(1, min(int(request.args.get("sample_size", "25")), 200))
         except ValueError:

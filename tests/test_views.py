@@ -216,3 +216,22 @@ def test_helpers():
     assert views.yuan(Decimal("1234.5")) == "1,234.50" and views.yuan(None) == "—"
     assert views.cell(True) == "是" and views.cell([1, 2]) == "1、2"
     assert views._builder("reports.no_such_module", "x") is None
+
+
+def test_sample_runs_on_request_and_is_reproducible(site):
+    client, slug = site
+    page = text_of(client.get(f"/{slug}/extension/AuditView/"))
+    assert "点击「抽样」" in page  # nothing sampled until asked
+    url = f"/{slug}/extension/AuditView/?year=2024&sample_size=5&seed=11"
+    first, second = text_of(client.get(url)), text_of(client.get(url))
+    assert "随机起点" in first and "种子 11" in first
+    sample = lambda page: re.search(r'<div id="sample-table">.*?</div>', page, re.S).group(0)  # noqa: E731
+    assert sample(first) == sample(second)
+
+
+def test_year_tabs_choose_funds_and_indicators_year(site):
+    client, slug = site
+    page = text_of(client.get(f"/{slug}/extension/FinanceView/?year=2024"))
+    assert re.search(r'<h3>2024 年度</h3>', page) and not re.search(r'<h3>2025 年度</h3>', page)
+    page = text_of(client.get(f"/{slug}/extension/FinanceView/"))
+    assert re.search(r'<h3>2025 年度</h3>', page)  # default: the last year
