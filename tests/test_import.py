@@ -545,3 +545,16 @@ def test_xlsx_numbers_as_student_numbers(tmp_path):
     book.save(path)
     entries = entries_of(extract([path])[0])
     assert entries[0].values[0].value == "20240103" and entries[0].meta["base"] == "电子商务"
+
+
+def test_default_config_accounts_are_in_the_bundled_chart():
+    """Every account the shipped default config can post to is opened in the bundled chart."""
+    accounts_file = pathlib.Path(__file__).resolve().parent.parent / "ledger" / "accounts.beancount"
+    if not accounts_file.is_file():
+        pytest.skip("bundled ledger not written yet")
+    opened = {e.account for e in parser.parse_file(str(accounts_file))[0]
+              if isinstance(e, data.Open)}
+    cfg = config_lib.load_config(config_lib.DEFAULT_CONFIG)
+    wanted = {cfg.default_account, cfg.suspense_account, *cfg.accounts.values(),
+              *(rule.account for rule in cfg.rules)}
+    assert wanted - opened == set()
