@@ -5,10 +5,12 @@ Whatever the file, an import run either returns Beancount text that parses and
 balances, or refuses with Chinese lines naming the file (`run.Refused`) and produces
 nothing — never another exception, and never an entry from a refused file.
 """
+import atexit
 import csv
 import io
 import itertools
 import pathlib
+import shutil
 import tempfile
 
 from beancount.core import data
@@ -25,6 +27,7 @@ GOOD = DATA / "农商银行-2024-03-utf8.csv"
 CSV_SAMPLES = [p.read_bytes() for p in sorted(DATA.glob("*.csv"))]
 XLSX_SAMPLES = [p.read_bytes() for p in sorted(DATA.glob("*.xlsx"))]
 WORKDIR = pathlib.Path(tempfile.mkdtemp(prefix="shixun-fuzz-"))
+atexit.register(shutil.rmtree, WORKDIR, ignore_errors=True)
 COUNTER = itertools.count()
 IMPORTERS = run.make_importers(config_lib.load_config(LEDGER_DIR / "import.toml"),
                                str(LEDGER_DIR / "students.csv"))
