@@ -278,3 +278,24 @@ def test_cli_errors(tmp_path, capsys):
     assert main(["audit", str(DEMO), "--year", "2024", "--format", "xlsx"]) == 2
     assert "-o" in capsys.readouterr().err
     assert main(["audit", str(tmp_path / "none.beancount"), "--year", "2024"]) == 2
+
+
+BUNDLED = pathlib.Path(__file__).parent.parent / "ledger" / "main.beancount"
+
+
+@pytest.mark.skipif(not BUNDLED.exists(), reason="no bundled ledger")
+@pytest.mark.parametrize("year", [2024, 2025])
+def test_bundled_ledger_normal_traffic(year):
+    """The bundled ledger follows the conventions: only the documented signals appear
+    (docs/guide/07: benford indicative, one round contract price, related-party purchases,
+    accruals without a calculation sheet)."""
+    entries, errors, options_map = load(str(BUNDLED))
+    result = run_audit(entries, options_map, year)
+    counts = {t["test"]: t["count"] for t in result["tests"]}
+    for test in ("duplicate-invoice", "duplicate-payment", "voucher-gap", "weekend-holiday",
+                 "split-threshold", "cash-limit"):
+        assert counts[test] == 0, [f for f in result["findings"] if f["test"] == test]
+    assert result["benford"]["indicative"]
+    assert counts["round-amount"] <= 1
+    for finding in found(result, "missing-document"):
+        assert "计提" in finding["detail"], finding
