@@ -25,6 +25,7 @@ from reports.render import render_html, to_json, xlsx_bytes
 
 TITLE = "学生劳动报酬发放表"
 UNNAMED = ""  # the row of payouts written without `student:`
+NONE = Decimal(0)  # hours start from a plain zero (42.5, not 42.50)
 
 __all__ = ["build_students", "students_html", "students_xlsx", "students_json", "TITLE"]
 
@@ -89,23 +90,23 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
             sid, value, base, problem = read_hours(entry)
             if problem:
                 continue
-            hours[sid] = hours.get(sid, ZERO) + value
+            hours[sid] = hours.get(sid, NONE) + value
             per = month_hours.setdefault((date.year, date.month), {})
-            per[sid] = per.get(sid, ZERO) + value
+            per[sid] = per.get(sid, NONE) + value
             seen = bases.setdefault(sid, [])
             if base not in seen:
                 seen.append(base)
 
     ids = sorted(set(hours) | set(paid), key=lambda s: (s == UNNAMED, s))
-    weights = [hours.get(s, ZERO) for s in ids]
-    hours_total = sum(weights, ZERO)
+    weights = [hours.get(s, NONE) for s in ids]
+    hours_total = sum(weights, NONE)
     # Each month's pool is split over that month's hours (the payout convention), so a
     # sheet over several months is the sum of the monthly sheets, each exact to the fen.
     shares = [ZERO for _ in ids]
     for key in sorted(set(month_pool) | set(month_hours)):
         per = month_hours.get(key, {})
-        month_weights = [per.get(s, ZERO) for s in ids]
-        if sum(month_weights, ZERO) > 0 and month_pool.get(key, ZERO):
+        month_weights = [per.get(s, NONE) for s in ids]
+        if sum(month_weights, NONE) > 0 and month_pool.get(key, ZERO):
             parts = allocate(month_pool[key], month_weights)
             shares = [a + b for a, b in zip(shares, parts)]
     students = []
