@@ -39,7 +39,6 @@ Config (a Python dict literal, every key optional):
                                   'granularity': 'transaction'}"
 """
 import csv
-import datetime
 import gc
 import os
 import types

@@ -2,7 +2,6 @@
 import datetime
 import io
 import json
-import textwrap
 from decimal import Decimal
 
 import pytest
