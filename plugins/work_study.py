@@ -340,7 +340,9 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             shares.add(share)
             by_currency[currency] = by_currency.get(currency, ZERO) + share * number
         if problem:
-            errors.append(rule_error(CLAUSE, txn, f"{problem}; 本笔未计提学生劳动报酬"))
+            total = sum((n for n, _, _ in incomes), ZERO)
+            errors.append(rule_error(CLAUSE, txn,
+                f"{problem}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
             continue
         tmeta = txn.meta or {}
         voucher = tmeta.get("voucher")

@@ -156,7 +156,7 @@ def test_bad_student_share_is_an_error_and_nothing_is_generated(value, words):
           {INCOME}  -100.00 CNY
     ''')
     [message] = messages(errors, "P1")
-    assert words in message and "未计提" in message
+    assert words in message and "本笔勤工俭学收入 100.00 元未计提学生劳动报酬" in message
     assert errors[0].source["lineno"] == 10
     assert accruals(entries) == [Decimal("20.00")]  # only the good one
 
