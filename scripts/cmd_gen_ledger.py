@@ -26,8 +26,8 @@ def run(args) -> int:
     output = pathlib.Path(args.output)
     if not output.parent.is_dir():
         raise UserError(f"输出目录不存在: {output.parent}")
-    ledger_gen.write_single(output, books, plugins)
-    print(f"已生成 {output}: {len(books.txns)} 笔交易, {years} 个年度 ({2026 - years}–2025), 插件: {', '.join(plugins) or '无'}")
+    roster = ledger_gen.write_single(output, books, plugins)
+    print(f"已生成 {output}: {len(books.txns)} 笔交易, {years} 个年度 ({2026 - years}–2025), 插件: {', '.join(plugins) or '无'}; 学生名册 {roster.name}")
     return 0
 
 
@@ -35,7 +35,7 @@ def register(commands, reports):
     parser = commands.add_parser("gen-ledger", help="生成确定性的合成账本 (用于性能测试)")
     parser.add_argument("--transactions", type=int, metavar="N", help="大约的交易笔数")
     parser.add_argument("--seed", type=int, default=None, help="随机种子 (相同种子生成相同账本)")
-    parser.add_argument("-o", "--output", metavar="PATH", help="输出账本文件 (学生名册 students.csv 写在同一目录)")
+    parser.add_argument("-o", "--output", metavar="PATH", help="输出账本文件 (学生名册 <文件名>.students.csv 写在同一目录)")
     parser.add_argument("--example", metavar="DIR", help="改为重新生成随附的示例账本到 DIR (开发用)")
     parser.set_defaults(run=run)
 

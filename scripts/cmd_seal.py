@@ -8,14 +8,11 @@ dated that day unless --date says otherwise. The file is rewritten atomically an
 again; if the new seal does not verify, the original file is put back.
 """
 import datetime
-import os
 import pathlib
-import tempfile
 
-from beancount.core import data
-
+from plugins.common import ledger_end
 from plugins.seal import format_months, seals, year_digests
-from scripts.common import UserError, add_ledger_argument, ledger_path, load
+from scripts.common import UserError, add_ledger_argument, ledger_path, load, write_output
 
 
 def seal_text(year: int, date: datetime.date, info: dict) -> str:
@@ -24,22 +21,6 @@ def seal_text(year: int, date: datetime.date, info: dict) -> str:
             f'{date.isoformat()} custom "seal" "{year}" "{info["digest"]}"\n'
             f"  entries: {info['entries']}\n"
             f'  months: "{format_months(info["months"])}"\n')
-
-
-def _replace(path: pathlib.Path, content: bytes) -> None:
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise UserError(f"无法写入账本文件 {path}: {exc.strerror}") from exc
 
 
 def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict:
@@ -51,9 +32,7 @@ def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict
     if year in found:
         meta = found[year].meta
         raise UserError(f"{year} 年度已封账 ({meta.get('filename')}:{meta.get('lineno')}), 不能重复封账")
-    # The ledger's own "today": its last dated record other than a custom directive
-    # (policies and registers may be entered ahead of time).
-    end = max((e.date for e in entries if not isinstance(e, data.Custom)), default=None)
+    end = ledger_end(entries)
     year_end = datetime.date(year, 12, 31)
     if end is None or end <= year_end:
         raise UserError(f"{year} 年度尚未结束: 账本截至日为 {end}, 须有 {year + 1} 年的记录后才能封账")
@@ -67,10 +46,10 @@ def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict
     original = target.read_bytes()
     text = seal_text(year, date, info)
     prefix = b"" if not original or original.endswith(b"\n") else b"\n"
-    _replace(target, original + prefix + text.encode("utf-8"))
+    write_output(str(target), original + prefix + text.encode("utf-8"))
     after, new_errors, _ = load(path)
     if new_errors:
-        _replace(target, original)
+        write_output(str(target), original)
         raise UserError(f"写入封账后账本出现 {len(new_errors)} 个错误, 已恢复原文件: "
                         f"{' '.join(str(new_errors[0].message).split())}")
     enabled = any(name == "plugins.seal" for name, _ in options.get("plugin", []))

@@ -59,8 +59,8 @@ def check_utf8(path: str) -> None:
 
 
 def write_output(path: str | None, content: str | bytes) -> None:
-    """Write a report atomically: to stdout without a path, else via a temporary file
-    renamed into place, so a failure never leaves half a file behind."""
+    """Write a report (or a ledger file) atomically: to stdout without a path, else via a
+    temporary file renamed into place, so a failure never leaves half a file behind."""
     if path is None:
         if isinstance(content, bytes):
             raise UserError("二进制格式 (如 xlsx) 必须用 -o 指定输出文件")
@@ -80,6 +80,10 @@ def write_output(path: str | None, content: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        if target.exists():  # rewriting a ledger file keeps its permissions
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
         os.replace(tmp, target)
     except OSError as exc:
         if os.path.exists(tmp):
