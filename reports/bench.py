@@ -200,12 +200,10 @@ def child_views(path: str, repeat: str) -> None:
         return
     text = pathlib.Path(path).read_text(encoding="utf-8")
     extra = "".join(f'\n1900-01-01 custom "fava-extension" "{m}"' for m in sorted(set(modules.values())))
-    with tempfile.TemporaryDirectory(prefix="shixun-bench-") as tmp:
-        copy = pathlib.Path(tmp) / pathlib.Path(path).name
-        copy.write_text(text + extra + "\n", encoding="utf-8")
-        roster = pathlib.Path(path).parent / "students.csv"
-        if roster.exists():
-            (pathlib.Path(tmp) / "students.csv").write_bytes(roster.read_bytes())
+    # The copy sits beside the ledger, so relative paths in it (the roster) still resolve.
+    copy = pathlib.Path(path).with_name(pathlib.Path(path).stem + ".fava.beancount")
+    copy.write_text(text + extra + "\n", encoding="utf-8")
+    try:
         from fava.application import create_app
 
         t0 = time.perf_counter()
@@ -214,7 +212,13 @@ def child_views(path: str, repeat: str) -> None:
         result["load"] = loaded - t0
         client = app.test_client()
         slug = next(iter(app.config["LEDGERS"].ledgers_by_slug))
-        first, pages = {}, {}
+        from flask import got_request_exception
+
+        def remember(sender, exception, **extra):
+            _EXCEPTIONS.append(f"{type(exception).__name__}: {' '.join(str(exception).split())[:160]}")
+
+        got_request_exception.connect(remember, app)
+        first = {}
         for name in VIEW_CLASSES:
             if name in modules:
                 first[name] = _fetch(client, f"/{slug}/extension/{name}/")
@@ -235,12 +239,18 @@ def child_views(path: str, repeat: str) -> None:
                 statuses = {r["status"] for r in runs} | ({first[name]["status"]} if not query else set())
                 result["rows"].append({
                     "name": name, "query": query,
-                    "status": "ok" if statuses == {200} else f"失败: HTTP {sorted(statuses)}",
+                    "status": "ok" if statuses == {200} else
+                    f"失败: HTTP {sorted(statuses)} {_EXCEPTIONS[-1] if _EXCEPTIONS else ''}".strip(),
                     "at_once": first[name]["seconds"] if not query else None,
                     "first": runs[0]["seconds"], "again": [r["seconds"] for r in runs[1:]],
                     "bytes": runs[0]["bytes"],
                 })
+    finally:
+        copy.unlink()
     print(json.dumps(result, ensure_ascii=False))
+
+
+_EXCEPTIONS: list[str] = []
 
 
 def _variants(page: str, name: str) -> list[str]:
