@@ -53,7 +53,8 @@ ROLE_NAMES = {"finance": "财政局", "audit": "审计局", "accountant": "会�
 # Hide what would fail anyway: editor/import links, the add-entry "+" button.
 READ_ONLY_CSS = (
     '<style id="shixun-read-only">'
-    'a[href*="/editor/"],a[href*="/import/"],a[href="#add-transaction"],.add-transaction'
+    'a[href*="/editor/"],a[href*="/import/"],a[href="#add-transaction"],.add-transaction,'
+    "form:has(> div.editor) > .flex-row"  # save/delete under the entry editor of the context modal
     "{display:none!important}"
     "#shixun-banner{position:fixed;right:.5em;bottom:.5em;z-index:1000;padding:.2em .6em;"
     "background:#fff3cd;color:#664d03;border:1px solid #ffe69c;border-radius:3px;font-size:.85em}"
