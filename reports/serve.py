@@ -46,7 +46,7 @@ REALM = "shixun"
 FORBIDDEN_READ_ONLY = re.compile(
     r"^/[^/]+/(editor|import)(/|$)"
     r"|^/[^/]+/api/(source|extract|imports|upload_import_file|add_document|attach_document"
-    r"|add_entries|format_source|source_slice|move|document)(/|$)"
+    r"|add_entries|format_source|move)(/|$)"
 )
 ALLOWED_READ_ONLY_METHODS = frozenset({"GET"})
 ROLE_NAMES = {"finance": "财政局", "audit": "审计局", "accountant": "会计"}

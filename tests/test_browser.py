@@ -121,8 +121,10 @@ def test_each_role_sees_both_views(server, browser, name):
 
         # drill-down: Fava's own context modal opens on the entry
         page.locator("#violations-table a[href^='#context-']").first.click()
-        page.wait_for_selector("text=上缴国库", timeout=15000)
         assert "#context-" in page.url
+        # the modal shows the entry's source (GET /api/context and /api/source_slice)
+        page.wait_for_selector(".cm-editor >> text=Liabilities:2232", timeout=15000)
+        assert page.locator("text=failed with error").count() == 0
         save = page.locator("form:has(> div.editor) button[type=submit]")
         if ROLES[name] != "accountant":  # the modal's entry editor offers no save to bureaus
             page.wait_for_timeout(500)

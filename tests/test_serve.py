@@ -204,6 +204,10 @@ def test_reading_is_allowed_for_every_role(client, name):
     assert client.get("/main/income_statement/", headers=auth(name)).status_code == 200
     assert client.get("/main/api/journal", headers=auth(name)).status_code == 200
     assert client.get("/main/extension/PostExt/poke", headers=auth(name)).get_data(as_text=True) == "seen"
+    # drill-down: Fava's context modal reads the entry and its source slice
+    ehash = entry_hash(client)
+    assert client.get(f"/main/api/context?entry_hash={ehash}", headers=auth(name)).status_code == 200
+    assert client.get(f"/main/api/source_slice?entry_hash={ehash}", headers=auth(name)).status_code == 200
 
 
 def test_bureau_html_hides_editor_import_and_add(client):
