@@ -39,7 +39,7 @@ import socket
 import threading
 import time
 
-from reports.users import ROLES, UsersError, read_users, verify_password
+from reports.users import UsersError, hash_password, read_users, verify_password
 
 REALM = "shixun"
 # Paths (after the ledger slug) a read-only role may not open even with GET.
@@ -307,16 +307,8 @@ def _inject_read_only(body: bytes, role: str) -> bytes:
     return body.replace(b"</body>", banner + b"</body>", 1)
 
 
-_DUMMY_HASH = None
-
-
-def _init_dummy():
-    global _DUMMY_HASH
-    from reports.users import hash_password
-    _DUMMY_HASH = hash_password(secrets.token_hex(8))
-
-
-_init_dummy()
+# Checked against when the user name is unknown, so a wrong name costs as much as a wrong password.
+_DUMMY_HASH = hash_password(secrets.token_hex(8))
 
 
 # -- the application and the server -----------------------------------------------------------

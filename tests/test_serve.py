@@ -14,7 +14,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import textwrap
 import time
 import urllib.error
 import urllib.request
