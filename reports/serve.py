@@ -14,6 +14,8 @@ own and its `read_only` mode still shows the editor (SPEC §6), so this module w
   and hides their links and the "+" (add entry) button in every HTML page;
 - writes one JSON line per request (who, when, from where, what, status) to an
   append-only access log (the file is only ever opened with O_APPEND);
+- refuses writes whose Origin/Referer is another site (CSRF: browsers resend Basic
+  credentials on cross-site form posts);
 - counts failed logins per client address: after `max_failures` within `window`
   seconds the address is locked out for `lockout` seconds (429), and each failure
   and lockout is logged.
@@ -242,6 +244,11 @@ class Guard:
             return self._challenge(start_response, "用户名或口令错误。")
         self.throttle.succeed(addr)
 
+        if method not in ALLOWED_READ_ONLY_METHODS and _cross_site(environ):
+            self.log.write(**entry, user=name, role=role, status=403, event="cross-site")
+            return self._page(start_response, "403 Forbidden", "跨站请求, 已拒绝",
+                              "修改请求必须来自本系统自己的页面 (Origin 与 Host 不一致)。")
+
         read_only = role not in ("accountant",)
         if read_only and (method not in ALLOWED_READ_ONLY_METHODS or FORBIDDEN_READ_ONLY.match(path)):
             self.log.write(**entry, user=name, role=role, status=403, event="refused")
@@ -297,6 +304,20 @@ def _basic_credentials(header: str):
         return None
     name, password = text.split(":", 1)
     return name, password
+
+
+def _cross_site(environ) -> bool:
+    """A write whose Origin (or, without one, Referer) names another host: a browser sends
+    stored Basic credentials along with cross-site form posts, so refuse them (CSRF)."""
+    from urllib.parse import urlsplit
+
+    host = environ.get("HTTP_HOST", "")
+    if environ.get("HTTP_SEC_FETCH_SITE", "") == "cross-site":
+        return True
+    origin = environ.get("HTTP_ORIGIN") or environ.get("HTTP_REFERER")
+    if not origin or origin == "null":
+        return origin == "null"
+    return urlsplit(origin).netloc != host
 
 
 def _inject_read_only(body: bytes, role: str) -> bytes:

@@ -183,6 +183,17 @@ def test_accountant_reaches_every_write_route(site, client):
     assert client.post("/main/extension/PostExt/poke", headers=auth("acc")).get_data(as_text=True) == "poked"
 
 
+def test_cross_site_writes_are_refused_even_for_the_accountant(client):
+    evil = {**auth("acc"), "Origin": "http://evil.example"}
+    assert client.post("/main/extension/PostExt/poke", headers=evil).status_code == 403
+    assert client.post("/main/extension/PostExt/poke", headers={
+        **auth("acc"), "Sec-Fetch-Site": "cross-site"}).status_code == 403
+    same = {**auth("acc"), "Origin": "http://localhost"}  # Flask's test client host
+    assert client.post("/main/extension/PostExt/poke", headers=same).status_code == 200
+    # reading cross-site (links from elsewhere) stays possible
+    assert client.get("/main/income_statement/", headers=evil).status_code == 200
+
+
 def test_every_fava_write_route_is_covered():
     """If a Fava upgrade adds a write endpoint, this test names it."""
     from fava.application import create_app  # noqa: F401  (registers the blueprint routes)
