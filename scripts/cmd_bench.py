@@ -22,6 +22,8 @@ def _sizes(text: str) -> list[int]:
 def command_line(args) -> str:
     parts = ["shixun", "bench", "--sizes", ",".join(map(str, args.sizes)),
              "--repeat", str(args.repeat), "--seed", str(args.seed)]
+    if args.no_profile:
+        parts.append("--no-profile")
     if args.output:
         parts += ["-o", args.output]
     return " ".join(shlex.quote(p) for p in parts)
@@ -37,7 +39,8 @@ def run(args) -> int:
     def log(message):
         print(message, file=sys.stderr, flush=True)
 
-    results = bench.run(args.sizes, repeat=args.repeat, seed=args.seed, workdir=args.workdir, log=log)
+    results = bench.run(args.sizes, repeat=args.repeat, seed=args.seed, workdir=args.workdir, log=log,
+                        profile=not args.no_profile)
     if args.json:
         write_output(args.json, json.dumps(results, ensure_ascii=False, indent=1))
     write_output(args.output, bench.markdown(results, command_line(args)))
@@ -55,5 +58,6 @@ def register(commands, reports):
     parser.add_argument("--seed", type=int, default=0, help="生成账本的随机种子 (默认 0)")
     parser.add_argument("-o", "--output", metavar="PATH", help="Markdown 输出 (如 docs/PERFORMANCE.md; 缺省为标准输出)")
     parser.add_argument("--json", metavar="PATH", help="另存原始测量数据 (JSON)")
+    parser.add_argument("--no-profile", action="store_true", help="不做最大规模上各插件的 cProfile 分析")
     parser.add_argument("--workdir", metavar="DIR", help="生成的账本保存在此目录 (默认临时目录, 结束即删)")
     parser.set_defaults(run=run)
