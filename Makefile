@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+USERS ?= out/users.txt
 export BEANCOUNT_DISABLE_LOAD_CACHE := 1
 
 .PHONY: setup demo reports serve test chromium clean
@@ -33,15 +34,30 @@ reports: setup
 	done
 	@echo "报表已写入 out/"
 
+# Fava behind a login: the accountant edits, the finance and audit bureaus only read.
+# The first run creates three demo users with one random password, shown once.
 serve: setup
+	@if [ ! -f $(USERS) ]; then \
+	  mkdir -p $(dir $(USERS)); \
+	  pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))'); \
+	  for spec in kuaiji:accountant caizheng:finance shenji:audit; do \
+	    printf '%s\n' "$$pw" | $(BIN)/shixun user add $${spec%%:*} --role $${spec##*:} --users $(USERS) >/dev/null || exit 1; \
+	  done; \
+	  echo "已创建演示用户 kuaiji(会计) caizheng(财政局) shenji(审计局), 密码: $$pw  (用户文件 $(USERS))"; \
+	fi
 	@echo "Fava: http://$(HOST):$(PORT)/  (Ctrl-C 停止)"
-	$(BIN)/fava --host $(HOST) --port $(PORT) ledger/main.beancount
+	$(BIN)/shixun serve ledger/main.beancount --users $(USERS) --host $(HOST) --port $(PORT)
 
-# Debian's chromium for the browser tests (never a downloaded browser build).
+# Debian's chromium for the browser tests (never a downloaded browser build), a CJK
+# font so screenshots show Chinese, openssl for the TLS test.
+DEBS := chromium fonts-wqy-microhei openssl
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "需要 Debian 的 chromium: sudo apt-get install chromium" >&2; exit 1; fi; \
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "安装 $$missing ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else echo "需要 Debian 软件包: sudo apt-get install $$missing" >&2; exit 1; fi; \
 	fi
 
 test: setup chromium

@@ -574,6 +574,8 @@ def header(plugins, configs=None) -> str:
         'option "operating_currency" "CNY"',
         '1900-01-01 custom "fava-option" "language" "zh_CN"',
         '1900-01-01 custom "fava-option" "invert-income-liabilities-equity" "true"',
+        ";; 财政监管、审计两个页面 (reports/views.py)",
+        '1900-01-01 custom "fava-extension" "reports.views"',
         "",
         ";; 规则插件 (顺序按 SPEC §2; 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件)",
     ]
