@@ -8,6 +8,7 @@ plugin generates so Fava shows it and nobody mistakes it for the accountant's.
 import ast
 import collections
 import datetime
+import re
 
 from beancount.core import data
 
@@ -42,6 +43,31 @@ CASH_CODE = "1001"
 GENERATED = "generated"
 
 RuleError = collections.namedtuple("RuleError", "source message entry")
+
+# What an error message's "[…]" prefix names, in the order reports list them.
+CLAUSES = {
+    "P1": "P1 勤工俭学收入提取学生劳动报酬",
+    "P2": "P2 纯利润上交国库",
+    "P3": "P3 财政、审计监督",
+    "P4": "P4 地方教育附加用于职业教育",
+    "P5": "P5 职工教育培训经费",
+    "P6": "P6 学徒补贴",
+    "P7": "P7 生均公用经费",
+    "P8": "P8 产教融合投资抵免",
+    "P9": "P9 城建税及教育费附加",
+    "P10": "P10 专项资金专款专用",
+    "封账": "封账 (已结账年度防篡改)",
+    "政策": "政策参数",
+    "审计": "审计分析参数",
+    "其他": "账本格式与平衡 (Beancount)",
+}
+OTHER = "其他"
+
+
+def clause_of(message: str) -> str:
+    """The clause an error belongs to ("P1" … "封账"), or "其他" for Beancount's own errors."""
+    match = re.match(r"\[([^\]]+)\]", str(message))
+    return match.group(1) if match and match.group(1) in CLAUSES else OTHER
 
 
 def rule_error(clause: str, entry, message: str) -> RuleError:

@@ -34,24 +34,10 @@ from decimal import Decimal
 from flask import Response, g, request, url_for
 from fava.ext import FavaExtensionBase, extension_endpoint
 
+from plugins.common import CLAUSES, clause_of
+
 PER_PAGE = 50
-CLAUSE_RE = re.compile(r"^\[(P\d+|封账|政策|审计)\]")
-CLAUSE_TITLES = {
-    "P1": "P1 勤工俭学收入提取学生劳动报酬",
-    "P2": "P2 纯利润上交国库",
-    "P3": "P3 财政、审计监督",
-    "P4": "P4 地方教育附加用于职业教育",
-    "P5": "P5 职工教育培训经费",
-    "P6": "P6 学徒补贴",
-    "P7": "P7 生均公用经费",
-    "P8": "P8 产教融合投资抵免",
-    "P9": "P9 城建税及教育费附加",
-    "P10": "P10 专项资金专款专用",
-    "封账": "封账 (已结账年度防篡改)",
-    "政策": "政策参数",
-    "审计": "审计分析参数",
-    "其他": "账本格式与平衡",
-}
+CLAUSE_TITLES = CLAUSES
 CLAUSE_ORDER = list(CLAUSE_TITLES)
 
 # Chinese column headers for the keys builders return; unknown keys are shown as they are.
@@ -612,8 +598,7 @@ class AuditView(_BureauView):
             rows = []
             for error in self.ledger.errors:
                 message = " ".join(str(getattr(error, "message", error)).split())
-                match = CLAUSE_RE.match(message)
-                clause = match.group(1) if match else "其他"
+                clause = clause_of(message)
                 source = getattr(error, "source", None) or {}
                 entry = getattr(error, "entry", None)
                 rows.append({"clause": clause, "message": message, "entry": entry,

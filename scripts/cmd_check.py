@@ -3,24 +3,8 @@ import collections
 import re
 import sys
 
+from plugins.common import CLAUSES, clause_of
 from scripts.common import add_ledger_argument, ledger_path, load
-
-CLAUSES = {
-    "P1": "P1 勤工俭学收入提取学生劳动报酬",
-    "P2": "P2 纯利润上交国库",
-    "P3": "P3 财政、审计监督",
-    "P4": "P4 地方教育附加用于职业教育",
-    "P5": "P5 职工教育培训经费",
-    "P6": "P6 学徒补贴",
-    "P7": "P7 生均公用经费",
-    "P8": "P8 产教融合投资抵免",
-    "P9": "P9 城建税及教育费附加",
-    "P10": "P10 专项资金专款专用",
-    "封账": "封账 (已结账年度防篡改)",
-    "政策": "政策参数",
-    "审计": "审计分析参数",
-}
-OTHER = "账本格式与平衡 (Beancount)"
 
 # Beancount's own messages are English; the accountant reads Chinese.
 TRANSLATIONS = [
@@ -47,11 +31,6 @@ def chinese(message: str) -> str:
     return message
 
 
-def clause_of(message: str) -> str:
-    match = re.match(r"\[([^\]]+)\]", message)
-    return match.group(1) if match and match.group(1) in CLAUSES else OTHER
-
-
 def run(args) -> int:
     path = ledger_path(args)
     entries, errors, _ = load(path)
@@ -64,7 +43,7 @@ def run(args) -> int:
         location = f"{source.get('filename', '?')}:{source.get('lineno', '?')}"
         message = " ".join(str(error.message).split())
         groups[clause_of(message)].append(f"{location}: {chinese(message)}")
-    order = list(CLAUSES) + [OTHER]
+    order = list(CLAUSES)
     for clause in sorted(groups, key=order.index):
         title = CLAUSES.get(clause, clause)
         print(f"== {title} ({len(groups[clause])} 条) ==")
