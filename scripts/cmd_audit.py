@@ -4,11 +4,9 @@ JSON: {"findings": [{"test", "date", "location", "amount", "detail"}…], …} (
 XLSX: a summary sheet, one sheet per test (every row with its file:line), the Benford
 digit table and, with --sample N, the monetary-unit sample.
 """
-import re
-import sys
 from decimal import Decimal, InvalidOperation
 
-from scripts.common import UserError, add_ledger_argument, ledger_path, load, write_output
+from scripts.common import UserError, add_report_arguments, load_for_report, report_year, write_output
 
 
 def _money(text: str) -> Decimal:
@@ -71,11 +69,7 @@ def audit_xlsx(result: dict) -> bytes:
 
 
 def run(args) -> int:
-    if not re.fullmatch(r"\d{4}", args.year or ""):
-        raise UserError(f"年度应为四位数字 (如 2024), 而不是 {args.year!r}")
-    year = int(args.year)
-    if args.format == "xlsx" and not args.output:
-        raise UserError("xlsx 格式必须用 -o 指定输出文件")
+    year = report_year(args)
     options = {}
     if args.dup_days is not None:
         if args.dup_days < 0:
@@ -85,8 +79,7 @@ def run(args) -> int:
         options["round_floor"] = _money(args.round_floor)
     if args.document_threshold is not None:
         options["document_threshold"] = _money(args.document_threshold)
-    path = ledger_path(args)
-    entries, errors, options_map = load(path)
+    entries, _, options_map = load_for_report(args)
     from reports.audit import run_audit, sample
     from reports.render import to_json
 
@@ -97,18 +90,12 @@ def run(args) -> int:
         result["sample"] = sample(entries, options_map, year, size=args.sample, seed=args.seed)
     content = audit_xlsx(result) if args.format == "xlsx" else to_json(result)
     write_output(args.output, content)
-    if errors:
-        print(f"注意: 账本有 {len(errors)} 个错误, 请用 shixun check 查看; 审计分析已按现有记录生成。",
-              file=sys.stderr)
     return 0
 
 
 def register(commands, reports):
     parser = commands.add_parser("audit", help="审计分析: 本福特、重复发票/付款、断号、节假日记账等")
-    add_ledger_argument(parser)
-    parser.add_argument("--year", required=True, metavar="YYYY", help="年度")
-    parser.add_argument("--format", choices=("json", "xlsx"), default="json", help="输出格式 (默认 json)")
-    parser.add_argument("-o", "--output", default=None, metavar="PATH", help="输出文件 (json 默认输出到标准输出)")
+    add_report_arguments(parser, formats=("json", "xlsx"))
     parser.add_argument("--sample", type=int, default=0, metavar="N", help="附加 N 笔货币单位抽样")
     parser.add_argument("--seed", type=int, default=None, help="抽样随机种子 (默认为年度, 结果可复现)")
     parser.add_argument("--dup-days", type=int, default=None, metavar="N", help="重复付款的天数窗口 (默认 7)")

@@ -1,6 +1,7 @@
 """What every subcommand shares: the default ledger, loading, atomic output, user errors."""
 import os
 import pathlib
+import re
 import sys
 import tempfile
 
@@ -20,6 +21,47 @@ def default_ledger() -> str:
 def add_ledger_argument(parser):
     parser.add_argument("ledger", nargs="?", default=None, metavar="LEDGER",
                         help="账本主文件 (默认 ledger/main.beancount)")
+
+
+def add_report_arguments(parser, formats=("html", "xlsx", "json"), year=True):
+    """LEDGER, --year (for annual reports), --format and -o: what every report command takes."""
+    add_ledger_argument(parser)
+    if year:
+        parser.add_argument("--year", required=True, metavar="YYYY", help="年度")
+    parser.add_argument("--format", choices=formats, default="json", help="输出格式 (默认 json)")
+    parser.add_argument("-o", "--output", default=None, metavar="PATH",
+                        help="输出文件 (json/html 缺省时输出到标准输出; xlsx 必须指定)")
+
+
+def report_year(args) -> int:
+    """The --year of an annual report, after the checks that need no ledger."""
+    if not re.fullmatch(r"\d{4}", args.year or ""):
+        raise UserError(f"年度应为四位数字 (如 2024), 而不是 {args.year!r}")
+    check_output(args)
+    return int(args.year)
+
+
+def check_output(args) -> None:
+    if args.format == "xlsx" and not args.output:
+        raise UserError("xlsx 格式必须用 -o 指定输出文件")
+
+
+def load_for_report(args):
+    """Load the ledger a report reads: (entries, errors, options). A ledger that does not
+    parse or balance is refused (its figures would be wrong); rule errors (P1…P10) are
+    what the reports exist to show, so they only earn a note on stderr."""
+    path = ledger_path(args)
+    entries, errors, options_map = load(path)
+    broken = [e for e in errors if not str(e.message).startswith("[")]
+    if broken:
+        source = broken[0].source or {}
+        message = " ".join(str(broken[0].message).split())
+        raise UserError(f"账本有 {len(broken)} 个格式或平衡错误, 请先运行 shixun check 修正; 第一个: "
+                        f"{source.get('filename', '?')}:{source.get('lineno', '?')}: {message}")
+    if errors:
+        print(f"注意: 账本有 {len(errors)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。",
+              file=sys.stderr)
+    return entries, errors, options_map
 
 
 def ledger_path(args) -> str:
