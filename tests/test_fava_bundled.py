@@ -1,0 +1,53 @@
+"""The bundled ledger in Fava: Chinese interface, both bureau views with its real figures."""
+import html
+import json
+import re
+
+import pytest
+
+from scripts.common import BUNDLED_LEDGER
+
+
+@pytest.fixture(scope="module")
+def site():
+    from fava.application import create_app
+
+    app = create_app([str(BUNDLED_LEDGER)], load=True)
+    app.testing = True
+    client = app.test_client()
+    slug = client.get("/").headers["Location"].split("/")[1]
+    return client, slug
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+
+
+def test_fava_speaks_chinese(site):
+    """`custom "fava-option" "language" "zh_CN"`: Fava ships its interface strings in Chinese."""
+    client, slug = site
+    page = client.get(f"/{slug}/income_statement/").get_data(as_text=True)
+    match = re.search(r'id="translations"[^>]*>(.*?)</script>', page, re.S)
+    translations = json.loads(match.group(1))
+    assert translations["Account"] == "账户"
+
+
+def test_finance_view_shows_the_treasury_of_each_year(site):
+    from reports.remittance import build_remittance
+    from scripts.common import load
+
+    entries, _, options = load(str(BUNDLED_LEDGER))
+    owed_2024 = build_remittance(entries, options, 2024)["owed"]
+    client, slug = site
+    page = text(client.get(f"/{slug}/extension/FinanceView/"))
+    assert "财政监管" in page
+    assert f"{owed_2024:,.2f}" in page
+    assert "新财缴" in page  # the 2024 profit paid in 2025, with its 缴款书号
+
+
+def test_audit_view_shows_the_sealed_year_and_no_violation(site):
+    client, slug = site
+    page = text(client.get(f"/{slug}/extension/AuditView/"))
+    assert "审计" in page and "2024" in page
+    assert "封账" in page
