@@ -38,6 +38,7 @@ from beancount.core import data
 from plugins.common import account_code, customs, is_generated, is_monetary, meta_value
 from plugins.money import fmt_thousands
 from plugins.policy import read_policies
+from reports.workdays import OutsideCalendar, non_working_reason
 
 TESTS = {
     "benford": "本福特首位数字检验",
@@ -66,13 +67,6 @@ DEFAULTS = {
 BENFORD_BANDS = ((Decimal("0.006"), "高度符合"), (Decimal("0.012"), "可接受的符合"),
                  (Decimal("0.015"), "勉强可接受"), (None, "不符合"))
 BENFORD_EXPECTED = {d: math.log10(1 + 1 / d) for d in range(1, 10)}
-
-HOLIDAYS = {
-    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日",
-}
-WEEKDAYS = "一二三四五六日"
 
 ZERO = Decimal("0")
 PURCHASE_CODES = ("1403", "1405")
@@ -329,23 +323,6 @@ def find_voucher_gap(frame, invoices, ctx):
     return findings
 
 
-def _calendar_reason(date):
-    import chinese_calendar
-
-    try:
-        if chinese_calendar.is_workday(date):
-            return None
-        _, name = chinese_calendar.get_holiday_detail(date)
-    except NotImplementedError:
-        raise
-    weekday = f"星期{WEEKDAYS[date.weekday()]}"
-    if name and date.weekday() < 5:
-        return f"{HOLIDAYS.get(name, name)}法定节假日 ({weekday})"
-    if name:
-        return f"{HOLIDAYS.get(name, name)}假期 ({weekday})"
-    return f"周末 ({weekday})"
-
-
 def find_weekend_holiday(frame, invoices, ctx):
     if frame.empty:
         return []
@@ -354,8 +331,8 @@ def find_weekend_holiday(frame, invoices, ctx):
     reasons = {}
     for date in candidates["date"].unique():
         try:
-            reasons[date] = _calendar_reason(date)
-        except NotImplementedError:
+            reasons[date] = non_working_reason(date)
+        except OutsideCalendar:
             ctx["notes"].append(f"chinese_calendar 没有 {date.year} 年的节假日数据, 节假日记账检验未覆盖该年")
             return []
     findings = []

@@ -18,11 +18,8 @@ from decimal import Decimal
 
 from plugins.money import allocate, to_fen
 from plugins.policy import POLICIES
+from reports.workdays import is_workday
 
-try:
-    import chinese_calendar
-except ImportError:  # pragma: no cover - a declared dependency
-    chinese_calendar = None
 
 TITLE = "呼图壁县生产性实训基地经营管理中心"
 BANK = "Assets:1002-银行存款:100201-农商银行基本户"
@@ -109,16 +106,6 @@ SUPPLIERS = {
     "纺织服装": ["石河子市华新面料有限公司", "乌鲁木齐辅料城金线商行"],
 }
 RELATED_PARTY = "呼图壁县职业技术学校后勤服务部"
-
-
-def is_workday(day: datetime.date) -> bool:
-    """Statutory working days, with make-up Saturdays (调休); Mon–Fri outside the calendar's years."""
-    if chinese_calendar is not None:
-        try:
-            return chinese_calendar.is_workday(day)
-        except NotImplementedError:
-            pass
-    return day.weekday() < 5
 
 
 def workdays(year: int, month: int) -> list[datetime.date]:
