@@ -54,6 +54,9 @@ PLUGIN_LINE = re.compile(r'^plugin\s+"plugins\.(\w+)"[^\n]*$', re.M)
 TIMING_LINE = re.compile(r"Operation: '(.+?)'\s+Time:\s+(\d+) ms")
 VIEW_CLASSES = ("FinanceView", "AuditView")
 NOT_IMPLEMENTED = "未实现"
+# Text from this line on in the output file is hand-written analysis: `shixun bench -o`
+# keeps it below the regenerated figures.
+NOTES_MARKER = "<!-- 以下为人工分析: shixun bench 重写本文件时保留此行及以下内容 -->"
 
 # (row label, module, function, kind, html renderer or None). kind picks the arguments.
 REPORTS = [
@@ -98,11 +101,26 @@ def child_load(path: str) -> None:
 
     misc_utils.time = time.process_time  # Beancount's log_timings in CPU seconds (see module doc)
     gc.collect()
+    collections_ = {"gc": 0.0, "gen2": 0, "gen2_s": 0.0}
+    started = [0.0]
+
+    def on_gc(phase, info):  # time spent in the cyclic garbage collector during the load
+        if phase == "start":
+            started[0] = time.process_time()
+            return
+        spent = time.process_time() - started[0]
+        collections_["gc"] += spent
+        if info.get("generation") == 2:
+            collections_["gen2"] += 1
+            collections_["gen2_s"] += spent
+
+    gc.callbacks.append(on_gc)
     lines: list[str] = []
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     wall0, cpu0 = time.perf_counter(), time.process_time()
     entries, errors, _options = loader.load_file(path, log_timings=lines.append)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    gc.callbacks.remove(on_gc)
     stages: dict[str, float] = {}
     for line in lines:
         match = TIMING_LINE.search(line)
@@ -116,7 +134,7 @@ def child_load(path: str) -> None:
         "entries": len(entries), "errors": len(errors), "rule_errors": rule_errors,
         "other_errors": [" ".join(str(e.message).split())[:160] for e in errors
                          if not str(e.message).startswith("[")][:3],
-        "stages": stages,
+        "stages": stages, **collections_,
     }, ensure_ascii=False))
 
 
@@ -414,6 +432,8 @@ def bench_size(directory: pathlib.Path, transactions: int, seed: int, repeat: in
             "rule_errors": items[0]["rule_errors"], "other_errors": items[0]["other_errors"],
             "stages": {k: _median([r["stages"].get(k, 0.0) for r in items]) for k in stage_names},
             "walls": [r["wall"] for r in items], "cpus": [r["cpu"] for r in items],
+            "gc": _median([r.get("gc", 0.0) for r in items]),
+            "gen2": _median([r.get("gen2", 0) for r in items]),
         }
     log(f"  {transactions}: 报表 …")
     reports = _run_child("child_reports", paths["all"], repeat)
@@ -560,7 +580,7 @@ def markdown(results: dict, command: str) -> str:
     lines = [
         "# 性能测试 (PERFORMANCE)",
         "",
-        "由 `shixun bench` 生成 (reports/bench.py), 不要手工编辑数字; 复现:",
+        "由 `shixun bench` 生成 (reports/bench.py), 不要手工编辑数字 (文末人工分析部分除外); 复现:",
         "",
         "```sh",
         "export BEANCOUNT_DISABLE_LOAD_CACHE=1",
@@ -607,8 +627,8 @@ def _size_section(size: dict) -> list[str]:
         "",
         "### 载入 (每次一个新子进程)",
         "",
-        "| 变体 | 墙钟 s | CPU s | CPU 比 裸 | 墙钟 比 裸 | 插件本身 s | 峰值 RSS MiB | 内存 比 裸 | 条目 | 规则错误 | 其他错误 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| 变体 | 墙钟 s | CPU s | CPU 比 裸 | 墙钟 比 裸 | 插件本身 s | 其中 GC s (全量回收次数) | 峰值 RSS MiB | 内存 比 裸 | 条目 | 规则错误 | 其他错误 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, load in loads.items():
         label = {"bare": "裸 Beancount (去掉 plugin 行)", "all": "全部插件",
@@ -617,6 +637,7 @@ def _size_section(size: dict) -> list[str]:
         lines.append(
             f"| {label} | {_s(load['wall'])} | {_s(load['cpu'])} | {load['cpu'] / bare['cpu']:.3f} | "
             f"{load['wall'] / bare['wall']:.3f} | {_s(own, 3) if name != 'bare' else '—'} | "
+            f"{_s(load.get('gc'), 2)} ({_s(load.get('gen2'), 0)}) | "
             f"{load['rss_mib']:.0f} | {load['rss_mib'] / bare['rss_mib']:.3f} | {load['entries']:,} | "
             f"{load['rule_errors']} | {load['errors'] - load['rule_errors']} |")
     lines += [

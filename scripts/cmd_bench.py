@@ -3,6 +3,7 @@ the benchmark of SPEC §5 (reports/bench.py). Slow by design (a 100k load takes
 ~10 s and every variant is loaded `repeat` times): not a test; CI runs it on a 2k
 ledger with `--repeat 1` (tests/test_bench.py) so it cannot rot."""
 import json
+import os
 import shlex
 import sys
 
@@ -43,7 +44,13 @@ def run(args) -> int:
                         profile=not args.no_profile)
     if args.json:
         write_output(args.json, json.dumps(results, ensure_ascii=False, indent=1))
-    write_output(args.output, bench.markdown(results, command_line(args)))
+    text = bench.markdown(results, command_line(args))
+    if args.output and os.path.isfile(args.output):  # keep the hand-written analysis
+        with open(args.output, encoding="utf-8") as old:
+            previous = old.read()
+        if bench.NOTES_MARKER in previous:
+            text = text.rstrip("\n") + "\n\n" + previous[previous.index(bench.NOTES_MARKER):]
+    write_output(args.output, text)
     for name, limit, measured, passed in bench.targets(results["sizes"][-1]):
         mark = "—" if passed is None else ("达标" if passed else "未达标")
         log(f"{mark:>4}  {name}: {measured} (限值 {limit})")

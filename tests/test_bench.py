@@ -18,6 +18,7 @@ from scripts.cli import main
 def result(tmp_path_factory):
     folder = tmp_path_factory.mktemp("bench")
     out, raw = folder / "PERFORMANCE.md", folder / "raw.json"
+    out.write_text("# 旧的数字\n\n" + bench.NOTES_MARKER + "\n\n## 分析\n\n人工写的结论\n", encoding="utf-8")
     code = main(["bench", "--sizes", "500,2000", "--repeat", "1", "--seed", "3",
                  "-o", str(out), "--json", str(raw)])
     assert code == 0
@@ -29,6 +30,13 @@ def test_header_names_machine_versions_and_command(result):
     for needle in ("`nproc` = ", "CPU ", "内存 ", "Python ", "beancount ", "fava ", "日期: ",
                    "shixun bench --sizes 500,2000 --repeat 1 --seed 3 -o "):
         assert needle in text
+
+
+def test_hand_written_analysis_is_kept_below_the_new_figures(result):
+    text, _ = result
+    assert "# 旧的数字" not in text
+    assert text.index("## 目标") < text.index(bench.NOTES_MARKER) < text.index("人工写的结论")
+    assert text.count(bench.NOTES_MARKER) == 1
 
 
 def test_every_load_variant_is_a_row_at_every_size(result):
