@@ -361,16 +361,19 @@ def _fetch(client, url: str) -> dict:
 # The run
 
 def generate(directory: pathlib.Path, transactions: int, seed: int) -> pathlib.Path:
-    """A gen-ledger ledger (same code and scale rule as `shixun gen-ledger`)."""
-    from scripts import cmd_gen_ledger, ledger_gen
+    """The ledger `shixun gen-ledger --transactions N --seed S -o …` writes (the very same
+    code path, its message sent to stderr)."""
+    import argparse
+    import contextlib
 
-    years = max(2, min(10, round(transactions / 10000)))
-    scale = max(0.3, (transactions / years - cmd_gen_ledger.FIXED) / cmd_gen_ledger.PER_SCALE)
-    books = ledger_gen.generate(seed=seed, start_year=2026 - years, years=years, scale=scale)
+    from scripts import cmd_gen_ledger
+
     folder = directory / f"n{transactions}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "ledger.beancount"
-    ledger_gen.write_single(path, books, ledger_gen.available_plugins())
+    args = argparse.Namespace(example=None, transactions=transactions, seed=seed, output=str(path))
+    with contextlib.redirect_stdout(sys.stderr):
+        cmd_gen_ledger.run(args)
     return path
 
 
