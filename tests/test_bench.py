@@ -99,3 +99,19 @@ def test_missing_builder_is_a_row_not_a_crash(monkeypatch, tmp_path):
 def test_bad_sizes_are_a_user_error(capsys):
     assert main(["bench", "--sizes", "ten"]) == 2
     assert "--sizes" in capsys.readouterr().err
+
+
+def test_missing_views_are_rows_and_the_markdown_still_renders(result, monkeypatch, tmp_path):
+    _, raw = result
+    monkeypatch.setattr(bench, "_extension_modules", lambda: {})
+    path = bench.generate(tmp_path, 500, 1)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        bench.child_views(str(path), "1")
+    views = json.loads(buffer.getvalue().splitlines()[-1])
+    assert [(r["name"], r["status"]) for r in views["rows"]] == [(n, bench.NOT_IMPLEMENTED) for n in bench.VIEW_CLASSES]
+    size = dict(raw["sizes"][-1], views=views)
+    size["reports"] = dict(size["reports"], rows=[{"name": label, "status": bench.NOT_IMPLEMENTED, "build": [],
+                                                   "render": [], "wall": []} for label, *_ in bench.REPORTS])
+    text = bench.markdown(dict(raw, sizes=[raw["sizes"][0], size]), "shixun bench")
+    assert text.count(bench.NOT_IMPLEMENTED) >= len(bench.REPORTS) + len(bench.VIEW_CLASSES)
