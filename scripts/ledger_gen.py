@@ -106,6 +106,8 @@ SUPPLIERS = {
     "纺织服装": ["石河子市华新面料有限公司", "乌鲁木齐辅料城金线商行"],
 }
 RELATED_PARTY = "呼图壁县职业技术学校后勤服务部"
+# 六税两费 halving for small-scale taxpayers: 财政部 税务总局公告2023年第12号, 2023–2027.
+HALVING_FROM, HALVING_UNTIL = 2023, 2028
 
 
 def workdays(year: int, month: int) -> list[datetime.date]:
@@ -413,13 +415,16 @@ class Books:
             "edu": Decimal(0) if exempt else to_fen(vat_base * Decimal("0.03")),
             "local": Decimal(0) if exempt else to_fen(vat_base * Decimal("0.02")),
         }
-        due = {k: to_fen(v / 2) for k, v in due.items()}
+        halving = HALVING_FROM <= year < HALVING_UNTIL  # as policies.beancount says
+        if halving:
+            due = {k: to_fen(v / 2) for k, v in due.items()}
         postings = []
         for key in ("city", "edu", "local"):
             if due[key]:
                 postings += [(SURCHARGE_EXPENSE[key], due[key], None), (SURCHARGE_PAYABLE[key], -due[key], None)]
         note = "(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if exempt else ""
-        self.add(Txn(last, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加, 减半征收{note}", postings))
+        half = ", 减半征收" if halving else ""
+        self.add(Txn(last, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{half}{note}", postings))
         self.profit[year] -= sum(due.values())
         training = to_fen(sales * Decimal("0.025"))
         self.add(Txn(last, None, f"按收入2.5%计提{year}年第{quarter + 1}季度职工教育经费", [
@@ -488,8 +493,8 @@ class Books:
         for name, (default, kind, _clause) in POLICIES.items():
             policy_lines.append(f'2021-01-01 custom "policy" "{name}" {policy_literal(default)}')
         policy_lines.append(";; 小规模纳税人「六税两费」减半征收 (财政部 税务总局公告2023年第12号, 2023-01-01 至 2027-12-31)")
-        policy_lines.append('2023-01-01 custom "policy" "six-taxes-halving" TRUE')
-        policy_lines.append('2028-01-01 custom "policy" "six-taxes-halving" FALSE')
+        policy_lines.append(f'{HALVING_FROM}-01-01 custom "policy" "six-taxes-halving" TRUE')
+        policy_lines.append(f'{HALVING_UNTIL}-01-01 custom "policy" "six-taxes-halving" FALSE')
         years = self.year_texts()
         sections = {
             "header": header(plugins, configs),
