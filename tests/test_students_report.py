@@ -13,7 +13,7 @@ from plugins.money import to_fen
 from reports.students import build_students, students_html, students_xlsx
 from scripts.cli import main
 from tests.conftest import load_ledger
-from tests.test_work_study import BANK, EXPENSE, HEADER, INCOME, PAYABLE, ROSTER, accruals
+from tests.test_work_study import BANK, EXPENSE, HEADER, INCOME, PAYABLE, PLUGIN_LINE, ROSTER, accruals
 
 D = datetime.date
 
@@ -106,7 +106,7 @@ def test_returns_net_the_pool(tmp_path):
 
 def test_works_without_the_plugin_line(tmp_path):
     main_file = tmp_path / "main.beancount"
-    main_file.write_text(HEADER.replace('plugin "plugins.work_study"', "") + BODY, encoding="utf-8")
+    main_file.write_text(HEADER.replace(PLUGIN_LINE, "") + BODY, encoding="utf-8")
     entries, _, options = loader.load_file(str(main_file))
     assert build_students(entries, options, D(2024, 1, 1), D(2024, 1, 31))["pool"] == Decimal("300.01")
 

@@ -15,8 +15,10 @@ VAT = "Liabilities:2221-应交税费:222101-应交增值税"
 EXPENSE = "Expenses:5401-主营业务成本:540101-学生劳动报酬"
 PAYABLE = "Liabilities:2241-其他应付款:224101-学生劳动报酬"
 
+# Most tests look at one accrual per sale; the default (one per day) has its own tests.
+PLUGIN_LINE = 'plugin "plugins.work_study" "{\'granularity\': \'transaction\'}"'
 HEADER = f'''
-plugin "plugins.work_study"
+{PLUGIN_LINE}
 2024-01-01 open {BANK} CNY
 2024-01-01 open {INCOME} CNY
 2024-01-01 open {VAT} CNY
@@ -392,7 +394,7 @@ def test_good_work_hours_without_roster_pass():
 
 def write_ledger(tmp_path, body, roster=None, plugin_line='plugin "plugins.work_study"'):
     main = tmp_path / "main.beancount"
-    main.write_text(HEADER.replace('plugin "plugins.work_study"', plugin_line)
+    main.write_text(HEADER.replace(PLUGIN_LINE, plugin_line)
                     + textwrap.dedent(body), encoding="utf-8")
     if roster is not None:
         (tmp_path / "students.csv").write_text(roster, encoding="utf-8")
@@ -478,8 +480,7 @@ def test_age_is_measured_against_ledger_end_not_custom_entries_dated_ahead():
 
 
 def test_daily_granularity_one_entry_per_day_rounded_per_sale():
-    header = HEADER.replace('plugin "plugins.work_study"',
-                            'plugin "plugins.work_study" "{\'granularity\': \'day\'}"')
+    header = HEADER.replace(PLUGIN_LINE, 'plugin "plugins.work_study"')  # the default
     entries, errors, _ = load(f'''
         2024-03-05 * "sale 1" ^s1
           voucher: "记-2024-03-0001"
