@@ -603,10 +603,27 @@ def write_single(path: pathlib.Path, books: "Books", plugins) -> pathlib.Path:
     so several generated ledgers can share a folder)."""
     roster = path.with_name(f"{path.stem}.students.csv")
     configs = {"work_study": f"{{'roster': '{roster.name}'}}"}
-    text = "\n\n".join(books.sections(plugins, configs).values()) + "\n"
+    sections = books.sections(plugins, configs)
+    text = "\n\n".join(sections.values()) + "\n"
+    if "seal" in plugins:
+        text += seal_first_year(text.replace(sections["header"], ""), books.start_year)
     path.write_text(text, encoding="utf-8")
     roster.write_text(books.roster_csv(), encoding="utf-8")
     return roster
+
+
+def seal_first_year(text_without_plugins: str, year: int) -> str:
+    """The first year's seal, so the benchmark ledger exercises plugins.seal too. The
+    seal covers accountant-written entries only, so loading without plugins gives the
+    same digest as `shixun seal` would, at a fraction of the cost."""
+    from beancount import loader
+
+    from plugins.seal import year_digests
+    from scripts.cmd_seal import seal_text
+
+    entries, _, _ = loader.load_string(text_without_plugins)
+    info = year_digests(entries, [year])[year]
+    return seal_text(year, datetime.date(year + 1, 12, 31), info)
 
 
 def generate(seed: int = 2024, start_year: int = 2024, years: int = 2, scale: float = 1.0,

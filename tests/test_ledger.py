@@ -91,7 +91,7 @@ def test_gen_ledger_is_clean_and_exercises_every_family(tmp_path):
     for name in PLUGIN_ORDER:
         assert f'plugin "plugins.{name}"' in text
     for marker in ('custom "fund"', 'custom "work-hours"', 'custom "apprentice"', 'custom "finding"',
-                   "student:", "receipt:", "frontline:", "Expenses:5403", "fund:"):
+                   "student:", "receipt:", "frontline:", "Expenses:5403", "fund:", 'custom "seal"'):
         assert marker in text, marker
     entries, errors, _ = load(str(path))
     assert [e.message for e in errors] == []
