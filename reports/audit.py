@@ -38,6 +38,7 @@ from beancount.core import data
 from plugins.common import account_code, customs, is_generated, is_monetary, meta_value
 from plugins.money import fmt_thousands
 from plugins.policy import read_policies
+from reports.memo import between, memo
 from reports.workdays import OutsideCalendar, non_working_reason
 
 TESTS = {
@@ -109,24 +110,21 @@ COLUMNS = ["date", "location", "payee", "narration", "voucher", "invoices", "doc
            "amount", "pay", "cash_pay", "expense", "purchase", "money", "exempt"]
 
 
-def build_frame(entries, options_map, year: int):
-    """One pass: (frame of the year's accountant-written transactions, invoice index).
-
-    The invoice index maps each `invoice:` value to [(date, location)] over ALL years,
-    so an invoice reused across years is found too.
-    """
-    base = _base(options_map)
-    files = {}
-    rows = []
-    invoices = collections.defaultdict(list)
-    for entry in entries:
-        if type(entry) is not data.Transaction or is_generated(entry):
-            continue
-        meta = entry.meta
-        txn_invoice = meta.get("invoice")
-        own = {str(txn_invoice)} if txn_invoice else set()
-        in_year = entry.date.year == year
-        if not in_year:
+def _invoice_index(entries, options_map) -> dict:
+    """{invoice: [(date, location)]} over ALL years: every `invoice:` value of the
+    accountant-written transactions (txn and posting meta), in ledger order. One pass,
+    once per loaded entries list (reports.memo)."""
+    def compute():
+        base = _base(options_map)
+        files = {}
+        invoices = collections.defaultdict(list)
+        transaction = data.Transaction
+        for entry in entries:
+            if type(entry) is not transaction or is_generated(entry):
+                continue
+            meta = entry.meta
+            txn_invoice = meta.get("invoice")
+            own = {str(txn_invoice)} if txn_invoice else set()
             for posting in entry.postings:
                 value = posting.meta.get("invoice") if posting.meta else None
                 if value:
@@ -135,11 +133,32 @@ def build_frame(entries, options_map, year: int):
                 location = _location(meta, base, files)
                 for value in own:
                     invoices[value].append((entry.date, location))
+        return dict(invoices)
+    return memo(entries, options_map, "audit.invoices", compute)
+
+
+def build_frame(entries, options_map, year: int):
+    """(frame of the year's accountant-written transactions, invoice index).
+
+    The invoice index maps each `invoice:` value to [(date, location)] over ALL years,
+    so an invoice reused across years is found too; it is built once per loaded
+    entries list. The frame only reads the year's entries (a bisected slice: the
+    loader sorts entries by date).
+    """
+    base = _base(options_map)
+    files = {}
+    kinds = {}
+    rows = []
+    for entry in between(entries, datetime.date(year, 1, 1), datetime.date(year, 12, 31)):
+        if type(entry) is not data.Transaction or is_generated(entry) or entry.date.year != year:
             continue
+        meta = entry.meta
         location = _location(meta, base, files)
         money = cash = debit = expense = purchase = ZERO
         touches_money = False
         roots = {}
+        txn_invoice = meta.get("invoice")
+        own = {str(txn_invoice)} if txn_invoice else set()
         document = bool(meta.get("document"))
         for posting in entry.postings:
             pmeta = posting.meta
@@ -153,21 +172,24 @@ def build_frame(entries, options_map, year: int):
                 continue
             number = units.number
             account = posting.account
-            roots[account[:account.find(":")]] = True
+            kind = kinds.get(account)
+            if kind is None:  # (root, money?, cash?, expense?, purchase?): few accounts, many postings
+                kind = kinds[account] = (account[:account.find(":")], is_monetary(account),
+                                         account_code(account) == "1001", account.startswith("Expenses:"),
+                                         account.startswith("Assets:") and _is_purchase(account))
+            roots[kind[0]] = True
             if number > 0:
                 debit += number
-            if is_monetary(account):
+            if kind[1]:
                 touches_money = True
                 money += number
-                if account_code(account) == "1001":
+                if kind[2]:
                     cash += number
             elif number > 0:
-                if account.startswith("Expenses:"):
+                if kind[3]:
                     expense += number
-                elif account.startswith("Assets:") and _is_purchase(account):
+                elif kind[4]:
                     purchase += number
-        for value in own:
-            invoices[value].append((entry.date, location))
         pay = -money if money < 0 else ZERO
         cash_pay = min(-cash, pay) if cash < 0 else ZERO
         exempt = bool(meta.get("corrects")) or ("Equity" in roots and ("Income" in roots or "Expenses" in roots))
@@ -175,7 +197,7 @@ def build_frame(entries, options_map, year: int):
                      meta.get("voucher"), tuple(sorted(own)), document,
                      debit, pay, cash_pay, expense, purchase, touches_money, exempt))
     frame = pd.DataFrame.from_records(rows, columns=COLUMNS)
-    return frame, dict(invoices)
+    return frame, _invoice_index(entries, options_map)
 
 
 def _finding(test, date, location, amount, detail):
@@ -292,11 +314,13 @@ def _voucher_parts(voucher):
 def find_voucher_gap(frame, invoices, ctx):
     year = ctx["year"]
     groups = collections.defaultdict(list)
-    for row in frame[frame["voucher"].notna()].itertuples():
-        parts = _voucher_parts(row.voucher)
+    rows = frame[frame["voucher"].notna()]
+    for voucher, date, location, amount in zip(rows["voucher"].tolist(), rows["date"].tolist(),
+                                               rows["location"].tolist(), rows["amount"].tolist()):
+        parts = _voucher_parts(voucher)
         if parts and parts[1] == year:
             word, vy, vm, number, width = parts
-            groups[(word, vy, vm, width)].append((number, row.date, row.location, row.amount))
+            groups[(word, vy, vm, width)].append((number, date, location, amount))
     findings = []
     for (word, vy, vm, width), rows in sorted(groups.items()):
         prefix = f"{word}-{vy}-{vm:02d}"
@@ -336,7 +360,8 @@ def find_weekend_holiday(frame, invoices, ctx):
             ctx["notes"].append(f"chinese_calendar 没有 {date.year} 年的节假日数据, 节假日记账检验未覆盖该年")
             return []
     findings = []
-    for row in candidates.itertuples():
+    flagged = candidates[candidates["date"].map(lambda d: bool(reasons[d]))]
+    for row in flagged.itertuples():  # only the rows dated on a non-working day
         reason = reasons[row.date]
         if reason:
             findings.append(_finding(
@@ -408,7 +433,9 @@ def find_missing_document(frame, invoices, ctx):
     (`corrects:` metadata naming the corrected voucher) are exempt."""
     threshold = ctx["settings"]["document_threshold"]
     findings = []
-    for row in frame[~frame["document"] & ~frame["exempt"]].itertuples():
+    rows = frame[~frame["document"] & ~frame["exempt"]]
+    rows = rows[(rows["expense"] + rows["purchase"]) >= threshold]
+    for row in rows.itertuples():  # only the rows at or above the threshold
         total = row.expense + row.purchase
         if total >= threshold:
             what = "费用" if row.expense >= row.purchase else "资产购置"
@@ -433,8 +460,12 @@ def find_related_party(frame, invoices, ctx):
     if not parties:
         return []
     findings = []
-    for row in frame[frame["payee"] != ""].itertuples():
-        name = next((p for p in parties if p == row.payee or p in row.payee), None)
+    rows = frame[frame["payee"] != ""]
+    names = {payee: next((p for p in parties if p == payee or p in payee), None)
+             for payee in rows["payee"].unique()}  # each payee matched once
+    rows = rows[rows["payee"].map(lambda payee: names[payee] is not None)]
+    for row in rows.itertuples():
+        name = names[row.payee]
         if name is None:
             continue
         relation = parties[name]
@@ -470,14 +501,19 @@ def run_audit(entries, options_map, year: int, **options) -> dict:
         raise ValueError(f"unknown audit options: {sorted(unknown)}")
     settings = {**DEFAULTS, **options}
     frame, invoices = build_frame(entries, options_map, year)
-    policies = read_policies(entries)
+    policies = memo(entries, None, "read_policies", lambda: read_policies(entries))
     benford = benford_summary(frame, settings)
     ctx = {"year": year, "settings": settings, "policies": policies, "notes": [],
-           "parties": related_parties(entries), "benford": benford}
+           "parties": memo(entries, None, "audit.related_parties", lambda: related_parties(entries)),
+           "benford": benford}
+    # only invoices used more than once can be findings (same result, a short dict to walk)
+    reused = memo(entries, options_map, "audit.invoices.reused",
+                  lambda: {k: v for k, v in invoices.items() if len(v) >= 2})
     findings = []
     counts = {}
     for test, function in FUNCTIONS.items():
-        found = function(frame, invoices, ctx) if not frame.empty else []
+        found = function(frame, reused if function is find_duplicate_invoice else invoices, ctx) \
+            if not frame.empty else []
         found.sort(key=lambda f: (f["date"], f["location"]))
         counts[test] = len(found)
         findings.extend(found)

@@ -13,10 +13,17 @@ from beancount.core import compare
 from plugins.funds import STATUS_LABELS, analyse
 from plugins.money import ZERO, fmt_thousands, to_fen
 from reports.capital import capital
+from reports.memo import memo
 from reports.render import render_html, to_json, xlsx_bytes
 
 TITLE = "专项资金使用情况表"
 OTHER_CATEGORY = "不在允许范围"
+
+
+def _analysis(entries, options_map):
+    """`plugins.funds.analyse` once per loaded entries list (reports.memo): each year's
+    report, indicators and the findings ledger are read from the one whole-ledger pass."""
+    return memo(entries, options_map, "funds.analyse", lambda: analyse(entries, options_map))
 
 
 def _label(prefix: str) -> str:
@@ -47,7 +54,7 @@ def _loc(entry) -> str:
 def findings_status(entries, options_map, analysis=None) -> list[dict]:
     """Every finding (审计整改事项) with its status as of the ledger's last date:
     open (整改中), returned (已退还; `late` if after the deadline) or overdue (逾期未退还)."""
-    analysis = analysis or analyse(entries, options_map)
+    analysis = analysis or _analysis(entries, options_map)
     return [_finding_row(f) for f in analysis.findings.values()]
 
 
@@ -102,7 +109,7 @@ def _violation_row(v: dict) -> dict:
 
 def build_funds(entries, options_map, year: int) -> dict:
     """The 专项资金使用情况表 of `year` as plain data (Decimals, dates, lists)."""
-    analysis = analyse(entries, options_map)
+    analysis = _analysis(entries, options_map)
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     by_fund: dict[str, list] = {}
     for v in analysis.violations:
@@ -147,7 +154,7 @@ def fund_indicators(entries, options_map, year) -> dict:
     (clause, title, value, unit, value_text, threshold, threshold_text, passed, status);
     `passed` is None while the year is not over (or there is nothing to judge)."""
     year = int(year)
-    analysis = analyse(entries, options_map)
+    analysis = _analysis(entries, options_map)
     t = analysis.training.get(year) or analysis.training_year(year)
     cent = Decimal("0.01")
     complete = t["complete"]

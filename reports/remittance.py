@@ -25,6 +25,7 @@ from plugins.money import ZERO, to_fen
 from plugins.policy import read_policies
 from plugins.treasury import treasury_years
 from reports.capital import capital
+from reports.memo import memo
 from reports.query import (entries_of_year, is_closing, postings_between,
                            sum_under, unit_name, year_bounds)
 
@@ -90,12 +91,24 @@ def _student_cap(entries, year, policies) -> Decimal:
                 for income, txn in per_txn.values()), ZERO)
 
 
+def _policies(entries):
+    return memo(entries, None, "read_policies", lambda: read_policies(entries))
+
+
+def _treasury(entries, options_map, today):
+    """`plugins.treasury.treasury_years` once per loaded entries list and day (reports.memo)."""
+    today = today or datetime.date.today()
+    return memo(entries, options_map, "treasury_years",
+                lambda: treasury_years(entries, options_map, today=today, policies=_policies(entries)),
+                today)
+
+
 def build_remittance(entries, options_map, year: int, today=None) -> dict:
     """The report's data for `year` (see the module docstring for the keys)."""
     if not any(isinstance(e, _data.Transaction) for e in entries_of_year(entries, year)):
         raise ReportError(f"账本中没有 {year} 年度的交易记录, 无法生成上缴国库报告")
-    policies = read_policies(entries)
-    result = treasury_years(entries, options_map, today=today, policies=policies)
+    policies = _policies(entries)
+    result = _treasury(entries, options_map, today)
     row = result.row(year)
     start, end = year_bounds(year)
     totals = result.pnl.get(year, {})  # the very totals P2 computed the profit from
@@ -156,7 +169,7 @@ def build_remittance(entries, options_map, year: int, today=None) -> dict:
 def treasury_by_year(entries, options_map, today=None) -> list[dict]:
     """One row per year for the finance view: net profit, owed, paid, outstanding, overdue,
     and `payments`: the payments (date, receipt, part applied) that paid the year's owed."""
-    result = treasury_years(entries, options_map, today=today)
+    result = _treasury(entries, options_map, today)
     return [{
         "year": r.year,
         "closed": r.closed,

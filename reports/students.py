@@ -12,27 +12,101 @@ payable with `student:`) on dates in the period, and the difference.
 `build_students` is a pure function of loaded entries (CLI and Fava both call it);
 `students_html` / `students_xlsx` / `to_json` render the same dict.
 """
+import bisect
 import datetime
 from decimal import Decimal
 
 from beancount.core import data
 
-from plugins.common import under
+from plugins.common import ACCOUNTS, under
 from plugins.money import ZERO, allocate, fmt
 from plugins.work_study import PLUGIN, load_roster, read_hours, settings_from, work_study
 from reports.capital import capital
+from reports.memo import memo
 from reports.render import render_html, to_json, xlsx_bytes
 
 TITLE = "学生劳动报酬发放表"
 UNNAMED = ""  # the row of payouts written without `student:`
 NONE = Decimal(0)  # hours start from a plain zero (42.5, not 42.50)
 
-__all__ = ["build_students", "students_html", "students_xlsx", "students_json", "TITLE"]
+__all__ = ["build_students", "work_study_income", "students_html", "students_xlsx", "students_json", "TITLE"]
 
 
 def _plugin_enabled(options_map) -> bool:
     return any(name in ("plugins.work_study", "work_study")
                for name, _ in (options_map or {}).get("plugin", []))
+
+
+POOL, PAID, HOURS = "pool", "paid", "hours"
+
+
+def _scan(entries, payable, income_account) -> tuple[list[tuple], list, list]:
+    """One pass over the entries: (events, days, cumulative income).
+
+    events, in ledger order: (POOL, date, None, number, None) per generated posting to the
+    student payable (the accruals, credits negative), (PAID, date, student, number, None)
+    per accountant's debit to it (student "" when unnamed), (HOURS, date, student, hours,
+    base) per valid `custom "work-hours"`; a sheet for any period is a filter of this list.
+    days / cumulative: the dates with work-study income (credits to `income_account`, net)
+    and the running total up to each, so the income of any span is a bisection."""
+    events = []
+    by_day: dict = {}
+    kinds: dict[str, tuple[bool, bool]] = {}  # account → (payable?, income?): few accounts
+    transaction, custom = data.Transaction, data.Custom
+    for entry in entries:
+        kind = type(entry)
+        if kind is transaction:
+            generated = None
+            for posting in entry.postings:
+                account = posting.account
+                hit = kinds.get(account)
+                if hit is None:
+                    hit = kinds[account] = (under(account, payable), under(account, income_account))
+                if hit[1]:
+                    if posting.units is not None:
+                        by_day[entry.date] = by_day.get(entry.date, ZERO) - posting.units.number
+                    continue
+                if not hit[0]:
+                    continue
+                if generated is None:
+                    generated = entry.meta.get("generated") == PLUGIN
+                number = posting.units.number
+                if generated:
+                    events.append((POOL, entry.date, None, number, None))
+                elif number > 0:
+                    student = posting.meta.get("student") if posting.meta else None
+                    if student is None:
+                        student = entry.meta.get("student")
+                    events.append((PAID, entry.date, student if isinstance(student, str) else UNNAMED,
+                                   number, None))
+        elif kind is custom and entry.type == "work-hours":
+            sid, value, base, problem = read_hours(entry)
+            if not problem:
+                events.append((HOURS, entry.date, sid, value, base))
+    days = sorted(by_day)
+    running, cumulative = ZERO, []
+    for day in days:
+        running += by_day[day]
+        cumulative.append(running)
+    return events, days, cumulative
+
+
+def _scanned(entries, options_map, payable):
+    """`_scan` once per loaded entries list (reports.memo)."""
+    income = ACCOUNTS["work_study_income"]
+    return memo(entries, options_map, "students.scan", lambda: _scan(entries, payable, income), payable)
+
+
+def work_study_income(entries, options_map, start: datetime.date, end: datetime.date) -> Decimal:
+    """Work-study income (credits to 500101, net, closing entries included) dated
+    start..end, from the per-day running totals of `_scan` (once per loaded entries list)."""
+    settings, _ = settings_from(options_map)
+    _events, days, cumulative = _scanned(entries, options_map, settings["student_payable"])
+    low = bisect.bisect_left(days, start)
+    high = bisect.bisect_right(days, end)
+    if high <= low:
+        return Decimal(0)
+    return cumulative[high - 1] - (cumulative[low - 1] if low else ZERO)
 
 
 def build_students(entries, options_map, start: datetime.date, end: datetime.date,
@@ -50,7 +124,8 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
         raise ValueError(f"发放起始日期 {paid_from} 晚于发放截止日期 {paid_to}")
     low, high = min(start, paid_from), max(end, paid_to)
     settings, _ = settings_from(options_map)
-    if not _plugin_enabled(options_map):
+    enabled = _plugin_enabled(options_map)
+    if not enabled:
         # A ledger without the plugin line: compute the accruals the plugin would make.
         entries, _ = work_study(entries, options_map)
     payable = settings["student_payable"]
@@ -63,37 +138,27 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
     month_hours: dict[tuple[int, int], dict[str, Decimal]] = {}
     bases: dict[str, list[str]] = {}
     paid: dict[str, Decimal] = {}
-    for entry in entries:
-        date = entry.date
+    if enabled:  # the loaded entries: their events are read once per load (reports.memo)
+        events = _scanned(entries, options_map, payable)[0]
+    else:
+        events = _scan(entries, payable, ACCOUNTS["work_study_income"])[0]
+    for kind, date, key, value, base in events:
         if date < low or date > high:
             continue
         in_period = start <= date <= end
-        if isinstance(entry, data.Transaction):
-            generated = entry.meta.get("generated") == PLUGIN
-            in_paid = paid_from <= date <= paid_to
-            for posting in entry.postings:
-                if not under(posting.account, payable):
-                    continue
-                number = posting.units.number
-                if generated:
-                    if in_period:
-                        pool -= number
-                        key = (date.year, date.month)
-                        month_pool[key] = month_pool.get(key, ZERO) - number
-                elif number > 0 and in_paid:
-                    student = posting.meta.get("student") if posting.meta else None
-                    if student is None:
-                        student = entry.meta.get("student")
-                    key = student if isinstance(student, str) else UNNAMED
-                    paid[key] = paid.get(key, ZERO) + number
-        elif in_period and isinstance(entry, data.Custom) and entry.type == "work-hours":
-            sid, value, base, problem = read_hours(entry)
-            if problem:
-                continue
-            hours[sid] = hours.get(sid, NONE) + value
+        if kind == POOL:
+            if in_period:
+                pool -= value
+                month = (date.year, date.month)
+                month_pool[month] = month_pool.get(month, ZERO) - value
+        elif kind == PAID:
+            if paid_from <= date <= paid_to:
+                paid[key] = paid.get(key, ZERO) + value
+        elif in_period:  # HOURS
+            hours[key] = hours.get(key, NONE) + value
             per = month_hours.setdefault((date.year, date.month), {})
-            per[sid] = per.get(sid, NONE) + value
-            seen = bases.setdefault(sid, [])
+            per[key] = per.get(key, NONE) + value
+            seen = bases.setdefault(key, [])
             if base not in seen:
                 seen.append(base)
 

@@ -12,6 +12,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from plugins.money import ZERO, to_fen
 from plugins.taxes import analyse
+from reports.memo import memo
 
 CENT = Decimal("0.01")
 
@@ -30,7 +31,10 @@ def plugin_config(options_map, module="plugins.taxes"):
 
 
 def _analyse(entries, options_map):
-    return analyse(entries, options_map, plugin_config(options_map))
+    """`plugins.taxes.analyse` once per loaded entries list (reports.memo): every year's
+    periods, indicators and credits are slices of the one whole-ledger pass."""
+    return memo(entries, options_map, "taxes.analyse",
+                lambda: analyse(entries, options_map, plugin_config(options_map)))
 
 
 def _rate_text(rate) -> str:

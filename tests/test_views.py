@@ -244,3 +244,59 @@ def test_month_time_filter_narrows_the_student_span(site):
     assert "<td>2024</td>" in section(page, "treasury-table")
     page = text_of(client.get(f"/{slug}/extension/FinanceView/?time=not-a-date"))
     assert "treasury-table" in page  # a bad filter is Fava's to report; the view shows everything
+
+
+# ---- the per-load memo under the per-year builders (reports.memo) ---------------------------
+
+def test_builders_share_one_whole_ledger_pass_per_entries_list(monkeypatch):
+    """Every year's builders read the one analysis of the loaded entries; a new list
+    (a reload) is analysed afresh and the older list is no longer held."""
+    from beancount import loader
+
+    import plugins.funds
+    import plugins.taxes
+    from reports import audit, funds, memo, remittance, taxes
+
+    entries, _, options = loader.load_string(LEDGER)
+    calls = {"funds": 0, "taxes": 0}
+
+    def counting(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return wrapper
+    monkeypatch.setattr(funds, "analyse", counting("funds", plugins.funds.analyse))
+    monkeypatch.setattr(taxes, "analyse", counting("taxes", plugins.taxes.analyse))
+    memo.clear()
+    first = [(funds.build_funds(entries, options, y), taxes.indicators(entries, options, y),
+              remittance.build_remittance(entries, options, y), audit.run_audit(entries, options, y))
+             for y in (2024, 2025)]
+    assert calls == {"funds": 1, "taxes": 1}
+    copy = list(entries)  # a new list (as after a reload): analysed again, same results
+    again = [(funds.build_funds(copy, options, y), taxes.indicators(copy, options, y),
+              remittance.build_remittance(copy, options, y), audit.run_audit(copy, options, y))
+             for y in (2024, 2025)]
+    assert calls == {"funds": 2, "taxes": 2}
+    assert memo._state["entries"] is copy
+    assert again == first
+    memo.clear()
+
+
+def test_memo_notices_a_changed_list_and_unsorted_entries():
+    import datetime
+
+    from reports import memo
+
+    class E:
+        def __init__(self, day):
+            self.date = datetime.date(2024, 1, day)
+    items = [E(1), E(5), E(9)]
+    memo.clear()
+    assert memo.memo(items, None, "n", lambda: len(items)) == 3
+    items.append(E(20))
+    assert memo.memo(items, None, "n", lambda: len(items)) == 4  # the length is part of the key
+    assert [e.date.day for e in memo.between(items, datetime.date(2024, 1, 2), datetime.date(2024, 1, 9))] == [5, 9]
+    shuffled = [items[2], items[0], items[3], items[1]]
+    assert memo.between(shuffled, datetime.date(2024, 1, 2), datetime.date(2024, 1, 9)) is shuffled
+    assert memo.memo((1, 2), None, "t", lambda: "computed") == "computed"  # no list: no memo
+    memo.clear()
