@@ -91,6 +91,13 @@ DECLARATIONS = {
 # Roles of an account, computed once per distinct account name.
 VAT, SALES, EXPENSE, EQUITY, OTHER = "vat", "sales", "expense", "equity", "other"
 BORING = frozenset((OTHER, "money", EQUITY))
+# The same roles as bits, OR-ed over a transaction's postings (never 0: `bits.get(a) or …`).
+_VAT, _SALES, _EQUITY, _ASSET, _MONEY, _OTHER = 1, 2, 4, 8, 16, 32
+_EXPENSE_BITS = (64, 128, 256)           # by tax index
+_EXPENSE_INDEX = {bit: i for i, bit in enumerate(_EXPENSE_BITS)}
+_ROLE_BITS = {VAT: _VAT, SALES: _SALES, EQUITY: _EQUITY, "asset": _ASSET, "money": _MONEY, OTHER: _OTHER}
+_MONTHLY = _VAT | _SALES | sum(_EXPENSE_BITS)   # what a tax period adds up
+_WALK = _MONTHLY | _ASSET                        # not BORING: the transaction is walked
 
 
 @dataclasses.dataclass
@@ -184,12 +191,19 @@ class _Roles:
         self.settings = settings
         self.expense_index = {settings[t[5]]: i for i, t in enumerate(TAXES)}
         self.cache = {}
+        self.bits = {}
 
     def __call__(self, account):
         role = self.cache.get(account)
         if role is None:
             role = self.cache[account] = self._role(account)
         return role
+
+    def bit(self, account):
+        """The role as one bit (`bits` caches it: one dict lookup per posting)."""
+        role, index = self(account)
+        self.bits[account] = bit = _EXPENSE_BITS[index] if role == EXPENSE else _ROLE_BITS[role]
+        return bit
 
     def _role(self, account):
         s = self.settings
@@ -216,7 +230,9 @@ def analyse(entries, options_map=None, config=None) -> Result:
     settings, config_problems = parse_config(config, DEFAULTS)
     currency = ((options_map or {}).get("operating_currency") or ["CNY"])[0]
     roles = _Roles(settings)
-    cache = roles.cache
+    bits = roles.bits
+    bits_get = bits.get
+    bit_of = roles.bit
     errors = []
     months = collections.defaultdict(Month)
     policy_entries = []
@@ -224,22 +240,77 @@ def analyse(entries, options_map=None, config=None) -> Result:
     declarations = collections.defaultdict(
         lambda: {"revenue": None, "allocations": None, "students": None, "funds": None,
                  "entries": []})
-    first_entry = None
 
+    transaction, custom = data.Transaction, data.Custom
+    month_date = month = None   # the Month of the last date seen (the loader sorts by date)
     for entry in entries:
-        if first_entry is None and getattr(entry, "meta", None):
-            first_entry = entry
-        if isinstance(entry, data.Transaction):
-            # Fast path: most transactions touch no account of ours and carry no tag.
-            kinds = [cache.get(p.account) or roles(p.account) for p in entry.postings]
-            for role, _ in kinds:
-                if role not in BORING:
-                    _walk_transaction(entry, kinds, currency, months, investments, errors)
-                    break
-            else:
-                if entry.meta and INVESTMENT in entry.meta:
-                    _walk_transaction(entry, kinds, currency, months, investments, errors)
-        elif isinstance(entry, data.Custom):
+        if type(entry) is transaction or isinstance(entry, transaction):
+            # Fast path: one dict lookup per posting; most transactions touch no
+            # account of ours and carry no tag.
+            postings = entry.postings
+            mask = 0
+            for posting in postings:
+                mask |= bits_get(posting.account) or bit_of(posting.account)
+            if not mask & _WALK:
+                meta = entry.meta
+                if not meta or INVESTMENT not in meta:
+                    continue
+            # The transaction's own walk (formerly `_walk_transaction`), inlined.
+            target = None
+            if mask & _MONTHLY and not mask & _EQUITY:
+                date = entry.date
+                if date != month_date:
+                    month_date = date
+                    month = months[_month_index(date)]
+                target = month
+            is_payment = None
+            for posting in postings:
+                role = bits[posting.account]
+                posting_meta = posting.meta
+                if role == _ASSET:
+                    on_posting = bool(posting_meta) and INVESTMENT in posting_meta
+                    flag = posting_meta[INVESTMENT] if on_posting else (
+                        entry.meta.get(INVESTMENT) if entry.meta else None)
+                    if flag is None or flag is False:
+                        continue
+                    units = posting.units
+                    if flag is not True:
+                        errors.append(rule_error("P8", entry, (
+                            f"{posting.account} 的 {INVESTMENT}: {_show(flag)} 无效, 应为 TRUE 或 FALSE")))
+                    elif units is not None and units.currency == currency and (on_posting or units.number > 0):
+                        # A txn-level tag covers the debits; a tagged posting counts with its sign
+                        # (a credit there reverses or disposes of a qualifying investment).
+                        investments.append((entry.date, units.number))
+                    continue
+                if posting_meta and INVESTMENT in posting_meta:
+                    errors.append(rule_error("P8", entry, (
+                        f"{INVESTMENT} 只能标注在非货币资产 (如 Assets:1601-固定资产) 的借方分录上, "
+                        f"不能标注在 {posting.account}")))
+                if target is None or not role & _MONTHLY:
+                    continue
+                units = posting.units
+                if units is None or units.currency != currency:
+                    continue
+                number = units.number
+                if role == _VAT:
+                    if number < 0:
+                        target.base -= number
+                    else:
+                        if is_payment is None:
+                            is_payment = not mask & _SALES and any(
+                                bits[p.account] == _MONEY and p.units is not None and p.units.number < 0
+                                for p in postings)
+                        if not is_payment:
+                            target.base -= number   # a reversal or reduction lowers the base
+                    target.last_entry = entry
+                elif role == _SALES:
+                    target.sales -= number
+                    target.last_entry = entry
+                else:
+                    index = _EXPENSE_INDEX[role]
+                    target.booked[index] += number
+                    target.last_booking[index] = entry
+        elif isinstance(entry, custom):
             if entry.type == "policy":
                 policy_entries.append(entry)
             elif entry.type == CREDIT:
@@ -249,6 +320,8 @@ def analyse(entries, options_map=None, config=None) -> Result:
             elif entry.type in DECLARATIONS:
                 _read_declaration(entry, currency, declarations, errors)
 
+    if config_problems:
+        first_entry = next((e for e in entries if getattr(e, "meta", None)), None)
     for problem in config_problems:
         errors.append(rule_error("P9", first_entry, f"plugins.taxes {problem}"))
     policies = read_policies(policy_entries)
@@ -277,58 +350,6 @@ def analyse(entries, options_map=None, config=None) -> Result:
                 break
         claimed[year] = sum((c[2] for c in claims), ZERO)
     return Result(periods, investment, cap, claimed, dict(declarations), policies, errors)
-
-
-def _walk_transaction(entry, kinds, currency, months, investments, errors):
-    postings = entry.postings
-    role_names = {k[0] for k in kinds}
-    month = None
-    if EQUITY not in role_names and (VAT in role_names or SALES in role_names or EXPENSE in role_names):
-        month = months[_month_index(entry.date)]
-    is_payment = None
-    txn_flag = entry.meta.get(INVESTMENT) if entry.meta else None
-    for posting, (role, index) in zip(postings, kinds):
-        if role == "asset":
-            on_posting = bool(posting.meta) and INVESTMENT in posting.meta
-            flag = posting.meta[INVESTMENT] if on_posting else txn_flag
-            if flag is None or flag is False:
-                continue
-            units = posting.units
-            if flag is not True:
-                errors.append(rule_error("P8", entry, (
-                    f"{posting.account} 的 {INVESTMENT}: {_show(flag)} 无效, 应为 TRUE 或 FALSE")))
-            elif units is not None and units.currency == currency and (on_posting or units.number > 0):
-                # A txn-level tag covers the debits; a tagged posting counts with its sign
-                # (a credit there reverses or disposes of a qualifying investment).
-                investments.append((entry.date, units.number))
-            continue
-        if posting.meta and INVESTMENT in posting.meta:
-            errors.append(rule_error("P8", entry, (
-                f"{INVESTMENT} 只能标注在非货币资产 (如 Assets:1601-固定资产) 的借方分录上, "
-                f"不能标注在 {posting.account}")))
-        if month is None:
-            continue
-        units = posting.units
-        if units is None or units.currency != currency:
-            continue
-        number = units.number
-        if role == VAT:
-            if number < 0:
-                month.base -= number
-            else:
-                if is_payment is None:
-                    is_payment = SALES not in role_names and any(
-                        k[0] == "money" and p.units is not None and p.units.number < 0
-                        for p, k in zip(postings, kinds))
-                if not is_payment:
-                    month.base -= number   # a reversal or reduction lowers the base
-            month.last_entry = entry
-        elif role == SALES:
-            month.sales -= number
-            month.last_entry = entry
-        elif role == EXPENSE:
-            month.booked[index] += number
-            month.last_booking[index] = entry
 
 
 def _read_credit(entry, currency, errors):

@@ -37,7 +37,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import ACCOUNTS, generated_meta, ledger_end, meta_value, parse_config, rule_error
+from plugins.common import ACCOUNTS, generated_meta, meta_value, parse_config, rule_error
 from plugins.money import ZERO, fmt, to_fen
 from plugins.policy import read_policies
 from reports.query import CURRENCY, scan_years
@@ -117,11 +117,18 @@ def treasury_years(entries, options_map=None, config=None, today=None, policies=
     `today` (default: the calendar) only decides whether the current year is closed.
     """
     settings, _ = settings_of(options_map, config)
+    return _treasury_years(scan_years(entries, collect=(settings["treasury_payable"],)),
+                           settings, today, policies)
+
+
+def _treasury_years(scan, settings, today=None, policies=None) -> Treasury:
+    """`treasury_years` on a `scan_years` of the entries (the plugin's one pass):
+    the policies are read from the scan's policy entries, the ledger's end is the
+    scan's `end` (the same as `plugins.common.ledger_end`)."""
     payable = settings["treasury_payable"]
-    policies = policies or read_policies(entries)
+    policies = policies or read_policies(scan.policies)
     today = today or datetime.date.today()
-    end = ledger_end(entries)
-    scan = scan_years(entries, collect=(payable,))
+    end = scan.end
 
     payments = []
     problems = []
@@ -235,17 +242,18 @@ def year_end_entry(row: YearRow, settings: dict, fallback_source=None) -> data.T
 def treasury(entries, options_map, config=None):
     """Beancount plugin entry point (module `plugins.treasury`)."""
     settings, config_problems = settings_of(options_map, config)
-    policies = read_policies(entries)
+    scan = scan_years(entries, collect=(settings["treasury_payable"],))  # the one pass
+    policies = read_policies(scan.policies)
     errors = list(policies.errors)
     fallback = entries[0] if entries else None
     for problem in config_problems:
         errors.append(rule_error("P2", fallback, problem))
-    result = treasury_years(entries, options_map, config, policies=policies)
+    result = _treasury_years(scan, settings, policies=policies)
     generated = {}
     due = [row for row in result.rows if row.closed and row.owed > 0]
     if due:
-        opened = {e.account for e in entries if type(e) is data.Open}
-        missing = [a for a in (settings["profit_appropriation"], settings["treasury_payable"]) if a not in opened]
+        missing = [a for a in (settings["profit_appropriation"], settings["treasury_payable"])
+                   if a not in scan.opened]
         if missing:  # say it in Chinese once, instead of Beancount's "unknown account" per entry
             errors.append(rule_error("P2", due[0].source or fallback,
                                      f"科目未开设: {', '.join(missing)}; 无法计提 "

@@ -91,55 +91,94 @@ def account_totals(entries, start=None, end=None, prefixes=PNL_ROOTS,
     return dict(totals)
 
 
-YearScan = collections.namedtuple("YearScan", "pnl collected last")
+YearScan = collections.namedtuple("YearScan", "pnl collected last end policies opened",
+                                  defaults=(None, (), frozenset()))
+
+# An account's kind in `scan_years`, as bits (never 0, so `kinds.get(a) or …` caches every account).
+_PNL, _EQUITY, _COLLECT, _OTHER = 1, 2, 4, 8
 
 
 def scan_years(entries, collect=(), currency=CURRENCY) -> YearScan:
-    """One pass over the transactions, for plugins that must not walk twice:
+    """One pass over the entries, for plugins that must not walk twice:
 
     - `pnl`: {year: {account: sum}} of every Income/Expenses account (closing
       entries left out, as in `account_totals`);
     - `collected`: {prefix: [(txn, posting), …]} for each prefix in `collect`
       (any currency; e.g. every posting to the treasury payable);
     - `last`: {year: the last transaction dated in that year} (a source for the
-      file/line of an entry generated for the year).
+      file/line of an entry generated for the year);
+    - `end`: the ledger's "today", as `plugins.common.ledger_end` (the last date of
+      an entry that is not a `custom` directive; None for no such entry);
+    - `policies`: the `custom "policy"` entries, in order (for `read_policies`);
+    - `opened`: the set of accounts an `open` directive opens.
+
+    The fast path is one dict lookup per posting: each account name is classified
+    once (P&L, Equity, collected) and the date-dependent work runs only when the
+    date changes (the loader sorts by date; any order gives the same result).
     """
     pnl: dict[int, dict[str, Decimal]] = {}
     collected = {prefix: [] for prefix in collect}
+    targets = {}  # account → the `collect` prefixes it falls under
     last = {}
-    kinds = {}  # account → (collect prefixes it falls under, is P&L, is Equity): few accounts, many postings
-    transaction = data.Transaction
+    policies = []
+    opened = set()
+    kinds = {}  # account → bits: few accounts, many postings
+    kinds_get = kinds.get
+
+    def kind_of(account):
+        targets[account] = found = tuple(p for p in collect if under(account, p))
+        kind = (_PNL if is_pnl(account) else 0) | (_EQUITY if account.startswith("Equity:") else 0)
+        kinds[account] = kind = kind | (_COLLECT if found else 0) or _OTHER
+        return kind
+
+    transaction, custom, open_ = data.Transaction, data.Custom, data.Open
+    end = None
+    prev_date = None
+    year = None        # the year of the current run of transactions
+    totals = None      # pnl[year], once it exists
+    last_txn = None    # the last transaction of the current run (→ last[year])
     for entry in entries:
-        if type(entry) is not transaction:
+        entry_type = type(entry)
+        if entry_type is not transaction:
+            if entry_type is custom or isinstance(entry, custom):
+                if entry.type == "policy":
+                    policies.append(entry)
+                continue
+            if end is None or entry.date > end:
+                end = entry.date
+            if entry_type is open_:
+                opened.add(entry.account)
             continue
-        last[entry.date.year] = entry
-        pnl_postings = None
-        equity = False
-        for posting in entry.postings:
-            account = posting.account
-            kind = kinds.get(account)
-            if kind is None:
-                kind = kinds[account] = (tuple(p for p in collect if under(account, p)),
-                                         is_pnl(account), account.startswith("Equity:"))
-            for prefix in kind[0]:
-                collected[prefix].append((entry, posting))
-            if kind[2]:
-                equity = True
-            elif kind[1]:
-                if pnl_postings is None:
-                    pnl_postings = [posting]
-                else:
-                    pnl_postings.append(posting)
-        if pnl_postings is None or equity:  # no P&L, or a closing entry (`is_closing`)
-            continue
-        year = pnl.get(entry.date.year)
-        if year is None:
-            year = pnl[entry.date.year] = defaultdict(Decimal)
-        for posting in pnl_postings:
-            units = posting.units
-            if units is not None and units.currency == currency:
-                year[posting.account] += units.number
-    return YearScan({y: dict(t) for y, t in pnl.items()}, collected, last)
+        date = entry.date
+        if date != prev_date:
+            prev_date = date
+            if end is None or date > end:
+                end = date
+            if date.year != year:
+                if last_txn is not None:
+                    last[year] = last_txn
+                year = date.year
+                totals = pnl.get(year)
+        last_txn = entry
+        postings = entry.postings
+        mask = 0
+        for posting in postings:
+            mask |= kinds_get(posting.account) or kind_of(posting.account)
+        if mask & (_PNL | _EQUITY) == _PNL:  # P&L and not a closing entry (`is_closing`)
+            if totals is None:
+                totals = pnl[year] = defaultdict(Decimal)
+            for posting in postings:
+                if kinds[posting.account] & _PNL:
+                    units = posting.units
+                    if units is not None and units.currency == currency:
+                        totals[posting.account] += units.number
+        if mask & _COLLECT:
+            for posting in postings:
+                for prefix in targets[posting.account]:
+                    collected[prefix].append((entry, posting))
+    if last_txn is not None:
+        last[year] = last_txn
+    return YearScan({y: dict(t) for y, t in pnl.items()}, collected, last, end, policies, opened)
 
 
 def pnl_totals_by_year(entries, currency=CURRENCY) -> dict[int, dict[str, Decimal]]:
