@@ -45,7 +45,7 @@ def test_every_load_variant_is_a_row_at_every_size(result):
     assert plugins, "no plugin module exists"
     assert [s["requested"] for s in raw["sizes"]] == [500, 2000]
     for size in raw["sizes"]:
-        assert set(size["loads"]) - {bench.ALL_DAY} == {"bare", "all", *plugins}
+        assert set(size["loads"]) - {bench.ALT} == {"bare", "all", *plugins}
         bare, every = size["loads"]["bare"], size["loads"]["all"]
         assert bare["wall"] > 0 and bare["cpu"] > 0 and bare["rss_mib"] > 0
         assert every["entries"] >= bare["entries"]
@@ -75,7 +75,7 @@ def test_every_report_and_view_is_a_row_and_none_failed(result):
 def test_targets_and_growth_tables(result):
     text, raw = result
     rows = bench.targets(raw["sizes"][-1])
-    day = 2 if bench.ALL_DAY in raw["sizes"][-1]["loads"] else 0
+    day = 2 if bench.ALT in raw["sizes"][-1]["loads"] else 0
     assert len(rows) == 2 + day + len(bench.REPORTS) + len(bench.VIEW_CLASSES)
     assert "全部插件 / 裸 Beancount 载入时间 (CPU)" in text
     assert "全部插件 / 裸 Beancount 峰值内存" in text
