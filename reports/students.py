@@ -101,7 +101,7 @@ def work_study_income(entries, options_map, start: datetime.date, end: datetime.
     """Work-study income (credits to 500101, net, closing entries included) dated
     start..end, from the per-day running totals of `_scan` (once per loaded entries list)."""
     settings, _ = settings_from(options_map)
-    _events, days, cumulative = _scanned(entries, options_map, settings["student_payable"])
+    _, days, cumulative = _scanned(entries, options_map, settings["student_payable"])
     low = bisect.bisect_left(days, start)
     high = bisect.bisect_right(days, end)
     if high <= low:

@@ -19,6 +19,12 @@ aggregate and paginate (never a dump of every posting), follow Fava's time filte
 down with Fava's own context modal (`#context-<entry hash>`), document links and,
 for the accountant, the editor at file:line. Builder results are cached per load
 of the ledger (cleared by `after_load_file`).
+
+Speed (SPEC §5, 100k transactions): the builders are per year, but the analyses under
+them walk the whole ledger; reports.memo keeps each analysis once per loaded entries
+list, so a year, a year tab or a time filter is a slice of it. `after_load_file`
+computes only those whole-ledger analyses (no per-year results, no background
+thread); every page then renders well under a second on its first request.
 """
 from __future__ import annotations
 

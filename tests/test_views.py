@@ -300,3 +300,21 @@ def test_memo_notices_a_changed_list_and_unsorted_entries():
     assert memo.between(shuffled, datetime.date(2024, 1, 2), datetime.date(2024, 1, 9)) is shuffled
     assert memo.memo((1, 2), None, "t", lambda: "computed") == "computed"  # no list: no memo
     memo.clear()
+
+
+def test_work_study_income_of_any_span_from_the_per_day_index():
+    import datetime
+    from decimal import Decimal
+
+    from beancount import loader
+
+    from reports import memo, students
+
+    entries, _, options = loader.load_string(LEDGER)
+    memo.clear()
+    day = datetime.date
+    assert students.work_study_income(entries, options, day(2024, 1, 1), day(2025, 12, 31)) == Decimal("10500.00")
+    assert students.work_study_income(entries, options, day(2024, 3, 5), day(2024, 3, 5)) == Decimal("10000.00")
+    assert students.work_study_income(entries, options, day(2024, 3, 6), day(2025, 6, 30)) == 0
+    assert students.work_study_income(entries, options, day(2025, 7, 1), day(2026, 1, 1)) == Decimal("500.00")
+    memo.clear()
