@@ -199,26 +199,20 @@ def work_study(entries, options_map, config=None):
             gc.enable()
 
 
-def _daily_entry(date, currency, group, expense_acc, payable_acc):
-    """One generated entry for a day's accruals (each still rounded per transaction)."""
-    total = sum((accrual for _, accrual, _ in group), ZERO)
-    if not total:
-        return []
-    first = group[0][0]
-    vouchers = [v for _, _, v in group if v]
-    extra = {"source": where(first), "sources": len(group)}
+def _daily_entry(date, currency, total, count, first, vouchers, links, expense_acc, payable_acc):
+    """One generated entry for a day's accruals (each already rounded per transaction)."""
+    extra = {"source": where(first), "sources": count}
     if vouchers:
         extra["source-vouchers"] = ", ".join(vouchers)
     meta = generated_meta(first, PLUGIN, **extra)
     verb = "计提" if total > 0 else "冲回"
-    narration = f"{verb}学生劳动报酬: 当日 {len(group)} 笔勤工俭学收入 (逐笔四舍五入到分)"
-    links = frozenset().union(*(txn.links for txn, _, _ in group if txn.links))
+    narration = f"{verb}学生劳动报酬: 当日 {count} 笔勤工俭学收入 (逐笔四舍五入到分)"
     postings = [
         data.Posting(expense_acc, Amount(total, currency), None, None, None, None),
         data.Posting(payable_acc, Amount(-total, currency), None, None, None, None),
     ]
-    return [data.Transaction(meta, date, "*", None, narration, data.EMPTY_SET,
-                             links or data.EMPTY_SET, postings)]
+    return data.Transaction(meta, date, "*", None, narration, data.EMPTY_SET,
+                            links or data.EMPTY_SET, postings)
 
 
 def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=False):
@@ -365,13 +359,20 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                 income = incomes[0][0]
             else:
                 income = sum((n for n, _, c in incomes if c == currency), ZERO)
-            events.append((txn.date, 0, txn, accrual))
             if daily:
+                # One running total per day: one generated entry and one FIFO event per day.
                 group = days.get((txn.date, currency))
                 if group is None:
-                    days[(txn.date, currency)] = group = []
-                group.append((txn, accrual, voucher))
+                    days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links]
+                else:
+                    group[0] += accrual
+                    group[1] += 1
+                    if voucher:
+                        group[3].append(voucher)
+                    if txn.links:
+                        group[4] = (group[4] or data.EMPTY_SET) | txn.links
                 continue
+            events.append((txn.date, 0, txn, accrual))
             if accrual > 0:
                 narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
             else:
@@ -388,8 +389,11 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             ]
             new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
                                                 data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
-    for (date, currency), group in days.items():
-        new_entries.extend(_daily_entry(date, currency, group, expense_acc, payable_acc))
+    for (date, currency), (total, count, first, vouchers, links) in days.items():
+        if total:
+            events.append((date, 0, first, total))
+            new_entries.append(_daily_entry(date, currency, total, count, first, vouchers, links,
+                                            expense_acc, payable_acc))
     for txn, paid in payouts:
         if paid > 0:
             events.append((txn.date, 1, txn, -paid))
