@@ -26,6 +26,7 @@ ledger whose accountant closed the year by hand still shows the year's profit.
 import bisect
 import collections
 import datetime
+import operator
 from collections import defaultdict
 from decimal import Decimal
 
@@ -94,8 +95,23 @@ def account_totals(entries, start=None, end=None, prefixes=PNL_ROOTS,
 YearScan = collections.namedtuple("YearScan", "pnl collected last end policies opened",
                                   defaults=(None, (), frozenset()))
 
-# An account's kind in `scan_years`, as bits (never 0, so `kinds.get(a) or …` caches every account).
-_PNL, _EQUITY, _COLLECT, _OTHER = 1, 2, 4, 8
+# An account's kind in `scan_years`, as bits; a plain P&L account's kind is instead
+# the list of its postings in the year being scanned.
+_PNL, _EQUITY, _COLLECT = 1, 2, 4
+_units_of = operator.attrgetter("units")
+_number_of = operator.attrgetter("number")
+_currency_of = operator.attrgetter("currency")
+
+
+def _sum_units(postings, currency):
+    """The sum of the postings' units in `currency` (None if there are none), added
+    in posting order from Decimal(0), as `defaultdict(Decimal)` would."""
+    units = list(map(_units_of, postings))
+    if None in units or set(map(_currency_of, units)) != {currency}:
+        units = [u for u in units if u is not None and u.currency == currency]
+        if not units:
+            return None
+    return sum(map(_number_of, units), Decimal(0))
 
 
 def scan_years(entries, collect=(), currency=CURRENCY) -> YearScan:
@@ -113,29 +129,35 @@ def scan_years(entries, collect=(), currency=CURRENCY) -> YearScan:
     - `opened`: the set of accounts an `open` directive opens.
 
     The fast path is one dict lookup per posting: each account name is classified
-    once (P&L, Equity, collected) and the date-dependent work runs only when the
-    date changes (the loader sorts by date; any order gives the same result).
+    once per year (a P&L account's postings are listed and summed in C at the end;
+    a closing entry's are taken back off the lists) and the date-dependent work runs
+    only when the date changes (the loader sorts by date).
     """
-    pnl: dict[int, dict[str, Decimal]] = {}
     collected = {prefix: [] for prefix in collect}
     targets = {}  # account → the `collect` prefixes it falls under
+    bits = {}     # account → its kind as bits (0: nothing to do), once per account
     last = {}
     policies = []
     opened = set()
-    kinds = {}  # account → bits: few accounts, many postings
-    kinds_get = kinds.get
+    years = {}    # year → {account: a P&L account's postings of the year, or bits}
+    special = {}  # year → {account: postings} for P&L accounts that are also collected
 
     def kind_of(account):
-        targets[account] = found = tuple(p for p in collect if under(account, p))
-        kind = (_PNL if is_pnl(account) else 0) | (_EQUITY if account.startswith("Equity:") else 0)
-        kinds[account] = kind = kind | (_COLLECT if found else 0) or _OTHER
+        kind = bits.get(account)
+        if kind is None:
+            targets[account] = found = tuple(p for p in collect if under(account, p))
+            kind = ((_PNL if is_pnl(account) else 0) | (_EQUITY if account.startswith("Equity:") else 0)
+                    | (_COLLECT if found else 0))
+            bits[account] = kind
+        year_kinds[account] = kind = [] if kind == _PNL else kind
         return kind
 
     transaction, custom, open_ = data.Transaction, data.Custom, data.Open
     end = None
     prev_date = None
     year = None        # the year of the current run of transactions
-    totals = None      # pnl[year], once it exists
+    year_kinds = {}    # years[year]
+    kinds_get = year_kinds.get
     last_txn = None    # the last transaction of the current run (→ last[year])
     for entry in entries:
         entry_type = type(entry)
@@ -158,27 +180,52 @@ def scan_years(entries, collect=(), currency=CURRENCY) -> YearScan:
                 if last_txn is not None:
                     last[year] = last_txn
                 year = date.year
-                totals = pnl.get(year)
+                year_kinds = years.get(year)
+                if year_kinds is None:
+                    year_kinds = years[year] = {}
+                kinds_get = year_kinds.get
         last_txn = entry
         postings = entry.postings
         mask = 0
         for posting in postings:
-            mask |= kinds_get(posting.account) or kind_of(posting.account)
-        if mask & (_PNL | _EQUITY) == _PNL:  # P&L and not a closing entry (`is_closing`)
-            if totals is None:
-                totals = pnl[year] = defaultdict(Decimal)
+            kind = kinds_get(posting.account)
+            if kind is None:
+                kind = kind_of(posting.account)
+            if kind.__class__ is list:
+                kind.append(posting)
+            else:
+                mask |= kind
+        if not mask:
+            continue
+        if mask & _EQUITY:  # a closing entry (`is_closing`): take its P&L postings back
+            for posting in reversed(postings):
+                kind = year_kinds[posting.account]
+                if kind.__class__ is list:
+                    kind.pop()
+        elif mask & _PNL:   # P&L accounts that are also collected
+            lists = special.setdefault(year, {})
             for posting in postings:
-                if kinds[posting.account] & _PNL:
-                    units = posting.units
-                    if units is not None and units.currency == currency:
-                        totals[posting.account] += units.number
+                if year_kinds[posting.account].__class__ is not list and bits[posting.account] & _PNL:
+                    lists.setdefault(posting.account, []).append(posting)
         if mask & _COLLECT:
             for posting in postings:
                 for prefix in targets[posting.account]:
                     collected[prefix].append((entry, posting))
     if last_txn is not None:
         last[year] = last_txn
-    return YearScan({y: dict(t) for y, t in pnl.items()}, collected, last, end, policies, opened)
+
+    pnl: dict[int, dict[str, Decimal]] = {}
+    for year, year_kinds in years.items():
+        lists = [(a, k) for a, k in year_kinds.items() if k.__class__ is list and k]
+        lists += special.get(year, {}).items()
+        if not lists:
+            continue   # no P&L posting outside closing entries: the year has no P&L
+        totals = pnl[year] = {}
+        for account, postings in lists:
+            total = _sum_units(postings, currency)
+            if total is not None:
+                totals[account] = total
+    return YearScan(pnl, collected, last, end, policies, opened)
 
 
 def pnl_totals_by_year(entries, currency=CURRENCY) -> dict[int, dict[str, Decimal]]:
