@@ -35,7 +35,7 @@ from decimal import Decimal
 import pandas as pd
 from beancount.core import data
 
-from plugins.common import account_code, customs, is_generated, is_monetary, meta_value
+from plugins.common import GENERATED, account_code, customs, is_generated, is_monetary, meta_value
 from plugins.money import fmt_thousands
 from plugins.policy import read_policies
 from reports.memo import between, memo
@@ -120,16 +120,24 @@ def _invoice_index(entries, options_map) -> dict:
         invoices = collections.defaultdict(list)
         transaction = data.Transaction
         for entry in entries:
-            if type(entry) is not transaction or is_generated(entry):
+            if type(entry) is not transaction:
                 continue
             meta = entry.meta
-            txn_invoice = meta.get("invoice")
-            own = {str(txn_invoice)} if txn_invoice else set()
+            if GENERATED in (meta or {}):  # is_generated
+                continue
+            value = meta.get("invoice")
+            own = [str(value)] if value else None
             for posting in entry.postings:
-                value = posting.meta.get("invoice") if posting.meta else None
-                if value:
-                    own.add(str(value))
-            if own:
+                pmeta = posting.meta
+                if pmeta:
+                    value = pmeta.get("invoice")
+                    if value:
+                        value = str(value)
+                        if own is None:
+                            own = [value]
+                        elif value not in own:
+                            own.append(value)
+            if own is not None:
                 location = _location(meta, base, files)
                 for value in own:
                     invoices[value].append((entry.date, location))
