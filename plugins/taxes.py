@@ -243,6 +243,7 @@ def analyse(entries, options_map=None, config=None) -> Result:
 
     transaction, custom = data.Transaction, data.Custom
     month_date = month = None   # the Month of the last date seen (the loader sorts by date)
+    base = sales = last_entry = None   # month.base, .sales, .last_entry while `month` is current
     for entry in entries:
         if type(entry) is transaction or isinstance(entry, transaction):
             # Fast path: one dict lookup per posting; most transactions touch no
@@ -261,7 +262,12 @@ def analyse(entries, options_map=None, config=None) -> Result:
                 date = entry.date
                 if date != month_date:
                     month_date = date
-                    month = months[_month_index(date)]
+                    current = months[_month_index(date)]
+                    if current is not month:
+                        if month is not None:
+                            month.base, month.sales, month.last_entry = base, sales, last_entry
+                        month = current
+                        base, sales, last_entry = month.base, month.sales, month.last_entry
                 target = month
             is_payment = None
             for posting in postings:
@@ -294,18 +300,18 @@ def analyse(entries, options_map=None, config=None) -> Result:
                 number = units.number
                 if role == _VAT:
                     if number < 0:
-                        target.base -= number
+                        base -= number
                     else:
                         if is_payment is None:
                             is_payment = not mask & _SALES and any(
                                 bits[p.account] == _MONEY and p.units is not None and p.units.number < 0
                                 for p in postings)
                         if not is_payment:
-                            target.base -= number   # a reversal or reduction lowers the base
-                    target.last_entry = entry
+                            base -= number   # a reversal or reduction lowers the base
+                    last_entry = entry
                 elif role == _SALES:
-                    target.sales -= number
-                    target.last_entry = entry
+                    sales -= number
+                    last_entry = entry
                 else:
                     index = _EXPENSE_INDEX[role]
                     target.booked[index] += number
@@ -319,6 +325,9 @@ def analyse(entries, options_map=None, config=None) -> Result:
                     months[_month_index(entry.date)].credits.append(credit)
             elif entry.type in DECLARATIONS:
                 _read_declaration(entry, currency, declarations, errors)
+
+    if month is not None:
+        month.base, month.sales, month.last_entry = base, sales, last_entry
 
     if config_problems:
         first_entry = next((e for e in entries if getattr(e, "meta", None)), None)
