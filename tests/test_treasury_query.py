@@ -83,3 +83,59 @@ def test_postings_between_and_unit():
     assert [p.units.number for _, p in found] == [Decimal("-250.00"), Decimal("250.00")]
     assert unit_name(options) == "测试中心"
     assert "title" in unit_name({"title": "Beancount"})
+
+
+SCAN_TEXT = """
+2023-01-01 open Assets:1002-银行存款:100201-农商银行基本户
+2023-01-01 open Income:5001-主营业务收入:500101-勤工俭学收入
+2023-01-01 open Expenses:5602-管理费用:560202-办公费
+2023-01-01 open Equity:3104-利润分配:310415-未分配利润
+2024-01-02 * "结转在先 (本年首笔收入出现在结转分录中)"
+  Income:5001-主营业务收入:500101-勤工俭学收入  5.00 CNY
+  Equity:3104-利润分配:310415-未分配利润
+2024-01-03 * "销售"
+  Assets:1002-银行存款:100201-农商银行基本户  300.0 CNY
+  Income:5001-主营业务收入:500101-勤工俭学收入
+2024-02-03 * "外币办公费"
+  Expenses:5602-管理费用:560202-办公费  7.00 USD
+  Assets:1002-银行存款:100201-农商银行基本户
+2024-03-03 * "办公费"
+  Expenses:5602-管理费用:560202-办公费  40 CNY
+  Expenses:5602-管理费用:560202-办公费  2.125 CNY
+  Assets:1002-银行存款:100201-农商银行基本户
+2024-12-31 * "结转"
+  Income:5001-主营业务收入:500101-勤工俭学收入  300.00 CNY
+  Expenses:5602-管理费用:560202-办公费  -42.125 CNY
+  Equity:3104-利润分配:310415-未分配利润
+2025-01-05 * "仅外币"
+  Expenses:5602-管理费用:560202-办公费  3.00 USD
+  Assets:1002-银行存款:100201-农商银行基本户
+2026-01-05 * "仅结转"
+  Income:5001-主营业务收入:500101-勤工俭学收入  1.00 CNY
+  Equity:3104-利润分配:310415-未分配利润
+2026-02-01 custom "policy" "treasury-share" 0.50
+"""
+
+
+def test_scan_years_matches_account_totals():
+    """The one-pass sums (closing entries taken back, other currencies left out, a
+    P&L account that is also collected) equal `account_totals` year by year, to the
+    Decimal's exponent; `end`, `policies` and `opened` come from the same pass."""
+    entries, errors, _ = load_ledger(SCAN_TEXT)
+    assert not errors
+    office = "Expenses:5602-管理费用:560202-办公费"
+    for collect in ((), ("Expenses:5602-管理费用",)):
+        scan = scan_years(entries, collect=collect)
+        assert sorted(scan.pnl) == [2024, 2025]  # 2026: only a closing entry
+        assert scan.pnl[2025] == {}               # P&L postings, none in CNY
+        for year in (2024, 2025):
+            expected = account_totals(entries, *year_bounds(year))
+            assert repr(scan.pnl[year]) == repr(expected)
+        assert repr(scan.pnl[2024][office]) == "Decimal('42.125')"
+        assert scan.end == ledger_end(entries) == datetime.date(2026, 1, 5)
+        assert [e.values[0].value for e in scan.policies] == ["treasury-share"]
+        assert "Equity:3104-利润分配:310415-未分配利润" in scan.opened
+        assert scan.last[2024].narration == "结转"
+        if collect:
+            assert [t.narration for t, _ in scan.collected["Expenses:5602-管理费用"]] == [
+                "外币办公费", "办公费", "办公费", "结转", "仅外币"]
