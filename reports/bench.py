@@ -543,12 +543,20 @@ def _ok(passed) -> str:
     return "—" if passed is None else ("✅ 达标" if passed else "❌ 未达标")
 
 
-def _report_seconds(row):
-    """Build (+ HTML render when there is one) median, CPU seconds."""
+def _report_runs(row) -> list[float]:
+    """CPU seconds of each run, build + HTML render when there is one."""
     if row.get("status") != "ok" or not row.get("build"):
-        return None
-    total = [b + r for b, r in zip(row["build"], row["render"])] if row.get("render") else row["build"]
-    return _median(total)
+        return []
+    if row.get("render"):
+        return [b + r for b, r in zip(row["build"], row["render"])]
+    return list(row["build"])
+
+
+def _report_seconds(row):
+    """The first run's CPU seconds: what `shixun report …` pays once after its load
+    (later runs may hit caches that builders keep per loaded ledger)."""
+    runs = _report_runs(row)
+    return runs[0] if runs else None
 
 
 def _view_worst(row):
@@ -610,7 +618,7 @@ def targets(size: dict) -> list[tuple[str, str, str, bool | None]]:
         limit = TARGETS["audit"] if row["name"] == "audit" else TARGETS["report"]
         seconds = _report_seconds(row)
         measured = f"{seconds:.2f} s" if seconds is not None else row["status"]
-        out.append((f"{row['name']} (载入之后, CPU)", f"< {limit:.0f} s", measured,
+        out.append((f"{row['name']} (载入之后首次调用, CPU)", f"< {limit:.0f} s", measured,
                     None if seconds is None else seconds < limit))
     for name, rows in _views_by_name(size["views"]["rows"]).items():
         seconds, which = _view_summary(rows)
@@ -710,18 +718,22 @@ def _size_section(size: dict) -> list[str]:
         "",
         f"### 报表 (载入之后; 载入一次 {_s(reports['load'])} s, 年度 {reports['year']})",
         "",
-        "| 报表 | 构建 CPU s | HTML 渲染 CPU s | 合计 CPU s | 合计 墙钟 s | 限值 | 结论 |",
-        "|---|---:|---:|---:|---:|---|---|",
+        "首次 = 载入后第一次调用 (命令行报表就是这一次; 以此判断), 再次 = 之后各次的中位数 (构建函数可能按载入缓存).",
+        "",
+        "| 报表 | 首次 构建 CPU s | 首次 HTML 渲染 CPU s | 首次 合计 CPU s | 首次 合计 墙钟 s | 再次 合计 CPU s | 限值 | 结论 |",
+        "|---|---:|---:|---:|---:|---:|---|---|",
     ]
     for row in reports["rows"]:
         limit = TARGETS["audit"] if row["name"] == "audit" else TARGETS["report"]
         if row["status"] != "ok":
-            lines.append(f"| {row['name']} | {row['status']} | | | | < {limit:.0f} s | — |")
+            lines.append(f"| {row['name']} | {row['status']} | | | | | < {limit:.0f} s | — |")
             continue
         total = _report_seconds(row)
-        lines.append(f"| {row['name']} | {_s(_median(row['build']), 3)} | "
-                     f"{_s(_median(row['render']), 3) if row['render'] else '—'} | {_s(total, 3)} | "
-                     f"{_s(_median(row.get('wall', [])), 3)} | < {limit:.0f} s | {_ok(total < limit)} |")
+        walls = row.get("wall") or [None]
+        lines.append(f"| {row['name']} | {_s(row['build'][0], 3)} | "
+                     f"{_s(row['render'][0], 3) if row['render'] else '—'} | {_s(total, 3)} | "
+                     f"{_s(walls[0], 3)} | {_s(_median(_report_runs(row)[1:]), 3)} | "
+                     f"< {limit:.0f} s | {_ok(total < limit)} |")
     views = size["views"]
     lines += [
         "",
@@ -799,6 +811,10 @@ def _growth(small: dict, big: dict) -> list[str]:
         row(label, a and a["cpu"], b["cpu"])
     for key in sorted(k for k in big["loads"]["all"]["stages"] if k.startswith("plugins.")):
         row(f"{key} 本身 s", small["loads"]["all"]["stages"].get(key), big["loads"]["all"]["stages"][key])
+    if ALT in big["loads"] and ALT in small["loads"]:
+        key = "plugins.work_study"
+        row(f"参考 ({_alt_label(big, True)}) {key} 本身 s", small["loads"][ALT]["stages"].get(key),
+            big["loads"][ALT]["stages"].get(key))
     row("裸 峰值 RSS MiB", small["loads"]["bare"]["rss_mib"], big["loads"]["bare"]["rss_mib"])
     row("全部插件 峰值 RSS MiB", small["loads"]["all"]["rss_mib"], big["loads"]["all"]["rss_mib"])
     small_reports = {r["name"]: r for r in small["reports"]["rows"]}
