@@ -11,8 +11,9 @@ output: sorted by date, plugins' generated entries included.
   `plugins.common.ledger_end` (custom entries dated ahead do not count).
 - `account_totals(entries, start, end, prefixes)` → {account: sum} for a date range
   and account prefixes; `sum_under(totals, *prefixes)` adds them up.
-- `scan_years(entries, collect)` → per-year P&L totals, postings of chosen accounts
-  and each year's last transaction, in one pass (what the P2 plugin runs on).
+- `scan_years(entries, collect)` → per-year P&L totals, postings of chosen accounts,
+  each year's last transaction, the ledger's end, the policy entries and the opened
+  accounts, in one pass (what the P2 plugin runs on).
 - `postings_between(entries, prefix, start, end)`; `unit_name(options_map)`.
 
 Signs are Beancount's: Income and Liabilities are negative when credited. The
