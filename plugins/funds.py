@@ -237,12 +237,14 @@ class Analysis:
                             fund_posting(entry, posting, str(fund), pmeta.get("finding"))
                     if not role:
                         continue
-                    number = posting.units.number
                     if role == _INCOME:
-                        income = (income or zero) - number
-                    elif role == _EQUITY:
+                        income = (income or zero) - posting.units.number
+                        continue
+                    if role == _EQUITY:
                         closing = True
-                    elif role == _PAYABLE:
+                        continue
+                    number = posting.units.number
+                    if role == _PAYABLE:
                         year = tf[date.year]
                         if number < 0:
                             year["accrued"] -= number
