@@ -304,7 +304,22 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
     errors.extend(policies.errors)
 
     new_entries = []
-    days = {}  # (date, currency) → [(sale, accrual, voucher)] when one entry per day
+    days = {}  # (date, currency) → [total, count, first sale, vouchers, links] in per-day mode
+
+    def add_to_day(txn, currency, accrual, voucher):
+        """Per-day mode: one running total per day, hence one generated entry and one
+        FIFO event per day; each sale's share is rounded before it is added."""
+        group = days.get((txn.date, currency))
+        if group is None:
+            days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links]
+            return
+        group[0] += accrual
+        group[1] += 1
+        if voucher:
+            group[3].append(voucher)
+        if txn.links:
+            group[4] = (group[4] or data.EMPTY_SET) | txn.links
+
     events = []  # (date, rank, kind, entry, amount): accruals before payouts on a day
     caps = {}  # date → work-study-share in force (many sales share a day)
     texts = {}  # share → its text
@@ -314,7 +329,15 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
         cap = caps.get(txn.date)
         if cap is None:
             cap = caps[txn.date] = policies.value("work-study-share", txn.date)
-        txn_share = txn.meta.get("student-share") if txn.meta else None
+        tmeta = txn.meta
+        txn_share = tmeta.get("student-share") if tmeta else None
+        if daily and txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
+            # The usual sale, per-day mode: round its share and add it to the day's total.
+            number, _, currency = incomes[0]
+            accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
+            if accrual:
+                add_to_day(txn, currency, accrual, tmeta.get("voucher") if tmeta else None)
+            continue
         problem = None
         if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
             # The common case (one income posting, the policy share): no bookkeeping sets.
@@ -360,17 +383,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             else:
                 income = sum((n for n, _, c in incomes if c == currency), ZERO)
             if daily:
-                # One running total per day: one generated entry and one FIFO event per day.
-                group = days.get((txn.date, currency))
-                if group is None:
-                    days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links]
-                else:
-                    group[0] += accrual
-                    group[1] += 1
-                    if voucher:
-                        group[3].append(voucher)
-                    if txn.links:
-                        group[4] = (group[4] or data.EMPTY_SET) | txn.links
+                add_to_day(txn, currency, accrual, voucher)
                 continue
             events.append((txn.date, 0, txn, accrual))
             if accrual > 0:
