@@ -471,7 +471,7 @@ def bench_size(directory: pathlib.Path, transactions: int, seed: int, repeat: in
             "stages": {k: _median([r["stages"].get(k, 0.0) for r in items]) for k in stage_names},
             "walls": [r["wall"] for r in items], "cpus": [r["cpu"] for r in items],
             "gc": _median([r.get("gc", 0.0) for r in items]),
-            "resort": _median([r.get("resort", 0.0) for r in items]),
+            "resort": _median([r["resort"] for r in items if "resort" in r]),
             "gen2": _median([r.get("gen2", 0) for r in items]),
         }
     log(f"  {transactions}: 报表 …")
@@ -804,13 +804,13 @@ def _composition(size: dict) -> list[str]:
         extra = load["cpu"] - bare["cpu"]
         plugin_keys = [k for k in load["stages"] if k.startswith("plugins.")]
         own = sum(load["stages"][k] for k in plugin_keys)
-        resort = load.get("resort", 0.0) * len(plugin_keys)
+        resort = load["resort"] * len(plugin_keys) if load.get("resort") is not None else None
         later = sum(load["stages"].get(k, 0.0) - bare["stages"].get(k, 0.0)
                     for k in ("beancount.ops.pad", "beancount.ops.balance", "beancount.ops.validate"))
         collector = (load.get("gc") or 0.0) - (bare.get("gc") or 0.0)
         label = "全部插件" if name == "all" else f"参考: {_alt_label(size, True)}"
         lines.append(f"| {label} | {extra:.2f} | {bare['cpu'] * (TARGETS['plugins'] - 1):.2f} | {own:.2f} | "
-                     f"{resort:.2f} | {later:.2f} | {collector:.2f} | {extra - own - later:.2f} |")
+                     f"{_s(resort)} | {later:.2f} | {collector:.2f} | {extra - own - later:.2f} |")
     lines += ["", "GC 增量与其他各列重叠 (回收发生在哪个阶段就计入哪个阶段); \"其余\" = 总开销 − 插件各行 − 三个阶段增量"
               " (含解析与记账的测量噪声)."]
     return lines
