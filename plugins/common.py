@@ -81,6 +81,12 @@ def rule_error(clause: str, entry, message: str) -> RuleError:
     return RuleError(source, f"[{clause}] {message}", entry)
 
 
+def file_error(clause: str, filename: str, lineno: int, message: str) -> RuleError:
+    """An error in a file that holds no directive (e.g. the student roster CSV): it
+    points at the file and row, with no entry (Fava hashes an error's entry)."""
+    return RuleError(data.new_metadata(filename, lineno), f"[{clause}] {message}", None)
+
+
 def where(entry) -> str:
     """file:line of an entry, for messages and reports."""
     meta = getattr(entry, "meta", None) or {}

@@ -44,13 +44,12 @@ Config (a Python dict literal, every key optional):
 import csv
 import gc
 import os
-import types
 from decimal import ROUND_HALF_UP, Decimal
 
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import (ACCOUNTS, GENERATED, generated_meta, parse_config, rule_error,
+from plugins.common import (ACCOUNTS, GENERATED, file_error, generated_meta, parse_config, rule_error,
                             under, where)
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
@@ -97,10 +96,6 @@ def roster_path(options_map, settings) -> tuple[str | None, bool]:
     return os.path.join(base, ROSTER_DEFAULT), False
 
 
-def _source(path, row):
-    return types.SimpleNamespace(meta={"filename": path, "lineno": row})
-
-
 def read_roster(path: str) -> tuple[dict, list]:
     """学号 → {"name", "class", "base"} from a UTF-8 CSV (学号,姓名,班级,基地), and P1 errors."""
     roster, errors = {}, []
@@ -108,29 +103,29 @@ def read_roster(path: str) -> tuple[dict, list]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
     except UnicodeDecodeError:
-        return {}, [rule_error(CLAUSE, _source(path, 1), f"学生名册 {path} 不是 UTF-8 编码, 请另存为 UTF-8")]
+        return {}, [file_error(CLAUSE, path, 1, f"学生名册 {path} 不是 UTF-8 编码, 请另存为 UTF-8")]
     except OSError as exc:
-        return {}, [rule_error(CLAUSE, _source(path, 0), f"无法读取学生名册 {path}: {exc.strerror}")]
+        return {}, [file_error(CLAUSE, path, 0, f"无法读取学生名册 {path}: {exc.strerror}")]
     if not rows:
-        return {}, [rule_error(CLAUSE, _source(path, 1), f"学生名册 {path} 为空, 应有表头 {','.join(ROSTER_COLUMNS)}")]
+        return {}, [file_error(CLAUSE, path, 1, f"学生名册 {path} 为空, 应有表头 {','.join(ROSTER_COLUMNS)}")]
     header = [h.strip() for h in rows[0]]
     missing = [c for c in ROSTER_COLUMNS if c not in header]
     if missing:
-        return {}, [rule_error(CLAUSE, _source(path, 1),
+        return {}, [file_error(CLAUSE, path, 1,
                                f"学生名册 {path} 缺少列: {','.join(missing)} (表头应为 {','.join(ROSTER_COLUMNS)})")]
     index = {c: header.index(c) for c in ROSTER_COLUMNS}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header):
-            errors.append(rule_error(CLAUSE, _source(path, number), f"学生名册 {path} 第 {number} 行列数不足"))
+            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行列数不足"))
             continue
         sid = row[index["学号"]].strip()
         if not sid:
-            errors.append(rule_error(CLAUSE, _source(path, number), f"学生名册 {path} 第 {number} 行缺少学号"))
+            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行缺少学号"))
             continue
         if sid in roster:
-            errors.append(rule_error(CLAUSE, _source(path, number), f"学生名册 {path} 第 {number} 行学号 {sid} 重复"))
+            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行学号 {sid} 重复"))
             continue
         roster[sid] = {"name": row[index["姓名"]].strip(), "class": row[index["班级"]].strip(),
                        "base": row[index["基地"]].strip()}
@@ -144,7 +139,7 @@ def load_roster(options_map, settings) -> tuple[dict | None, list]:
         return None, []
     if not os.path.isfile(path):
         if explicit:
-            return None, [rule_error(CLAUSE, _source(path, 0), f"插件配置指定的学生名册不存在: {path}")]
+            return None, [file_error(CLAUSE, path, 0, f"插件配置指定的学生名册不存在: {path}")]
         return None, []
     return read_roster(path)
 
@@ -183,7 +178,7 @@ def work_study(entries, options_map, config=None):
     if settings["granularity"] not in ("transaction", "day"):
         problems.append(f"插件配置 granularity 应为 'transaction' 或 'day', 而不是 {settings['granularity']!r}")
         settings["granularity"] = "day"
-    errors = [rule_error(CLAUSE, _source(options_map.get("filename", "<plugin>"), 0), p) for p in problems]
+    errors = [file_error(CLAUSE, options_map.get("filename", "<plugin>"), 0, p) for p in problems]
     income_acc, expense_acc, payable_acc = (settings["work_study_income"], settings["student_expense"],
                                           settings["student_payable"])
     roster, roster_errors = load_roster(options_map, settings)
@@ -201,7 +196,7 @@ def work_study(entries, options_map, config=None):
 
 def _daily_entry(date, currency, total, count, first, vouchers, links, expense_acc, payable_acc):
     """One generated entry for a day's accruals (each already rounded per transaction)."""
-    extra = {"source": where(first), "sources": count}
+    extra = {"source": where(first), "sources": Decimal(count)}  # the printer takes no int
     if vouchers:
         extra["source-vouchers"] = ", ".join(vouchers)
     meta = generated_meta(first, PLUGIN, **extra)

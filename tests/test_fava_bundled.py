@@ -51,3 +51,33 @@ def test_audit_view_shows_the_sealed_year_and_no_violation(site):
     page = text(client.get(f"/{slug}/extension/AuditView/"))
     assert "审计" in page and "2024" in page
     assert "封账" in page
+
+
+def test_roster_errors_show_in_the_audit_view(tmp_path):
+    """An error in a file with no directive (the roster CSV) has no entry: the view lists it."""
+    import shutil
+
+    from fava.application import create_app
+
+    copy = tmp_path / "ledger"
+    shutil.copytree(BUNDLED_LEDGER.parent, copy)
+    roster = copy / "students.csv"
+    lines = roster.read_text(encoding="utf-8").splitlines()
+    roster.write_text("\n".join(lines + [lines[1]]) + "\n", encoding="utf-8")  # a 学号 twice
+    app = create_app([str(copy / "main.beancount")], load=True)
+    client = app.test_client()
+    slug = client.get("/").headers["Location"].split("/")[1]
+    page = text(client.get(f"/{slug}/extension/AuditView/"))
+    assert "学生名册" in page and "重复" in page
+
+
+def test_generated_entries_print_as_beancount():
+    from beancount.parser import printer
+
+    from scripts.common import load
+
+    entries, _, _ = load(str(BUNDLED_LEDGER))
+    generated = [e for e in entries if "generated" in (e.meta or {})]
+    assert {e.meta["generated"] for e in generated} >= {"work_study", "treasury"}
+    for entry in generated:
+        assert printer.format_entry(entry)
