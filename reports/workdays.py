@@ -12,6 +12,8 @@ HOLIDAYS = {
     "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日",
 }
 WEEKDAYS = "一二三四五六日"
+# The years the package has the State Council's holiday notices for (2004–2026 in 1.11).
+YEARS = frozenset(d.year for d in (*chinese_calendar.constants.holidays, *chinese_calendar.constants.workdays))
 
 
 class OutsideCalendar(LookupError):
@@ -20,12 +22,11 @@ class OutsideCalendar(LookupError):
 
 def non_working_reason(date: datetime.date) -> str | None:
     """None on a working day (make-up Saturdays included), else why not, in Chinese."""
-    try:
-        if chinese_calendar.is_workday(date):
-            return None
-        _, name = chinese_calendar.get_holiday_detail(date)
-    except NotImplementedError as exc:  # the package's word for a year it does not cover
-        raise OutsideCalendar(str(exc)) from exc
+    if date.year not in YEARS:
+        raise OutsideCalendar(f"chinese_calendar 没有 {date.year} 年的节假日数据")
+    if chinese_calendar.is_workday(date):
+        return None
+    _, name = chinese_calendar.get_holiday_detail(date)
     weekday = f"星期{WEEKDAYS[date.weekday()]}"
     if name and date.weekday() < 5:
         return f"{HOLIDAYS.get(name, name)}法定节假日 ({weekday})"
