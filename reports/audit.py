@@ -35,7 +35,7 @@ from decimal import Decimal
 import pandas as pd
 from beancount.core import data
 
-from plugins.common import GENERATED, account_code, customs, is_generated, is_monetary, meta_value
+from plugins.common import GENERATED, account_code, customs, is_generated, is_monetary
 from plugins.money import fmt_thousands
 from plugins.policy import read_policies
 from reports.memo import between, memo

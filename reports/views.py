@@ -459,20 +459,6 @@ class _BureauView(FavaExtensionBase):
             return total
         return self.cached(("work_study_income", span), compute)
 
-    def generic_sheet(self, title: str, rows: list[dict], name: str | None = None) -> dict:
-        keys = self.columns(rows)
-        kinds = []
-        for key in keys:
-            sample = next((r.get(key) for r in rows if r.get(key) is not None), None)
-            kinds.append("money" if isinstance(sample, Decimal) else "text")
-        return {
-            "title": title, "name": name or title,
-            "subtitle": [f"编制单位: {self.options.get('title', '')}"],
-            "columns": [(self.label(k), 14 if kind == "money" else 18, kind) for k, kind in zip(keys, kinds)],
-            "rows": [[r.get(k) if kind == "money" else cell(r.get(k)) for k, kind in zip(keys, kinds)]
-                     for r in rows],
-        }
-
 
 class FinanceView(_BureauView):
     """财政监管: treasury, student remuneration, funds, surcharges, indicators, downloads."""
@@ -575,19 +561,10 @@ class FinanceView(_BureauView):
     @extension_endpoint("funds_xlsx")
     def funds_xlsx(self):
         year = self.requested_year()
-        build = _builder("reports.funds", "build_funds")
-        if build is None:
+        build, render = _builder("reports.funds", "build_funds"), _builder("reports.funds", "xlsx")
+        if build is None or render is None:
             return Response(f"{MISSING}: 专项资金报告", status=404, mimetype="text/plain; charset=utf-8")
-        report = build(self.entries, self.options, year)
-        for name in ("xlsx", "funds_xlsx", "render_funds_xlsx", "render_xlsx"):
-            render = _builder("reports.funds", name)
-            if render is not None:
-                return self.xlsx_response(render(report), f"{year}年度专项资金使用情况.xlsx")
-        from reports.render import xlsx_bytes
-
-        rows = next((v for v in report.values() if self.is_table(v)), []) if isinstance(report, dict) else report
-        return self.xlsx_response(xlsx_bytes([self.generic_sheet(f"{year}年度专项资金使用情况", rows)]),
-                                  f"{year}年度专项资金使用情况.xlsx")
+        return self.xlsx_response(render(build(self.entries, self.options, year)), f"{year}年度专项资金使用情况.xlsx")
 
 
 class AuditView(_BureauView):
@@ -735,23 +712,7 @@ class AuditView(_BureauView):
     @extension_endpoint("audit_xlsx")
     def audit_xlsx(self):
         year = self.requested_year()
-        run = _builder("reports.audit", "run_audit")
-        if run is None:
+        run, render = _builder("reports.audit", "run_audit"), _builder("reports.audit", "audit_xlsx")
+        if run is None or render is None:
             return Response(f"{MISSING}: 审计分析", status=404, mimetype="text/plain; charset=utf-8")
-        report = run(self.entries, self.options, year)
-        for name in ("xlsx", "audit_xlsx", "render_audit_xlsx", "render_xlsx"):
-            render = _builder("reports.audit", name)
-            if render is not None:
-                return self.xlsx_response(render(report), f"{year}年度审计分析.xlsx")
-        from reports.render import xlsx_bytes
-
-        sheets = []
-        items = report.items() if isinstance(report, dict) else [("审计分析", report)]
-        for key, value in items:
-            rows = value if self.is_table(value) else (
-                next((v for v in value.values() if self.is_table(v)), None) if isinstance(value, dict) else None)
-            if rows:
-                sheets.append(self.generic_sheet(f"{year}年度审计分析 {self.label(key)}", rows, str(key)[:31]))
-        if not sheets:
-            sheets.append({"title": f"{year}年度审计分析", "columns": [("说明", 40, "text")], "rows": [["无数据"]]})
-        return self.xlsx_response(xlsx_bytes(sheets), f"{year}年度审计分析.xlsx")
+        return self.xlsx_response(render(run(self.entries, self.options, year)), f"{year}年度审计分析.xlsx")

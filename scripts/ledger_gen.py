@@ -210,7 +210,7 @@ class Books:
 
     def run(self):
         self.opening()
-        pool = Decimal(0)  # P1 accruals of the month, paid the next month
+        pool, last_hours = Decimal(0), []  # P1 accruals of the month and its hours, paid the next month
         for year in range(self.start_year, self.start_year + self.years):
             for quarter in range(4):
                 sales = Decimal(0)
