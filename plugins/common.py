@@ -6,8 +6,10 @@ error type whose message names the clause (P1…P10), and one way to mark what a
 plugin generates so Fava shows it and nobody mistakes it for the accountant's.
 """
 import ast
+import bisect
 import collections
 import datetime
+import operator
 import re
 
 from beancount.core import data
@@ -124,6 +126,73 @@ def parse_config(config: str | None, defaults: dict) -> tuple[dict, list[str]]:
     unknown = sorted(set(given) - set(defaults))
     settings.update({k: v for k, v in given.items() if k in defaults})
     return settings, [f"插件配置含未知项: {', '.join(unknown)}"] if unknown else []
+
+
+class LoaderOrder(list):
+    """Entries in the loader's order (`data.entry_sortkey`), known to be so.
+
+    Beancount re-sorts every plugin's output ("Don't trust the plugins themselves",
+    `loader.run_transformations`): 0.056 s per plugin line on a 100k-transaction
+    ledger, a quarter of what our five plugins add to a load. Our plugins receive
+    sorted entries (the loader sorts after parsing and after every plugin), put what
+    they generate at its sorted place (`in_loader_order`) and return this list, whose
+    sort by that key is then a no-op. Anything that changes the list (append, insert,
+    item assignment, ...) makes it an ordinary list again: the next sort really sorts.
+    """
+
+    in_order = False
+
+    def sort(self, *, key=None, reverse=False):
+        if self.in_order and key is data.entry_sortkey and not reverse:
+            return
+        list.sort(self, key=key, reverse=reverse)
+        self.in_order = key is data.entry_sortkey and not reverse
+
+    def _changed(method):
+        def changed(self, *args):
+            self.in_order = False
+            return method(self, *args)
+        changed.__name__ = method.__name__
+        return changed
+
+    append, extend, insert = _changed(list.append), _changed(list.extend), _changed(list.insert)
+    remove, pop, clear = _changed(list.remove), _changed(list.pop), _changed(list.clear)
+    reverse, __iadd__, __imul__ = _changed(list.reverse), _changed(list.__iadd__), _changed(list.__imul__)
+    __setitem__, __delitem__ = _changed(list.__setitem__), _changed(list.__delitem__)
+    del _changed
+
+
+_date_of = operator.attrgetter("date")
+
+
+def in_loader_order(entries, generated=()) -> LoaderOrder:
+    """`entries` (sorted, as the loader hands them to a plugin) with `generated` placed
+    where the loader's stable re-sort of `entries + generated` would put them: each
+    after the entries already there with an equal key, in their own order among
+    themselves. The result is the same list, without sorting 100k entries again."""
+    if not generated:
+        if type(entries) is LoaderOrder and entries.in_order:
+            return entries
+        result = LoaderOrder(entries)
+        result.in_order = True
+        return result
+    key = data.entry_sortkey
+    # Bisect on the date first (a C key), then on the full key within the day: a day
+    # holds a few dozen entries, the ledger 100k; Python key calls are the cost.
+    merged = []
+    start = 0
+    for entry in sorted(generated, key=key):
+        date = entry.date
+        low = bisect.bisect_left(entries, date, start, key=_date_of)
+        high = bisect.bisect_right(entries, date, low, key=_date_of)
+        at = bisect.bisect_right(entries, key(entry), low, high, key=key)
+        merged += entries[start:at]
+        merged.append(entry)
+        start = at
+    merged += entries[start:]
+    result = LoaderOrder(merged)
+    result.in_order = True
+    return result
 
 
 def iter_postings(entries):

@@ -55,7 +55,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import convert, data
 
-from plugins.common import ACCOUNTS, is_monetary, parse_config, rule_error, under
+from plugins.common import ACCOUNTS, in_loader_order, is_monetary, parse_config, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -703,4 +703,4 @@ def analyse(entries, options_map=None, config=None) -> Analysis:
 
 def funds(entries, options_map, config=None):
     """Beancount plugin: P5, P6, P10 and the findings ledger. Adds no entries."""
-    return entries, analyse(entries, options_map, config).errors
+    return in_loader_order(entries), analyse(entries, options_map, config).errors

@@ -36,7 +36,7 @@ from decimal import Decimal
 
 from beancount.core import data
 
-from plugins.common import is_generated, rule_error
+from plugins.common import in_loader_order, is_generated, rule_error
 
 __plugins__ = ("seal",)
 
@@ -260,7 +260,7 @@ def describe_changes(year: int, sealed_months: dict | None, now: dict) -> list[s
 def seal(entries, options_map, config=None):
     found, errors = seals(entries)
     if not found:
-        return entries, errors
+        return in_loader_order(entries), errors
     now = year_digests(entries, found)
     for year, entry in sorted(found.items()):
         _, digest = seal_year(entry)
@@ -272,4 +272,4 @@ def seal(entries, options_map, config=None):
             "封账", entry,
             f"{year} 年度已于 {entry.date} 封账, 但该年度的记录已被改动, 封账被破坏: "
             + "; ".join(changes) + f"。{CORRECTION}"))
-    return entries, errors
+    return in_loader_order(entries), errors

@@ -54,7 +54,7 @@ from decimal import Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import data
 
-from plugins.common import ACCOUNTS, is_monetary, parse_config, rule_error, under
+from plugins.common import ACCOUNTS, in_loader_order, is_monetary, parse_config, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -498,4 +498,4 @@ def _message(label, start, end, line, base, sales, threshold, exempt, halving):
 
 def taxes(entries, options_map, config=None):
     """The plugin: errors only; it adds and changes no entries."""
-    return entries, analyse(entries, options_map, config).errors
+    return in_loader_order(entries), analyse(entries, options_map, config).errors

@@ -37,7 +37,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import ACCOUNTS, generated_meta, meta_value, parse_config, rule_error
+from plugins.common import ACCOUNTS, generated_meta, in_loader_order, meta_value, parse_config, rule_error
 from plugins.money import ZERO, fmt, to_fen
 from plugins.policy import read_policies
 from reports.query import CURRENCY, scan_years
@@ -265,6 +265,4 @@ def treasury(entries, options_map, config=None):
     for subject, message in result.problems:
         entry = generated.get(subject.year) if isinstance(subject, YearRow) else subject
         errors.append(rule_error("P2", entry or subject.source or fallback, message))
-    if not generated:
-        return entries, errors
-    return entries + list(generated.values()), errors
+    return in_loader_order(entries, list(generated.values())), errors

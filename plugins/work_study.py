@@ -49,7 +49,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import (ACCOUNTS, GENERATED, file_error, generated_meta, parse_config, rule_error,
+from plugins.common import (ACCOUNTS, GENERATED, file_error, generated_meta, in_loader_order, parse_config, rule_error,
                             under, where)
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
@@ -454,6 +454,4 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                     f"{date} 计提的学生劳动报酬尚有 {fmt(remaining)} 元未发放, 至账本末日 {last_date} "
                     f"已 {age} 天, 超过 student-pay-days 规定的 {limit} 天"))
 
-    if not new_entries:
-        return entries, errors
-    return entries + new_entries, errors
+    return in_loader_order(entries, new_entries), errors
