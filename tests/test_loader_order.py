@@ -69,8 +69,9 @@ def test_each_plugin_hands_on_the_bundled_ledger_in_the_loaders_order():
     the entries are already in entry_sortkey order, and the list says so."""
     import importlib
 
-    from beancount.parser import booking, parser
-    entries, _errors, options = parser.parse_file(LEDGER)
+    from beancount import loader
+    from beancount.parser import booking
+    entries, _errors, options = loader._parse_recursive([(LEDGER, True)], None)  # with includes
     entries.sort(key=data.entry_sortkey)
     entries, _errors = booking.book(entries, options)
     names = [name for name, _config in options["plugin"]]
