@@ -165,11 +165,16 @@ class LoaderOrder(list):
 _date_of = operator.attrgetter("date")
 
 
-def in_loader_order(entries, generated=()) -> LoaderOrder:
+def in_loader_order(entries, generated=(), sources=None) -> LoaderOrder:
     """`entries` (sorted, as the loader hands them to a plugin) with `generated` placed
     where the loader's stable re-sort of `entries + generated` would put them: each
     after the entries already there with an equal key, in their own order among
-    themselves. The result is the same list, without sorting 100k entries again."""
+    themselves. The result is the same list, without sorting 100k entries again.
+
+    `sources`, if given, holds for each generated entry the index in `entries` of the
+    entry it was made from, with the same sort key (same date, type order, line): the
+    place is then found next to it instead of by bisection.
+    """
     if not generated:
         if type(entries) is LoaderOrder and entries.in_order:
             return entries
@@ -177,15 +182,24 @@ def in_loader_order(entries, generated=()) -> LoaderOrder:
         result.in_order = True
         return result
     key = data.entry_sortkey
-    # Bisect on the date first (a C key), then on the full key within the day: a day
-    # holds a few dozen entries, the ledger 100k; Python key calls are the cost.
+    count = len(entries)
     merged = []
     start = 0
-    for entry in sorted(generated, key=key):
-        date = entry.date
-        low = bisect.bisect_left(entries, date, start, key=_date_of)
-        high = bisect.bisect_right(entries, date, low, key=_date_of)
-        at = bisect.bisect_right(entries, key(entry), low, high, key=key)
+    for i in sorted(range(len(generated)), key=lambda i: key(generated[i])):
+        entry = generated[i]
+        wanted = key(entry)
+        hint = sources[i] if sources is not None else None
+        if hint is not None and start <= hint < count and key(entries[hint]) == wanted:
+            at = hint + 1
+            while at < count and key(entries[at]) <= wanted:  # others with the same key
+                at += 1
+        else:
+            # Bisect on the date first (a C key), then on the full key within the day:
+            # a day holds a few dozen entries, the ledger 100k; Python key calls cost.
+            date = entry.date
+            low = bisect.bisect_left(entries, date, start, key=_date_of)
+            high = bisect.bisect_right(entries, date, low, key=_date_of)
+            at = bisect.bisect_right(entries, wanted, low, high, key=key)
         merged += entries[start:at]
         merged.append(entry)
         start = at

@@ -233,7 +233,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
         return kind
 
     # The one pass over the entries.
-    for entry in entries:
+    for index, entry in enumerate(entries):
         if isinstance(entry, Transaction):
             date = entry.date
             if last_date is None or date > last_date:
@@ -278,7 +278,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                 else:
                     equity = True
             if incomes is not None and not equity:
-                sales.append((entry, incomes))
+                sales.append((entry, incomes, index))
             if paid is not None:
                 payouts.append((entry, paid))
             continue
@@ -299,14 +299,16 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
     errors.extend(policies.errors)
 
     new_entries = []
-    days = {}  # (date, currency) → [total, count, first sale, vouchers, links] in per-day mode
+    sources = []  # for each new entry, the index in `entries` of the sale it is dated and lined as
+    days = {}  # (date, currency) → [total, count, first sale, vouchers, links, its index] per day
 
-    def add_to_day(txn, currency, accrual, voucher):
+    def add_to_day(txn, currency, accrual, voucher, index):
         """Per-day mode: one running total per day, hence one generated entry and one
         FIFO event per day; each sale's share is rounded before it is added."""
         group = days.get((txn.date, currency))
         if group is None:
-            days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links]
+            days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
+                                          index]
             return
         group[0] += accrual
         group[1] += 1
@@ -320,7 +322,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
     texts = {}  # share → its text
     Posting = data.Posting
     make_amount = Amount._make  # a plain tuple constructor: amounts here are known Decimals
-    for txn, incomes in sales:
+    for txn, incomes, index in sales:
         cap = caps.get(txn.date)
         if cap is None:
             cap = caps[txn.date] = policies.value("work-study-share", txn.date)
@@ -331,7 +333,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             number, _, currency = incomes[0]
             accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
             if accrual:
-                add_to_day(txn, currency, accrual, tmeta.get("voucher") if tmeta else None)
+                add_to_day(txn, currency, accrual, tmeta.get("voucher") if tmeta else None, index)
             continue
         problem = None
         if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
@@ -378,7 +380,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             else:
                 income = sum((n for n, _, c in incomes if c == currency), ZERO)
             if daily:
-                add_to_day(txn, currency, accrual, voucher)
+                add_to_day(txn, currency, accrual, voucher, index)
                 continue
             events.append((txn.date, 0, txn, accrual))
             if accrual > 0:
@@ -397,11 +399,13 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             ]
             new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
                                                 data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
-    for (date, currency), (total, count, first, vouchers, links) in days.items():
+            sources.append(index)
+    for (date, currency), (total, count, first, vouchers, links, index) in days.items():
         if total:
             events.append((date, 0, first, total))
             new_entries.append(_daily_entry(date, currency, total, count, first, vouchers, links,
                                             expense_acc, payable_acc))
+            sources.append(index)
     for txn, paid in payouts:
         if paid > 0:
             events.append((txn.date, 1, txn, -paid))
@@ -454,4 +458,4 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                     f"{date} 计提的学生劳动报酬尚有 {fmt(remaining)} 元未发放, 至账本末日 {last_date} "
                     f"已 {age} 天, 超过 student-pay-days 规定的 {limit} 天"))
 
-    return in_loader_order(entries, new_entries), errors
+    return in_loader_order(entries, new_entries, sources), errors
