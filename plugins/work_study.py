@@ -212,8 +212,11 @@ def _daily_entry(date, currency, total, count, first, vouchers, links, expense_a
 
 def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=False):
     Transaction, Custom = data.Transaction, data.Custom
-    policy_entries = []
-    sales = []     # (txn, [(income number, posting share or None, currency)])
+    # The policies first (a handful of entries): each sale is accrued as the pass reaches
+    # it, at the share in force on its date.
+    policies = Policies([e for e in entries if isinstance(e, Custom) and e.type == "policy"])
+    sale_errors = []  # the sales' student-share problems, reported after the policies' own
+    cap_date = cap = None
     payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
     last_date = None
 
@@ -231,6 +234,100 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             kind = 0
         kinds[account] = kind
         return kind
+
+    new_entries = []
+    sources = []  # for each new entry, the index in `entries` of the sale it is dated and lined as
+    days = {}  # (date, currency) → [total, count, first sale, vouchers, links, its index] per day
+
+    def add_to_day(txn, currency, accrual, voucher, index):
+        """Per-day mode: one running total per day, hence one generated entry and one
+        FIFO event per day; each sale's share is rounded before it is added."""
+        group = days.get((txn.date, currency))
+        if group is None:
+            days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
+                                          index]
+            return
+        group[0] += accrual
+        group[1] += 1
+        if voucher:
+            group[3].append(voucher)
+        if txn.links:
+            group[4] = (group[4] or data.EMPTY_SET) | txn.links
+
+    events = []  # (date, rank, kind, entry, amount): accruals before payouts on a day
+    texts = {}  # share → its text
+    Posting = data.Posting
+    make_amount = Amount._make  # a plain tuple constructor: amounts here are known Decimals
+
+    def accrue(txn, incomes, index, cap, txn_share):
+        """Any other sale (a student-share, several income postings, per-transaction
+        mode): its accrual per currency, each rounded to the fen."""
+        tmeta = txn.meta
+        problem = None
+        if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
+            # The common case (one income posting, the policy share): no bookkeeping sets.
+            single = incomes[0][0]
+            by_currency = {incomes[0][2]: cap * single}
+            shares = (cap,)
+            incomes = ()
+        else:
+            by_currency = {}
+            shares = set()
+        for number, share, currency in incomes:
+            if share is None:
+                share = txn_share
+            if share is None:
+                share = cap
+            else:
+                problem = _share_problem(share, cap)
+                if problem:
+                    break
+            shares.add(share)
+            by_currency[currency] = by_currency.get(currency, ZERO) + share * number
+        if problem:
+            total = sum((n for n, _, _ in incomes), ZERO)
+            sale_errors.append(rule_error(CLAUSE, txn,
+                f"{problem}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
+            return
+        tmeta = txn.meta or {}
+        voucher = tmeta.get("voucher")
+        if type(shares) is tuple:
+            share_text = texts.get(cap)
+            if share_text is None:
+                share_text = texts[cap] = str(cap)
+        else:
+            share_text = "/".join(str(s) for s in sorted(shares))
+        for currency, exact in by_currency.items():
+            accrual = exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per transaction
+            if not accrual:
+                continue
+            if not incomes:  # the common case above
+                income = single
+            elif len(incomes) == 1:
+                income = incomes[0][0]
+            else:
+                income = sum((n for n, _, c in incomes if c == currency), ZERO)
+            if daily:
+                add_to_day(txn, currency, accrual, voucher, index)
+                continue
+            events.append((txn.date, 0, txn, accrual))
+            if accrual > 0:
+                narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
+            else:
+                narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {-income:.2f} × {share_text}"
+            # = generated_meta(txn, PLUGIN, source=where(txn), …), built inline: this runs per sale.
+            filename, lineno = tmeta.get("filename", "<plugin>"), tmeta.get("lineno", 0)
+            meta = {"filename": filename, "lineno": lineno, GENERATED: PLUGIN,
+                    "source": f"{filename}:{lineno}", "share": share_text}
+            if voucher:
+                meta["source-voucher"] = voucher
+            postings = [
+                Posting(expense_acc, make_amount((accrual, currency)), None, None, None, None),
+                Posting(payable_acc, make_amount((-accrual, currency)), None, None, None, None),
+            ]
+            new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
+                                                data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
+            sources.append(index)
 
     # The one pass over the entries.
     for index, entry in enumerate(entries):
@@ -278,7 +375,18 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                 else:
                     equity = True
             if incomes is not None and not equity:
-                sales.append((entry, incomes, index))
+                if date != cap_date:
+                    cap_date, cap = date, policies.value("work-study-share", date)
+                txn_share = meta.get("student-share") if meta else None
+                if daily and txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
+                    # The usual sale, per-day mode: round its share, add it to the day's total.
+                    number, _, currency = incomes[0]
+                    accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
+                    if accrual:
+                        add_to_day(entry, currency, accrual, meta.get("voucher") if meta else None,
+                                   index)
+                else:
+                    accrue(entry, incomes, index, cap, txn_share)
             if paid is not None:
                 payouts.append((entry, paid))
             continue
@@ -286,120 +394,16 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             if last_date is None or entry.date > last_date:
                 last_date = entry.date
         else:
-            if entry.type == "policy":
-                policy_entries.append(entry)
-            elif entry.type == "work-hours":
+            if entry.type == "work-hours":
                 sid, _hours, _base, problem = read_hours(entry)
                 if problem is None and roster is not None and sid not in roster:
                     problem = f"学号 {sid} 不在学生名册中"
                 if problem:
                     errors.append(rule_error(CLAUSE, entry, f"工时记录有误: {problem}"))
 
-    policies = Policies(policy_entries)
     errors.extend(policies.errors)
+    errors.extend(sale_errors)
 
-    new_entries = []
-    sources = []  # for each new entry, the index in `entries` of the sale it is dated and lined as
-    days = {}  # (date, currency) → [total, count, first sale, vouchers, links, its index] per day
-
-    def add_to_day(txn, currency, accrual, voucher, index):
-        """Per-day mode: one running total per day, hence one generated entry and one
-        FIFO event per day; each sale's share is rounded before it is added."""
-        group = days.get((txn.date, currency))
-        if group is None:
-            days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
-                                          index]
-            return
-        group[0] += accrual
-        group[1] += 1
-        if voucher:
-            group[3].append(voucher)
-        if txn.links:
-            group[4] = (group[4] or data.EMPTY_SET) | txn.links
-
-    events = []  # (date, rank, kind, entry, amount): accruals before payouts on a day
-    caps = {}  # date → work-study-share in force (many sales share a day)
-    texts = {}  # share → its text
-    Posting = data.Posting
-    make_amount = Amount._make  # a plain tuple constructor: amounts here are known Decimals
-    for txn, incomes, index in sales:
-        cap = caps.get(txn.date)
-        if cap is None:
-            cap = caps[txn.date] = policies.value("work-study-share", txn.date)
-        tmeta = txn.meta
-        txn_share = tmeta.get("student-share") if tmeta else None
-        if daily and txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
-            # The usual sale, per-day mode: round its share and add it to the day's total.
-            number, _, currency = incomes[0]
-            accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
-            if accrual:
-                add_to_day(txn, currency, accrual, tmeta.get("voucher") if tmeta else None, index)
-            continue
-        problem = None
-        if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
-            # The common case (one income posting, the policy share): no bookkeeping sets.
-            single = incomes[0][0]
-            by_currency = {incomes[0][2]: cap * single}
-            shares = (cap,)
-            incomes = ()
-        else:
-            by_currency = {}
-            shares = set()
-        for number, share, currency in incomes:
-            if share is None:
-                share = txn_share
-            if share is None:
-                share = cap
-            else:
-                problem = _share_problem(share, cap)
-                if problem:
-                    break
-            shares.add(share)
-            by_currency[currency] = by_currency.get(currency, ZERO) + share * number
-        if problem:
-            total = sum((n for n, _, _ in incomes), ZERO)
-            errors.append(rule_error(CLAUSE, txn,
-                f"{problem}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
-            continue
-        tmeta = txn.meta or {}
-        voucher = tmeta.get("voucher")
-        if type(shares) is tuple:
-            share_text = texts.get(cap)
-            if share_text is None:
-                share_text = texts[cap] = str(cap)
-        else:
-            share_text = "/".join(str(s) for s in sorted(shares))
-        for currency, exact in by_currency.items():
-            accrual = exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per transaction
-            if not accrual:
-                continue
-            if not incomes:  # the common case above
-                income = single
-            elif len(incomes) == 1:
-                income = incomes[0][0]
-            else:
-                income = sum((n for n, _, c in incomes if c == currency), ZERO)
-            if daily:
-                add_to_day(txn, currency, accrual, voucher, index)
-                continue
-            events.append((txn.date, 0, txn, accrual))
-            if accrual > 0:
-                narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
-            else:
-                narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {-income:.2f} × {share_text}"
-            # = generated_meta(txn, PLUGIN, source=where(txn), …), built inline: this runs per sale.
-            filename, lineno = tmeta.get("filename", "<plugin>"), tmeta.get("lineno", 0)
-            meta = {"filename": filename, "lineno": lineno, GENERATED: PLUGIN,
-                    "source": f"{filename}:{lineno}", "share": share_text}
-            if voucher:
-                meta["source-voucher"] = voucher
-            postings = [
-                Posting(expense_acc, make_amount((accrual, currency)), None, None, None, None),
-                Posting(payable_acc, make_amount((-accrual, currency)), None, None, None, None),
-            ]
-            new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
-                                                data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
-            sources.append(index)
     for (date, currency), (total, count, first, vouchers, links, index) in days.items():
         if total:
             events.append((date, 0, first, total))
