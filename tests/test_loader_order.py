@@ -40,6 +40,24 @@ def test_generated_entries_land_where_the_loaders_stable_sort_puts_them(old, new
     assert type(result) is LoaderOrder and result.in_order
 
 
+@given(entry_specs.filter(bool), st.lists(st.tuples(st.integers(0, 39), st.booleans()), max_size=20))
+def test_a_source_hint_gives_the_same_place_as_bisection(old, picks):
+    """work_study names, for each generated entry, the sale it copies date and line
+    from; a hint that does not match (a wrong index) falls back to bisection."""
+    entries = sorted((_entry(*spec, tag=f"old{i}") for i, spec in enumerate(old)),
+                     key=data.entry_sortkey)
+    generated, sources = [], []
+    for n, (pick, right) in enumerate(picks):
+        source = pick % len(entries)
+        like = entries[source]
+        generated.append(data.Transaction(dict(like.meta, tag=f"new{n}"), like.date, "*", None, "",
+                                          data.EMPTY_SET, data.EMPTY_SET, []))
+        sources.append(source if right else (source + 1) % len(entries))
+    expected = sorted(entries + generated, key=data.entry_sortkey)
+    result = in_loader_order(entries, generated, sources)
+    assert [e.meta["tag"] for e in result] == [e.meta["tag"] for e in expected]
+
+
 def test_sorting_is_skipped_only_until_the_list_changes():
     entries = in_loader_order([_entry(2, "txn", 5, "a"), _entry(3, "txn", 1, "b")])
     entries.sort(key=data.entry_sortkey)
