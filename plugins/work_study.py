@@ -262,7 +262,6 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
     def accrue(txn, incomes, index, cap, txn_share):
         """Any other sale (a student-share, several income postings, per-transaction
         mode): its accrual per currency, each rounded to the fen."""
-        tmeta = txn.meta
         problem = None
         if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
             # The common case (one income posting, the policy share): no bookkeeping sets.
