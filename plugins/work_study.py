@@ -212,9 +212,9 @@ def _daily_entry(date, currency, total, count, first, vouchers, links, expense_a
 
 def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=False):
     Transaction, Custom = data.Transaction, data.Custom
-    # The policies first (a handful of entries): each sale is accrued as the pass reaches
-    # it, at the share in force on its date.
-    policies = Policies([e for e in entries if isinstance(e, Custom) and e.type == "policy"])
+    # The policies first (Policies picks its few entries out): each sale is accrued as
+    # the pass reaches it, at the share in force on its date.
+    policies = Policies(entries)
     sale_errors = []  # the sales' student-share problems, reported after the policies' own
     cap_date = cap = None
     payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
