@@ -1,0 +1,103 @@
+"""The date of judgement (判断日期, "as-of"): the one date every deadline is judged on.
+
+SPEC §2: every deadline and every "is this period over" (P1 unpaid days, P2 year
+closed and payment deadline, P9 tax period ended, P10 expiry and finding deadlines,
+sealing) is judged on ONE date, so an unchanged ledger gives the same result on any
+machine on a given day, and a centre that stops booking still shows its arrears.
+
+Precedence: the environment variable `SHIXUN_AS_OF` (every `shixun --as-of DATE`
+sets it), else the ledger's pin `<date> custom "shixun-option" "as-of" <DATE>` (the
+last one, if several), else today's date in Asia/Shanghai. Generated entries never
+move it: only the accountant's `custom` pin is read. A period is over when as-of is
+after its last day.
+"""
+from __future__ import annotations
+
+import datetime
+import os
+import zoneinfo
+from typing import NamedTuple
+
+from beancount.core import data
+
+ENV = "SHIXUN_AS_OF"
+OPTION = "shixun-option"
+ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+# Where the date came from, as the pages and reports say it.
+SOURCES = {"env": "指定", "ledger": "账本设定", "today": "今日"}
+
+
+class AsOf(NamedTuple):
+    date: datetime.date
+    source: str  # "env", "ledger" or "today"
+    entry: object = None  # the ledger's pin (a Custom entry), when source == "ledger"
+    problem: str | None = None  # a Chinese message when a given value was unusable
+
+    def label(self) -> str:
+        """"判断日期 2026-12-02 (今日)", "… (账本设定, main.beancount:12)"."""
+        where = SOURCES[self.source]
+        if self.entry is not None:
+            meta = self.entry.meta or {}
+            where += f", {os.path.basename(str(meta.get('filename', '?')))}:{meta.get('lineno', '?')}"
+        return f"判断日期 {self.date.isoformat()} ({where})"
+
+
+def parse_date(text: str) -> datetime.date:
+    """A YYYY-MM-DD date; ValueError with a Chinese message otherwise."""
+    try:
+        return datetime.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ValueError(f"判断日期应为 YYYY-MM-DD 格式的有效日期, 而不是 {str(text)[:40]!r}") from None
+
+
+def today() -> datetime.date:
+    return datetime.datetime.now(ZONE).date()
+
+
+def ledger_pin(entries):
+    """The accountant's last `custom "shixun-option" "as-of" DATE`, or None."""
+    pin = None
+    for entry in entries:
+        if (isinstance(entry, data.Custom) and entry.type == OPTION and entry.values
+                and entry.values[0].value == "as-of"):
+            pin = entry
+    return pin
+
+
+def _pin_date(pin) -> datetime.date:
+    if len(pin.values) < 2:
+        raise ValueError("账本的判断日期设定缺少日期: custom \"shixun-option\" \"as-of\" 2026-06-30")
+    value = pin.values[1].value
+    return value if isinstance(value, datetime.date) else parse_date(value)
+
+
+def as_of(entries=()) -> AsOf:
+    """The date of judgement for this ledger (see the module's docstring).
+
+    An unusable `SHIXUN_AS_OF` or pin never raises inside a plugin: the next source in
+    the precedence is used and `problem` says what was wrong, for the caller to report.
+    """
+    problem = None
+    given = os.environ.get(ENV, "").strip()
+    if given:
+        try:
+            return AsOf(parse_date(given), "env")
+        except ValueError as exc:
+            problem = f"环境变量 {ENV}: {exc}"
+    pin = ledger_pin(entries)
+    if pin is not None:
+        try:
+            return AsOf(_pin_date(pin), "ledger", pin, problem)
+        except ValueError as exc:
+            problem = problem or str(exc)
+    return AsOf(today(), "today", None, problem)
+
+
+def is_over(last_day: datetime.date, judged: datetime.date) -> bool:
+    """A period ending on `last_day` is over when the date of judgement is after it."""
+    return judged > last_day
+
+
+def year_over(year: int, judged: datetime.date) -> bool:
+    return is_over(datetime.date(year, 12, 31), judged)
