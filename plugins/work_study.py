@@ -41,7 +41,6 @@ Config (a Python dict literal, every key optional):
                                   'student_payable': 'Liabilities:…', 'roster': 'students.csv',
                                   'granularity': 'day'}"
 """
-import csv
 import gc
 import os
 from decimal import ROUND_HALF_UP, Decimal
@@ -53,13 +52,12 @@ from plugins.common import (ACCOUNTS, GENERATED, file_error, generated_meta, in_
                             under, where)
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
+from plugins.roster import ROSTER_FILE, read_roster
 
 __plugins__ = ("work_study",)
 
 PLUGIN = "work_study"
 CLAUSE = "P1"
-ROSTER_DEFAULT = "students.csv"
-ROSTER_COLUMNS = ("学号", "姓名", "班级", "基地")
 
 DEFAULTS = {
     "work_study_income": ACCOUNTS["work_study_income"],
@@ -93,47 +91,12 @@ def roster_path(options_map, settings) -> tuple[str | None, bool]:
         return os.path.join(base, named), True
     if base is None:
         return None, False
-    return os.path.join(base, ROSTER_DEFAULT), False
-
-
-def read_roster(path: str) -> tuple[dict, list]:
-    """学号 → {"name", "class", "base"} from a UTF-8 CSV (学号,姓名,班级,基地), and P1 errors."""
-    roster, errors = {}, []
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except UnicodeDecodeError:
-        return {}, [file_error(CLAUSE, path, 1, f"学生名册 {path} 不是 UTF-8 编码, 请另存为 UTF-8")]
-    except OSError as exc:
-        return {}, [file_error(CLAUSE, path, 0, f"无法读取学生名册 {path}: {exc.strerror}")]
-    if not rows:
-        return {}, [file_error(CLAUSE, path, 1, f"学生名册 {path} 为空, 应有表头 {','.join(ROSTER_COLUMNS)}")]
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in ROSTER_COLUMNS if c not in header]
-    if missing:
-        return {}, [file_error(CLAUSE, path, 1,
-                               f"学生名册 {path} 缺少列: {','.join(missing)} (表头应为 {','.join(ROSTER_COLUMNS)})")]
-    index = {c: header.index(c) for c in ROSTER_COLUMNS}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(header):
-            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行列数不足"))
-            continue
-        sid = row[index["学号"]].strip()
-        if not sid:
-            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行缺少学号"))
-            continue
-        if sid in roster:
-            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行学号 {sid} 重复"))
-            continue
-        roster[sid] = {"name": row[index["姓名"]].strip(), "class": row[index["班级"]].strip(),
-                       "base": row[index["基地"]].strip()}
-    return roster, errors
+    return os.path.join(base, ROSTER_FILE), False
 
 
 def load_roster(options_map, settings) -> tuple[dict | None, list]:
-    """The roster, or None when there is none to check against (no file, not configured)."""
+    """The roster (学号 → Student), or None when there is none to check against (no
+    file, not configured, or a roster so broken it is one error)."""
     path, explicit = roster_path(options_map, settings)
     if path is None:
         return None, []
@@ -141,7 +104,9 @@ def load_roster(options_map, settings) -> tuple[dict | None, list]:
         if explicit:
             return None, [file_error(CLAUSE, path, 0, f"插件配置指定的学生名册不存在: {path}")]
         return None, []
-    return read_roster(path)
+    roster = read_roster(path)
+    errors = [file_error(CLAUSE, e.file, e.row, e.message) for e in roster.errors]
+    return (None if roster.broken else roster.students), errors
 
 
 def read_hours(entry):

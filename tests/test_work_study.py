@@ -443,7 +443,7 @@ def test_configured_roster_path_relative_to_ledger_and_missing_is_an_error(tmp_p
 
 
 @pytest.mark.parametrize("content, words", [
-    ("学号,姓名\n1,a\n", "缺少列: 班级,基地"),
+    ("学号,班级\n1,a\n", "缺少表头"),
     ("", "为空"),
     (ROSTER + "20240101,重名,x,y\n", "学号 20240101 重复"),
 ])
@@ -454,11 +454,27 @@ def test_broken_roster_is_an_error_naming_file_and_row(tmp_path, content, words)
     assert words in message and "students.csv" in errors[0].source["filename"]
 
 
-def test_gbk_roster_is_an_error(tmp_path):
-    main = write_ledger(tmp_path, "")
-    (tmp_path / "students.csv").write_bytes(ROSTER.encode("gbk"))
+HOURS_OF_UNKNOWN_AND_KNOWN = '''
+    2024-01-31 custom "work-hours" "20240101" 40
+      base: "农产品精深加工"
+    2024-01-31 custom "work-hours" "20249999" 8
+      base: "农产品精深加工"
+'''
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig"])
+def test_gbk_and_bom_rosters_read_as_utf8(tmp_path, encoding):
+    main = write_ledger(tmp_path, HOURS_OF_UNKNOWN_AND_KNOWN)
+    (tmp_path / "students.csv").write_bytes(ROSTER.encode(encoding))
     [message] = messages(loader.load_file(str(main))[1], "P1")
-    assert "不是 UTF-8 编码" in message
+    assert "学号 20249999 不在学生名册中" in message
+
+
+def test_undecodable_roster_is_one_error_and_skips_the_check(tmp_path):
+    main = write_ledger(tmp_path, HOURS_OF_UNKNOWN_AND_KNOWN)
+    (tmp_path / "students.csv").write_bytes(b"\x81\xff\xfe\x00" * 50)
+    [message] = messages(loader.load_file(str(main))[1], "P1")
+    assert "学生名册" in message and "不在学生名册中" not in message
 
 
 def test_bad_policy_is_reported_once_by_the_plugin():
