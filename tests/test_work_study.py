@@ -7,7 +7,7 @@ import pytest
 from beancount import loader
 
 from plugins.common import GENERATED
-from tests.conftest import load_ledger, messages
+from tests.conftest import load_judged_on_last_booking, load_ledger, messages
 
 BANK = "Assets:1002-银行存款:100201-农商银行基本户"
 INCOME = "Income:5001-主营业务收入:500101-勤工俭学收入"
@@ -29,7 +29,7 @@ HEADER = f'''
 
 
 def load(body: str, header: str = HEADER):
-    return load_ledger(header + textwrap.dedent(body))
+    return load_judged_on_last_booking(header + textwrap.dedent(body))
 
 
 def accruals(entries):
@@ -404,7 +404,8 @@ def write_ledger(tmp_path, body, roster=None, plugin_line='plugin "plugins.work_
 ROSTER = "学号,姓名,班级,基地\n20240101,阿依古丽,2024级农产品加工1班,农产品精深加工\n20240102,马晓东,2024级电子商务1班,电子商务\n"
 
 
-def test_roster_next_to_the_top_file_knows_students(tmp_path):
+def test_roster_next_to_the_top_file_knows_students(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-02-05")
     main = write_ledger(tmp_path, f'''
         2024-01-15 * "sale"
           {BANK}  1000.00 CNY
