@@ -1,7 +1,7 @@
 """`shixun gen-ledger`: a deterministic synthetic ledger for benchmarks, or the bundled example."""
 import pathlib
 
-from scripts import ledger_gen
+from devtools import ledger_gen
 from scripts.common import UserError
 
 # A year of the example centre books about FIXED + PER_SCALE × scale transactions

@@ -7,7 +7,7 @@ from beancount.core import data
 
 from scripts.cli import main
 from scripts.common import BUNDLED_LEDGER, load
-from scripts.ledger_gen import PLUGIN_ORDER
+from devtools.ledger_gen import PLUGIN_ORDER
 
 COMPONENT = re.compile(r"^[A-Z0-9]")
 
