@@ -192,7 +192,7 @@ class Books:
         self.surcharges_accrued = {}  # P9 surcharges accrued so far in the running quarter
         self.loss = Decimal(0)  # P2 losses carried forward, absorbed by later profits first
         self.nondeductible = collections.defaultdict(Decimal)  # year → 纳税调增 of the 汇算清缴
-        self.releases = []  # (fund, monthly amount): grants released over their assets' depreciation
+        self.releases = {}  # fund → monthly release: grants released over their assets' depreciation
         self.invoice_seq = 0
         self.students = self._roster(students_per_base)
         self.apprentices = []
@@ -429,7 +429,7 @@ class Books:
             self.add(Txn(days[-1], None, f"计提{month}月固定资产折旧", [
                 (DEPRECIATION_EXPENSE, self.depreciation, None), (DEPRECIATION, -self.depreciation, None)]))
             self.profit[year] -= self.depreciation
-        for fund, monthly in self.releases:
+        for fund, monthly in self.releases.items():
             self.release(days[-1], fund, monthly, f"按{month}月折旧额结转{fund}购置设备的政府补助")
         self.funds(year, month, days)
 
@@ -501,7 +501,7 @@ class Books:
                      EQUIPMENT, amount, dict(fund_meta, invoice=self.invoice(year)))
             monthly = to_fen(amount / 120)  # ten years, straight line
             self.depreciation += monthly
-            self.releases.append((fund, monthly))
+            self.releases[fund] = self.releases.get(fund, Decimal(0)) + monthly
         else:
             self.pay(day, rng.choice(SUPPLIERS["纺织服装"]), narration, MATERIALS, amount,
                      dict(fund_meta, invoice=self.invoice(year)))
@@ -556,7 +556,8 @@ class Books:
                 self.profit[year] -= delta
         self.surcharges_accrued = {} if final else due
         if postings:
-            note = "(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if exempt else ""
+            note = "" if not exempt else ("(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if final
+                                          else "(本季累计销售额未超过30万元, 暂不计提教育费附加和地方教育附加)")
             half = ", 减半征收" if halving else ""
             when = "" if final else f"(截至{day.month}月预提)"
             self.add(Txn(day, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{when}{half}{note}", postings))
