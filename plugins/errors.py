@@ -379,6 +379,7 @@ _RULES = [
     # ops/balance.py
     (r"Balance failed for '(.*?)': expected (.*?) != accumulated (.*?) \((\S+) (too much|too little)\)",
      _balance_failed),
+    (r"Balance failed for '(.*?)'[\s\S]*", "余额断言不符: {1}"),
     (r"Invalid currency '(.*)' for Balance directive: ?", "余额断言的币种 {1} 不是该科目可用的币种"),
     # ops/pad.py
     (r"Unused Pad entry", "pad 补差记录没有用上 (其后没有同一科目的余额断言, 或余额本已相符)"),
@@ -440,7 +441,7 @@ _RULES = [
     (r'Amount is zero: "(.*)"', "按成本计价的分录行金额不能为零: {1}"),
     (r'Cost is negative: "(.*)"', "成本不能为负"),
     (r"Self-reduction is not allowed", "同一交易不能既增加又减少同一批持仓"),
-    (r"Failed to categorize posting (\d+)", "第 {1} 个分录行无法确定币种"),
+    (r"Failed to categorize posting (.*)", "第 {1} 个分录行无法确定币种"),
     (r"You may not have more than one auto-posting per currency",
      "同一币种只能有一个不写金额的分录行 (自动平衡行)"),
     (r"Could not resolve (.*) currency", "无法确定{1}币种"),
@@ -491,6 +492,12 @@ def _located(error, ctx):
     message = str(getattr(error, "message", ""))
     if filename not in (None, "<load>") and lineno:
         return filename, lineno, False
+    left_open = re.match(r"Unbalanced (pushed tag|metadata key):? '(.*?)'", message)
+    if left_open and filename:  # reported at line 0 of the file: find the push
+        word = "pushtag #" if left_open.group(1) == "pushed tag" else "pushmeta "
+        pattern = re.compile(r"\s*" + re.escape(word + left_open.group(2)) + r"\b")
+        found = _Context.directive_line(_OneFile(filename), pattern)
+        return (found[0], found[1], True) if found else (filename, lineno, False)
     found = None
     glob_match = re.match(r'File glob "(.*)" does not match', message)
     duplicate = re.match(r'Duplicate filename parsed: "(.*)"', message)
@@ -504,6 +511,11 @@ def _located(error, ctx):
     if found:
         return found[0], found[1], True
     return filename, lineno, False
+
+
+class _OneFile:
+    def __init__(self, filename):
+        self.files = [filename]
 
 
 _CONTEXT = {}
