@@ -14,6 +14,7 @@ import re
 import sys
 
 import scripts
+from plugins import asof
 from scripts import common
 from scripts.common import UserError
 
@@ -95,6 +96,7 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return 2
     common.reset_announcements()
+    saved = os.environ.get(asof.ENV)
     try:
         common.apply_as_of(getattr(args, "as_of", None))
         return args.run(args) or 0
@@ -110,6 +112,11 @@ def main(argv=None) -> int:
         print("内部错误: 程序未能完成此命令 (这是程序缺陷, 不是账本的问题); 请把所用的命令和账本"
               "告知系统维护人员 (维护人员可设定 SHIXUN_DEBUG=1 重现详情)。", file=sys.stderr)
         return 3
+    finally:  # `main` called in-process (tests, other tools) leaves the environment as it was
+        if saved is None:
+            os.environ.pop(asof.ENV, None)
+        else:
+            os.environ[asof.ENV] = saved
 
 
 if __name__ == "__main__":
