@@ -73,7 +73,7 @@ def main(argv=None) -> int:
                         help="only the two bureau views (Fava's own pages are slow on a 100k ledger)")
     args = parser.parse_args(argv)
 
-    from reports.users import add_user
+    from serving.users import add_user
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="shixun-load-"))
     main_file = prepare(pathlib.Path(args.ledger), work)
