@@ -381,3 +381,26 @@ def test_head_is_allowed_wherever_get_is(site, client, who):
         assert head.get_data() == b"" and head.headers["Content-Length"] == got.headers["Content-Length"]
     assert client.head(f"/{quote(SLUG)}/editor/", headers=auth(who)).status_code == 403
     untouched.check()
+
+
+# -- finding 7: `make serve` gave the three demo users one password ------------------------------
+def test_make_gives_each_demo_user_its_own_password_once(tmp_path):
+    import re
+    import shutil
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    if not shutil.which("make"):
+        pytest.fail("make is needed (README: make demo)")
+    users = tmp_path / "users.txt"
+    run = subprocess.run(["make", "-s", "-C", str(root), "-o", ".venv/bin/shixun", "demo-users",
+                          f"USERS={users}"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    shown = dict(re.findall(r"演示用户 (\w+) .*密码: (\S+)", run.stdout))
+    assert set(shown) == {"kuaiji", "caizheng", "shenji"} and len(set(shown.values())) == 3
+    stored = users_mod.read_users(str(users))
+    for name, password in shown.items():
+        for other in stored.values():
+            assert users_mod.verify_password(password, other.password_hash) == (other.name == name)
+    again = subprocess.run(["make", "-s", "-C", str(root), "-o", ".venv/bin/shixun", "demo-users",
+                            f"USERS={users}"], capture_output=True, text=True, timeout=120)
+    assert "密码" not in again.stdout  # shown once: an existing users file is left alone
