@@ -90,31 +90,58 @@ def turnover(entries, start, end) -> dict[str, list[Decimal]]:
     return dict(totals)
 
 
-def balances(entries, day: datetime.date, year: int | None = None) -> dict[str, Decimal]:
-    """account → balance before `day` within fiscal `year` (default: the year of `day`):
-    P&L accounts hold only that year's postings, earlier years' P&L sits in the
-    未分配利润 account. (A year's closing balances are `balances(entries, next 01-01, year)`.)"""
-    year_start = datetime.date(day.year if year is None else year, 1, 1)
-    out: dict[str, Decimal] = defaultdict(Decimal)
-    earlier_profit = ZERO
-    for txn, posting in postings(between(entries, None, day)):
-        account = posting.account
-        if txn.date < year_start and is_profit_and_loss(account):
-            earlier_profit += posting.units.number
-        else:
-            out[account] += posting.units.number
-    if earlier_profit:
-        out[retained_account(entries)] += earlier_profit
-    return dict(out)
+def _month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def _snapshots(entries) -> tuple[list, list]:
+    """Running balances at the start of every month with postings (one walk per load):
+    (sorted month starts, balances before each), so any balance is a snapshot plus the
+    postings of one month."""
+    def compute():
+        months, snaps, running = [], [], defaultdict(Decimal)
+        current = None
+        for txn in transactions(entries):
+            if txn.date.month != getattr(current, "month", None) or txn.date.year != current.year:
+                current = _month_start(txn.date)
+                months.append(current)
+                snaps.append(dict(running))
+            for posting in txn.postings:
+                units = posting.units
+                if units is not None and units.currency == CURRENCY and units.number is not None:
+                    running[posting.account] += units.number
+        return months, snaps
+    return memo(entries, None, "books.snapshots", compute)
 
 
 def net_balances(entries, day: datetime.date) -> dict[str, Decimal]:
     """account → balance before `day`, every posting counted (P&L still in P&L accounts):
     what the balance sheet places (its line 51 takes every P&L balance)."""
-    out: dict[str, Decimal] = defaultdict(Decimal)
-    for _txn, posting in postings(between(entries, None, day)):
+    months, snaps = _snapshots(entries)
+    index = bisect.bisect_right(months, day) - 1
+    if index < 0:
+        return {}
+    out = defaultdict(Decimal, snaps[index])
+    for _txn, posting in postings(between(entries, months[index], day)):
         out[posting.account] += posting.units.number
     return dict(out)
+
+
+def balances(entries, day: datetime.date, year: int | None = None) -> dict[str, Decimal]:
+    """account → balance before `day` within fiscal `year` (default: the year of `day`):
+    P&L accounts hold only that year's postings, earlier years' P&L sits in the
+    未分配利润 account. (A year's closing balances are `balances(entries, next 01-01, year)`.)"""
+    out = net_balances(entries, day)
+    earlier = net_balances(entries, datetime.date(day.year if year is None else year, 1, 1))
+    profit = ZERO
+    for account, number in earlier.items():
+        if is_profit_and_loss(account) and number:
+            out[account] -= number
+            profit += number
+    if profit:
+        retained = retained_account(entries)
+        out[retained] = out.get(retained, ZERO) + profit
+    return out
 
 
 # ---- accounts, codes, names ------------------------------------------------------------
@@ -153,7 +180,9 @@ def with_parents(accounts) -> list[str]:
 
 def find_account(entries, code: str) -> str:
     """The account (or parent) whose own code is `code`; a Chinese error otherwise."""
-    known = with_parents(set(opened_accounts(entries)) | {p.account for _t, p in postings(transactions(entries))})
+    months, snaps = _snapshots(entries)
+    final = net_balances(entries, datetime.date.max) if months else {}
+    known = with_parents(set(opened_accounts(entries)) | set(final))
     for account in known:
         if account_code(account) == code:
             return account
