@@ -52,7 +52,7 @@ def xlsx_bytes(sheets) -> bytes:
     """A workbook from sheet specs, each a dict:
 
     title (merged, bold, centred), subtitle lines, columns [(header, width, kind)]
-    with kind "text" | "money" | "number" | "date" | "percent", rows (lists),
+    with kind "text" | "money" | "number" | "integer" | "date" | "percent", rows (lists),
     totals (one row or None), footer lines (e.g. 大写, signatures), name (tab).
     Money cells are numbers with format #,##0.00 so Excel/WPS can sum them.
     """
@@ -62,7 +62,7 @@ def xlsx_bytes(sheets) -> bytes:
 
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    formats = {"money": "#,##0.00", "number": "#,##0.##", "date": "yyyy-mm-dd",
+    formats = {"money": "#,##0.00", "number": "#,##0.##", "integer": "#,##0", "date": "yyyy-mm-dd",
                "percent": "0.00%", "text": "@"}
     book = Workbook()
     book.remove(book.active)
@@ -100,7 +100,7 @@ def xlsx_bytes(sheets) -> bytes:
                 cell = sheet.cell(row=row, column=col, value=value)
                 cell.number_format = formats.get(kind, "General")
                 cell.border = box
-                if kind in ("money", "number", "percent"):
+                if kind in ("money", "number", "integer", "percent"):
                     cell.alignment = Alignment(horizontal="right")
         if spec.get("totals"):
             for col in range(1, width + 1):
@@ -118,6 +118,7 @@ def xlsx_bytes(sheets) -> bytes:
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.print_options.horizontalCentered = True
+        sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
