@@ -33,7 +33,7 @@ __all__ = ["build_students", "work_study_income", "students_html", "students_xls
 
 
 def _plugin_enabled(options_map) -> bool:
-    return any(name in ("plugins.work_study", "work_study")
+    return any(name in ("plugins.work_study", "work_study", "plugins.all")
                for name, _ in (options_map or {}).get("plugin", []))
 
 
@@ -176,13 +176,13 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
             shares = [a + b for a, b in zip(shares, parts)]
     students = []
     for sid, weight, allocated in zip(ids, weights, shares):
-        info = roster.get(sid, {})
+        info = roster.get(sid)  # a plugins.roster.Student
         got = paid.get(sid, ZERO)
         students.append({
             "student": sid,
-            "name": info.get("name", "（未注明学号）" if sid == UNNAMED else ""),
-            "class": info.get("class", ""),
-            "base": "、".join(bases.get(sid, [])) or info.get("base", ""),
+            "name": info.name if info else ("（未注明学号）" if sid == UNNAMED else ""),
+            "class": info.class_name if info else "",
+            "base": "、".join(bases.get(sid, [])) or (info.base if info else ""),
             "hours": weight,
             "allocated": allocated,
             "paid": got,
