@@ -97,6 +97,19 @@ def is_grant_release(txn) -> bool:
     return debit and credit
 
 
+def _release_side(txn, fund):
+    """The posting a grant release is counted on, once: the Dr 2401 posting when it
+    carries the fund's `fund:` (on itself or its transaction), else the Cr 5301 one."""
+    def tagged(posting):
+        meta = posting.meta or {}
+        return str(meta.get("fund", (txn.meta or {}).get("fund"))) == str(fund)
+    for code in (DEFERRED_CODE, GRANT_INCOME_CODE):
+        for posting in txn.postings:
+            if account_code(posting.account) == code and tagged(posting):
+                return posting
+    return None
+
+
 def _yuan(value) -> str:
     return f"{fmt_thousands(value)} 元"
 
@@ -303,7 +316,7 @@ class Analysis:
         number = weight.number
         root = account.split(":", 1)[0]
         if is_grant_release(txn):
-            kind, value = ("release", -number) if account_code(account) == GRANT_INCOME_CODE else ("neither", number)
+            kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
         elif root in ("Income", "Liabilities") and number < 0:
             kind, value = "receipt", -number
         elif number > 0 and (root == "Expenses" or (root == "Assets" and not is_monetary(account))):

@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from devtools import bench
-from scripts import ledger_gen
+from devtools import bench, ledger_gen
 from scripts.cli import main
 
 

@@ -9,10 +9,7 @@ from beancount.parser import cmptest, printer
 
 from tests.conftest import load_ledger
 
-try:
-    from devtools import ledger_gen
-except ImportError:  # until the ledger room's move lands
-    from scripts import ledger_gen
+from devtools import ledger_gen
 
 FIVE = "\n".join(f'plugin "plugins.{name}"' for name in ("work_study", "treasury", "taxes", "funds", "seal"))
 
@@ -31,7 +28,7 @@ def with_plugin_lines(text, lines):
 @pytest.fixture(scope="module")
 def generated_10k(tmp_path_factory):
     folder = tmp_path_factory.mktemp("g10k")
-    books = ledger_gen.generate(seed=7, start_year=2024, years=2, scale=(5000 - 167) / 193)
+    books = ledger_gen.generate(seed=7, start_year=2024, scale=(5000 - 167) / 193, last_month=(2025, 12))
     path = folder / "g.beancount"
     ledger_gen.write_single(path, books, ledger_gen.available_plugins())
     return path
