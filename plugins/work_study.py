@@ -182,7 +182,7 @@ def _settle(events, policies, judged) -> list:
     judgement is blamed on the sale whose share is unpaid.
     """
     errors = []
-    queue = []      # [date, remaining, source entry, its sales [(sale, accrual)], amount]
+    queue = []      # [date, remaining, source entry, (its sales, their accruals), amount]
     head = 0
     advance = ZERO  # paid (or reversed) beyond what was outstanding
     accrued_total = paid_total = ZERO
@@ -226,9 +226,9 @@ def _settle(events, policies, judged) -> list:
 
 def _unpaid_sale(sales, settled):
     """The first sale of a day (or accrual) whose share is not fully paid, when
-    `settled` of the day's accruals were paid oldest first."""
+    `settled` of the day's accruals were paid oldest first. `sales`: (sales, accruals)."""
     total = ZERO
-    for sale, accrual in sales or ():
+    for sale, accrual in zip(*sales):
         total += accrual
         if total > settled:
             return sale
@@ -284,7 +284,8 @@ def _run(entries, errors, settings, roster, policies, judged):
 
     new_entries = []
     sources = []  # for each new entry, the index in `entries` of the sale it is dated and lined as
-    days = {}  # (date, currency) → [total, count, first sale, vouchers, links, its index, sales] per day
+    # (date, currency) → [total, count, first sale, vouchers, links, its index, sales, their accruals]
+    days = {}
 
     def add_to_day(txn, currency, accrual, voucher, index):
         """Per-day mode: one running total per day, hence one generated entry and one
@@ -292,11 +293,12 @@ def _run(entries, errors, settings, roster, policies, judged):
         group = days.get((txn.date, currency))
         if group is None:
             days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
-                                          index, [(txn, accrual)]]
+                                          index, [txn], [accrual]]
             return
         group[0] += accrual
         group[1] += 1
-        group[6].append((txn, accrual))
+        group[6].append(txn)
+        group[7].append(accrual)
         if voucher:
             group[3].append(voucher)
         if txn.links:
@@ -313,8 +315,8 @@ def _run(entries, errors, settings, roster, policies, judged):
         problem = None
         if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
             # The common case (one income posting, the policy share): no bookkeeping sets.
-            single = incomes[0][0]
-            by_currency = {incomes[0][2]: cap * single}
+            single, _, single_currency = incomes[0]
+            by_currency = {single_currency: cap * single}
             shares = (cap,)
             incomes = ()
         else:
@@ -336,7 +338,7 @@ def _run(entries, errors, settings, roster, policies, judged):
             sale_errors.append(rule_error(CLAUSE, txn,
                 f"{problem}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
             return
-        for number, _, currency in incomes or ((single, None, "CNY"),):
+        for number, _, currency in incomes or ((single, None, single_currency),):
             if currency == "CNY":
                 income_of_year[txn.date.year] += number
                 cap_of_year[txn.date.year] += (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
@@ -361,7 +363,7 @@ def _run(entries, errors, settings, roster, policies, judged):
             if daily:
                 add_to_day(txn, currency, accrual, voucher, index)
                 continue
-            events.append((txn.date, 0, txn, accrual, [(txn, accrual)]))
+            events.append((txn.date, 0, txn, accrual, ((txn,), (accrual,))))
             if accrual > 0:
                 narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
             else:
@@ -460,9 +462,9 @@ def _run(entries, errors, settings, roster, policies, judged):
     errors.extend(policies.errors_of(CLAUSES))
     errors.extend(sale_errors)
 
-    for (date, currency), (total, count, first, vouchers, links, index, sales) in days.items():
+    for (date, currency), (total, count, first, vouchers, links, index, sales, amounts) in days.items():
         if total:
-            events.append((date, 0, first, total, sales))
+            events.append((date, 0, first, total, (sales, amounts)))
             new_entries.append(_daily_entry(date, currency, total, count, first, vouchers, links,
                                             expense_acc, payable_acc))
             sources.append(index)
@@ -470,7 +472,7 @@ def _run(entries, errors, settings, roster, policies, judged):
         if paid > 0:
             events.append((txn.date, 1, txn, -paid, None))
         elif paid < 0:  # an accountant's credit to the payable: a manual accrual
-            events.append((txn.date, 0, txn, -paid, [(txn, -paid)]))
+            events.append((txn.date, 0, txn, -paid, ((txn,), (-paid,))))
     events.sort(key=lambda e: (e[0], e[1]))
     errors.extend(_settle(events, policies, judged))
     generated_of_year = collections.defaultdict(Decimal)
