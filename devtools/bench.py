@@ -562,7 +562,7 @@ def _report_runs(row) -> list[float]:
     if row.get("status") != "ok" or not row.get("build"):
         return []
     if row.get("render"):
-        return [b + r for b, r in zip(row["build"], row["render"])]
+        return [b + r for b, r in zip(row["build"], row["render"], strict=True)]
     return list(row["build"])
 
 
@@ -611,7 +611,7 @@ def load_ratios(load: dict, bare: dict) -> dict:
     (the order alternating), so a slow spell of the shared machine hits both; `medians`
     and `minima` are the ratios of the medians and of the fastest loads."""
     cpus, bare_cpus = load.get("cpus") or [load["cpu"]], bare.get("cpus") or [bare["cpu"]]
-    return {"paired": _median([a / b for a, b in zip(cpus, bare_cpus)]),
+    return {"paired": _median([a / b for a, b in zip(cpus, bare_cpus, strict=True)]),
             "medians": load["cpu"] / bare["cpu"], "minima": min(cpus) / min(bare_cpus),
             "wall": load["wall"] / bare["wall"]}
 

@@ -479,7 +479,7 @@ class Analysis:
             fund = self.funds.get(fund_id)
             if fund is None:
                 seen = set()
-                for date, kind, value, account, txn, _, _ in events:
+                for _date, _kind, value, account, txn, _, _ in events:
                     if id(txn) in seen:
                         continue
                     seen.add(id(txn))

@@ -323,7 +323,7 @@ def read_records(seal_entry, digest: str) -> tuple[list[dict] | None, str | None
     for line in raw.decode("utf-8").splitlines()[2:]:
         fields = line.split("\t")
         if len(fields) == len(RECORDS_COLUMNS):
-            rows.append(dict(zip(("date", "voucher", "position", "line", "digest"), fields)))
+            rows.append(dict(zip(("date", "voucher", "position", "line", "digest"), fields, strict=True)))
     if _digest(bytes.fromhex(r["digest"]) for r in rows) != digest:
         return None, f"封账记录清单 {name} 与封账哈希不符, 只能按月份定位"
     return rows, None

@@ -228,7 +228,7 @@ def _unpaid_sale(sales, settled):
     """The first sale of a day (or accrual) whose share is not fully paid, when
     `settled` of the day's accruals were paid oldest first. `sales`: (sales, accruals)."""
     total = ZERO
-    for sale, accrual in zip(*sales):
+    for sale, accrual in zip(*sales, strict=True):
         total += accrual
         if total > settled:
             return sale

@@ -127,7 +127,7 @@ def test_income_credit_is_receipt_and_non_monetary_asset_debit_is_use():
 
 
 def test_liability_debit_and_expense_credit_are_neither():
-    body = receipt("2024-03-05", "FJ-2024", "1000.00") + f'''
+    body = receipt("2024-03-05", "FJ-2024", "1000.00") + '''
     2024-04-01 * "递延收益转入政府补助"
       fund: "FJ-2024"
       Liabilities:2401-递延收益:240101-福建援疆资金  800.00 CNY
@@ -446,7 +446,7 @@ def test_finding_returned_late_is_returned_and_marked_late():
 
 
 def test_return_only_counts_credits_to_monetary_accounts():
-    body = FINDING + f'''
+    body = FINDING + '''
     2025-05-20 * "退还"
       finding: "SJ-2025-01"
       Expenses:5711-营业外支出:571101-退还违规资金  4800.00 CNY

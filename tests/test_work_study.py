@@ -7,7 +7,7 @@ import pytest
 from beancount import loader
 
 from plugins.common import GENERATED
-from tests.conftest import load_judged_on_last_booking, load_ledger, messages
+from tests.conftest import load_judged_on_last_booking, messages
 
 BANK = "Assets:1002-银行存款:100201-农商银行基本户"
 INCOME = "Income:5001-主营业务收入:500101-勤工俭学收入"
