@@ -649,7 +649,7 @@ class Books:
         accounts = [";; 会计科目表 (小企业会计准则): 科目组件 = 科目代码-科目名称, 每个科目带 code 元数据"]
         accounts += [f'{start} open {account} CNY\n  code: "{code}"' for account, code in CHART]
         policy_lines = [";; 政策参数 (按生效日期; 某日适用的值 = 该日及之前最近的一条; 无条目时用默认值)"]
-        for name, (default, kind, _clause) in POLICIES.items():
+        for name, (default, _kind, _clause) in POLICIES.items():
             policy_lines.append(f'2021-01-01 custom "policy" "{name}" {policy_literal(default)}')
         policy_lines.append(";; 小规模纳税人「六税两费」减半征收 (财政部 税务总局公告2023年第12号, 2023-01-01 至 2027-12-31)")
         policy_lines.append(f'{HALVING_FROM}-01-01 custom "policy" "six-taxes-halving" TRUE')

@@ -123,7 +123,7 @@ def extract(paths, existing: list, importers, log=None):
     if failures:
         raise Refused(failures)
 
-    for number, (path, entries, account, importer) in enumerate(extracted):
+    for number, (path, entries, _account, importer) in enumerate(extracted):
         if isinstance(importer, WorkHoursImporter):
             earlier = [e for item in extracted[:number] for e in item[1]]
             failures.extend(workhours.conflicts(path, entries, earlier))
@@ -132,7 +132,7 @@ def extract(paths, existing: list, importers, log=None):
 
     bg_extract.sort_extracted_entries(extracted)
     duplicates = []
-    for path, entries, account, importer in extracted:
+    for _path, entries, _account, importer in extracted:
         importer.deduplicate(entries, existing)
         existing.extend(entries)
 

@@ -257,7 +257,7 @@ class WorkHoursImporter(beangulp.Importer):
     def entries(self, filepath: str) -> list:
         stat = os.stat(filepath)
         try:
-            self.roster  # read and check the roster first: a bad roster refuses the sheet
+            _ = self.roster  # read and check the roster first: a bad roster refuses the sheet
         except ImportFailure as failure:
             if failure.path == "学生名册":
                 raise ImportFailure(filepath, failure.reason) from None

@@ -35,7 +35,7 @@ __all__ = ["build", "html", "xlsx", "work_study_income", "TITLE"]
 
 
 def _plugin_enabled(options_map) -> bool:
-    return any(name in ("plugins.work_study", "work_study")
+    return any(name in ("plugins.work_study", "work_study", "plugins.all")
                for name, _ in (options_map or {}).get("plugin", []))
 
 
@@ -178,7 +178,7 @@ def build(entries, options_map, start: datetime.date, end: datetime.date,
             shares = [a + b for a, b in zip(shares, parts)]
     students = []
     for sid, weight, allocated in zip(ids, weights, shares):
-        info = roster.get(sid)
+        info = roster.get(sid)  # a plugins.roster.Student
         got = paid.get(sid, ZERO)
         students.append({
             "student": sid,

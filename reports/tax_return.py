@@ -10,7 +10,6 @@ filled before paying). The columns follow the form, so the accountant files from
 """
 from __future__ import annotations
 
-from decimal import Decimal
 
 from plugins.money import ZERO
 from reports import books, statement_sheet

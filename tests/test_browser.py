@@ -64,7 +64,7 @@ def server(tmp_path_factory):
             break  # 401: the server is up
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((root / "server.out").read_text("utf-8"))
+                raise RuntimeError((root / "server.out").read_text("utf-8")) from None
             time.sleep(0.2)
     token = base64.b64encode(f"kuaiji:{password('kuaiji')}".encode()).decode()
     request = urllib.request.Request(base + "/", headers={"Authorization": f"Basic {token}"})

@@ -261,7 +261,7 @@ def test_vouchers(plain):
     assert [v["voucher"] for v in r["vouchers"]] == [f"记-2024-03-000{n}" for n in (1, 2, 3, 4)]
     first = r["vouchers"][0]
     assert first["attachments"] == 2
-    assert [(l["code"], l["account"], l["debit"], l["credit"]) for l in first["lines"]] == [
+    assert [(line["code"], line["account"], line["debit"], line["credit"]) for line in first["lines"]] == [
         ("100201", "银行存款—基本户", D("10300.00"), 0), ("500102", "主营业务收入—技术服务收入", 0, D("10000.00")),
         ("222101", "应交税费—应交增值税", 0, D("300.00"))]
     assert first["total_debit"] == first["total_credit"] == D("10300.00")
