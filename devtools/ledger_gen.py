@@ -1,12 +1,16 @@
 """The ledger generator: the bundled example ledger and `shixun gen-ledger`.
 
 One generator writes both, so the benchmark ledger books every event exactly as
-the accountant's example does (SPEC §2, docs/guide): work-study sales with VAT at
-the small-scale 1% rate, student payouts that match the P1 accruals to the fen,
-quarterly surcharges that match P9, the training fund (P5), apprentices (P6),
-earmarked funds (P10), income tax and the treasury remittance (P2). Amounts that
-the plugins will check are computed here with the same money helper, so the
-generated books are clean.
+the accountant's example does (SPEC §2, docs/guide): the opening balances (建账, the
+previous 12-31), work-study sales with VAT at the small-scale 1% rate, student payouts
+that match the P1 accruals to the fen, surcharges accrued monthly and declared per
+quarter as P9 expects, the training fund (P5), apprentices (P6), earmarked funds with
+their grant income released as spent (P10, SPEC §2 政府补助), wages with social
+insurance and 个税, depreciation, income tax (预缴 per quarter, 汇算清缴 by 05-31)
+and the treasury remittance (P2) — no 结转 entries (SPEC §2, the recommended practice).
+The books run to `LAST_MONTH`, fixed so the output never depends on today. Amounts
+the plugins will check are computed here with the same money helper, so the generated
+books are clean.
 """
 import calendar
 import collections
@@ -131,6 +135,10 @@ ENTERTAINMENT_DEDUCTIBLE = Decimal("0.60")
 UNIT_SOCIAL_RATE, PERSONAL_SOCIAL_RATE = Decimal("0.24"), Decimal("0.105")
 # The books are written up to this month: the month before the demo's date of judgement.
 LAST_MONTH = (2026, 11)
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year, month + 1) if month < 12 else (year + 1, 1)
 
 
 def opening_day(start_year: int) -> datetime.date:
@@ -391,16 +399,7 @@ class Books:
                      {"invoice": self.invoice(year), "base": q(base)})
         self.wages(year, month, days, scale)
         if rng.random() < 0.6 * self.scale:
-            # Bought on credit, paid the next month: the payable the balance sheet shows.
-            base = rng.choice(BASES)
-            amount = to_fen(Decimal(rng.randint(150000, 600000)) / 100)
-            txn = self.add(Txn(rng.choice(days[:-5] or days), rng.choice(SUPPLIERS[base]),
-                               f"{base}实训基地赊购原材料", [(MATERIALS, amount, None), (PAYABLE, -amount, None)],
-                               {"invoice": self.invoice(year), "base": q(base)}))
-            self.profit[year] -= amount
-            nyear, nmonth = (year, month + 1) if month < 12 else (year + 1, 1)
-            self.schedule(Txn(workdays(nyear, nmonth)[7], txn.payee, "支付上月赊购材料款",
-                              [(PAYABLE, amount, None), (BANK, -amount, None)], {"document": None}))
+            self.credit_purchase(year, month, days)
         if month % 2 == 0:
             amount = to_fen(Decimal(rng.randint(30000, 160000)) / 100)
             self.pay(rng.choice(days), rng.choice(["呼图壁县天山宾馆", "呼图壁县丝路人家餐厅"]), "客户接待餐费",
@@ -433,6 +432,18 @@ class Books:
             self.release(days[-1], fund, monthly, f"按{month}月折旧额结转{fund}购置设备的政府补助")
         self.funds(year, month, days)
 
+    def credit_purchase(self, year, month, days):
+        """Materials bought on credit, paid the next month: the payable the balance sheet shows."""
+        rng = self.rng
+        base = rng.choice(BASES)
+        amount = to_fen(Decimal(rng.randint(150000, 600000)) / 100)
+        txn = self.add(Txn(rng.choice(days[:-5] or days), rng.choice(SUPPLIERS[base]), f"{base}实训基地赊购原材料",
+                           [(MATERIALS, amount, None), (PAYABLE, -amount, None)],
+                           {"invoice": self.invoice(year), "base": q(base)}))
+        self.profit[year] -= amount
+        self.schedule(Txn(workdays(*next_month(year, month))[7], txn.payee, "支付上月赊购材料款",
+                          [(PAYABLE, amount, None), (BANK, -amount, None)], {"document": None}))
+
     def wages(self, year, month, days, scale):
         """计提 the month's wages and the employer's social insurance; 发放 them the same day,
         withholding the employee's social insurance and 个税, both paid over the next month."""
@@ -452,8 +463,7 @@ class Books:
         self.add(Txn(days[-1], None, f"发放{month}月工资 (代扣个人社会保险费及个人所得税)", [
             (WAGES_PAYABLE, gross, None), (SOCIAL_WITHHELD, -personal, None), (IIT_PAYABLE, -iit, None),
             (BANK, -(gross - personal - iit), None)], {"document": None}))
-        nyear, nmonth = (year, month + 1) if month < 12 else (year + 1, 1)
-        self.social_payments(workdays(nyear, nmonth), year, month, social_prod + social_admin, personal, iit,
+        self.social_payments(workdays(*next_month(year, month)), year, month, social_prod + social_admin, personal, iit,
                              book=self.schedule)
 
     def social_payments(self, days, year, month, unit, personal, iit, book):
