@@ -653,7 +653,7 @@ class Books:
             years[int(line[:4])].append(line)
         return years
 
-    def sections(self, plugins, configs=None) -> dict[str, str]:
+    def sections(self, plugins, config=None, combined=True) -> dict[str, str]:
         """The ledger's parts: name → text, in include order."""
         start = opening_day(self.start_year)
         accounts = [";; 会计科目表 (小企业会计准则): 科目组件 = 科目代码-科目名称, 每个科目带 code 元数据"]
@@ -666,7 +666,7 @@ class Books:
         policy_lines.append(f'{HALVING_UNTIL}-01-01 custom "policy" "six-taxes-halving" FALSE')
         years = self.year_texts()
         sections = {
-            "header": header(plugins, configs),
+            "header": header(plugins, config, combined),
             "accounts": "\n\n".join(accounts),
             "policies": "\n".join(policy_lines),
             "registers": ";; 登记簿: 关联方、学徒、专项资金、审计整改事项\n\n" + "\n\n".join(
@@ -734,7 +734,17 @@ def available_plugins() -> list[str]:
     return [name for name in PLUGIN_ORDER if importlib.util.find_spec(f"plugins.{name}")]
 
 
-def header(plugins, configs=None) -> str:
+def combined_plugin() -> bool:
+    """`plugins.all` (SPEC §2: one line for every family) exists: the ledgers use it."""
+    return importlib.util.find_spec("plugins.all") is not None
+
+
+
+
+def header(plugins, config=None, combined=True) -> str:
+    """Options, the Fava pages and the plugin line(s): `plugin "plugins.all"` when it exists
+    and `combined`, else one line per family; `config` (a dict) is the rules' settings,
+    e.g. the roster's file name."""
     lines = [
         f'option "title" "{TITLE}"',
         'option "operating_currency" "CNY"',
@@ -745,9 +755,11 @@ def header(plugins, configs=None) -> str:
         "",
         ";; 规则插件 (顺序按 SPEC §2; 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件)",
     ]
-    configs = configs or {}
-    lines += [f'plugin "plugins.{name}" "{configs[name]}"' if name in configs else f'plugin "plugins.{name}"'
-              for name in plugins]
+    setting = f' "{config!r}"' if config else ""
+    if combined and combined_plugin():
+        lines.append(f'plugin "plugins.all"{setting}')
+    else:  # the roster is work_study's setting
+        lines += [f'plugin "plugins.{name}"{setting if name == "work_study" else ""}' for name in plugins]
     return "\n".join(lines)
 
 
@@ -779,8 +791,8 @@ def write_single(path: pathlib.Path, books: "Books", plugins) -> pathlib.Path:
     """A one-file ledger (gen-ledger), with its own roster beside it (<name>.students.csv,
     so several generated ledgers can share a folder)."""
     roster = path.with_name(f"{path.stem}.students.csv")
-    configs = {"work_study": f"{{'roster': '{roster.name}'}}"}
-    sections = books.sections(plugins, configs)
+    # The five family lines until the benchmark (reports/bench.py) reads `plugins.all`.
+    sections = books.sections(plugins, {"roster": roster.name}, combined=False)
     text = "\n\n".join(sections.values()) + "\n"
     if "seal" in plugins:
         text += seal_first_year(text.replace(sections["header"], ""), books.start_year)
