@@ -278,9 +278,10 @@ class Books:
 
     def opening(self):
         """The balances carried over from the centre's books of the year before (建账: 期初余额),
-        one entry dated the previous 12-31, so they are the first year's 年初余额 and no flow
-        of it; what was owed or receivable then is settled in January. The registers:
-        related party, funds, apprentices."""
+        dated the previous 12-31, so they are the first year's 年初余额 and none of it a flow
+        of that year: the money in one entry, everything else in another (each against
+        实收资本), so no cash posting has a mixed counterpart. What was owed or receivable
+        then is settled in January. The registers: related party, funds, apprentices."""
         start = opening_day(self.start_year)
         scale = Decimal(str(max(1, self.scale)))
 
@@ -290,17 +291,19 @@ class Books:
         wages = amount(46000)  # the December wages whose social insurance and 个税 are paid in January
         social_unit, social_personal = to_fen(wages * UNIT_SOCIAL_RATE), to_fen(wages * PERSONAL_SOCIAL_RATE)
         iit = to_fen((wages - social_personal) * Decimal("0.01"))
-        balances = [
-            (CASH, Decimal("2150.00")), (BANK2, amount(85000)), (RECEIVABLE, amount(46800)),
-            (RAW_MATERIALS, amount(18600)), (GOODS, amount(32450)), (EQUIPMENT, amount(420000)),
-            (OFFICE_EQUIPMENT, amount(60000)), (DEPRECIATION, -amount(126000)), (PAYABLE, -amount(28900)),
-            (SOCIAL_PAYABLE, -social_unit), (SOCIAL_WITHHELD, -social_personal), (IIT_PAYABLE, -iit),
-            (INCOME_TAX_PAYABLE, -amount("3862.40")), (CAPITAL, -amount(1500000)),
+        others = [
+            (RECEIVABLE, amount(46800)), (RAW_MATERIALS, amount(18600)), (GOODS, amount(32450)),
+            (EQUIPMENT, amount(420000)), (OFFICE_EQUIPMENT, amount(60000)), (DEPRECIATION, -amount(126000)),
+            (PAYABLE, -amount(28900)), (SOCIAL_PAYABLE, -social_unit), (INCOME_TAX_PAYABLE, -amount("3862.40")),
+            (IIT_PAYABLE, -iit), (SOCIAL_WITHHELD, -social_personal),
         ]
-        bank = -sum(value for _, value in balances)
-        self.add(Txn(start, None, f"建账: {start.year}年12月31日各科目余额 (期初余额)",
-                     sorted([(BANK, bank, None)] + [(account, value, None) for account, value in balances],
-                            key=lambda posting: posting[0].split(":")[1])))  # chart order
+        capital = amount(1500000)
+        cash = [(CASH, Decimal("2150.00")), (BANK, Decimal(0)), (BANK2, amount(85000))]
+        cash[1] = (BANK, capital - sum(value for _, value in others + cash))
+        for what, balances in (("货币资金", cash), ("其他科目", others)):
+            rest = -sum(value for _, value in balances)
+            self.add(Txn(start, None, f"建账: {start.year}年12月31日{what}余额 (期初余额)",
+                         [(account, value, None) for account, value in balances + [(CAPITAL, rest)]]))
         # Straight line: training equipment over ten years, office equipment over five.
         self.depreciation += amount(420000) / 120 + amount(60000) / 60
         self.depreciation = to_fen(self.depreciation)

@@ -64,7 +64,8 @@ def test_books_up_to_the_month_before_the_demo_date_and_continuous_vouchers(bund
     written = [e for e in entries if isinstance(e, data.Transaction) and "generated" not in e.meta]
     assert len(written) >= 900
     assert {e.date.year for e in written} == {2023, 2024, 2025, 2026}
-    assert [e.narration for e in written if e.date.year == 2023] == ["建账: 2023年12月31日各科目余额 (期初余额)"]
+    assert [e.narration for e in written if e.date.year == 2023] == [
+        "建账: 2023年12月31日货币资金余额 (期初余额)", "建账: 2023年12月31日其他科目余额 (期初余额)"]
     assert max(e.date for e in written).timetuple()[:2] == LAST_MONTH == (2026, 11)
     by_month = collections.defaultdict(list)
     for entry in written:
@@ -134,11 +135,14 @@ def transactions(entries):
 
 def test_opening_balances_give_every_statement_content(bundled):
     entries, _, _ = bundled
-    opening = transactions(entries)[0]
-    assert (opening.date, opening.meta["voucher"]) == (datetime.date(2023, 12, 31), "记-2023-12-0001")
-    codes = {p.account.split(":")[1][:4] for p in opening.postings}
-    assert {"1001", "1002", "1122", "1403", "1405", "1601", "1602", "2202", "2211", "2221", "3001"} <= codes
-    assert not any(p.account.startswith(("Income:", "Expenses:")) for p in opening.postings)
+    money, others = transactions(entries)[:2]  # 建账 on 2023-12-31: the money, then the rest
+    assert [(t.date, t.meta["voucher"]) for t in (money, others)] == [
+        (datetime.date(2023, 12, 31), "记-2023-12-0001"), (datetime.date(2023, 12, 31), "记-2023-12-0002")]
+    codes = [{p.account.split(":")[1][:4] for p in t.postings} for t in (money, others)]
+    assert codes[0] == {"1001", "1002", "3001"}
+    assert codes[1] == {"1122", "1403", "1405", "1601", "1602", "2202", "2211", "2221", "2241", "3001"}
+    assert sum(p.units.number for t in (money, others) for p in t.postings if p.account == "Equity:3001-实收资本") \
+        == Decimal("-1500000.00")
     year_end = collections.defaultdict(Decimal)
     for txn in transactions(entries):
         if txn.date <= datetime.date(2025, 12, 31):
