@@ -3,11 +3,11 @@
 One generator writes both, so the benchmark ledger books every event exactly as
 the accountant's example does (SPEC §2, docs/guide): the opening balances (建账, the
 previous 12-31), work-study sales with VAT at the small-scale 1% rate, student payouts
-that match the P1 accruals to the fen, surcharges accrued monthly and declared per
-quarter as P9 expects, the training fund (P5), apprentices (P6), earmarked funds with
-their grant income released as spent (P10, SPEC §2 政府补助), wages with social
-insurance and 个税, depreciation, income tax (预缴 per quarter, 汇算清缴 by 05-31)
-and the treasury remittance (P2) — no 结转 entries (SPEC §2, the recommended practice).
+that match the P1 accruals to the fen, quarterly surcharges as P9 expects, the
+training fund (P5), apprentices (P6), earmarked funds with their grant income released
+as spent (P10, SPEC §2 政府补助), wages with social insurance and 个税, depreciation,
+income tax (预缴 per quarter, 汇算清缴 by 05-31) and the treasury remittance (P2) —
+no 结转 entries (SPEC §2, the recommended practice).
 The books run to `LAST_MONTH`, fixed so the output never depends on today. Amounts
 the plugins will check are computed here with the same money helper, so the generated
 books are clean.
@@ -197,7 +197,6 @@ class Books:
         self.bank = Decimal(0)
         self.profit = collections.defaultdict(Decimal)  # year → profit before income tax
         self.tax_accrued = collections.defaultdict(Decimal)  # year → income tax accrued so far
-        self.surcharges_accrued = {}  # P9 surcharges accrued so far in the running quarter
         self.loss = Decimal(0)  # P2 losses carried forward, absorbed by later profits first
         self.nondeductible = collections.defaultdict(Decimal)  # year → 纳税调增 of the 汇算清缴
         self.releases = {}  # fund → monthly release: grants released over their assets' depreciation
@@ -267,8 +266,6 @@ class Books:
                         self.student_payout(days[min(6, len(days) - 1)], pool, last_hours)
                     income, pool, last_hours = self.month(year, month, days, last_month_of_quarter=month % 3 == 0)
                     sales += income
-                    if month % 3:
-                        self.accrue_surcharges(days[-1], year, quarter, self.quarter_vat, sales, final=False)
                 if len(months) == 3:  # a quarter still running on the last booked month is not closed
                     self.quarter_end(year, quarter, self.quarter_vat, sales)
                     self.quarter_vat = Decimal(0)
@@ -548,10 +545,11 @@ class Books:
         postings.append((BANK, -pool, None))
         self.add(Txn(day, None, "发放上月学生劳动报酬", postings, {"document": None}))
 
-    def accrue_surcharges(self, day, year, quarter, vat_base, sales, final):
-        """P9, 按月计提、按季申报: each month-end accrues the quarter's surcharges so far
-        (城建税 5%, the two surcharges 3% and 2% unless the quarter's sales stay within
-        300,000, 六税两费 halved) less what the quarter has accrued; returns the quarter's due."""
+    def accrue_surcharges(self, day, year, quarter, vat_base, sales):
+        """P9, on the quarter's last working day: 城建税 5%, the two surcharges 3% and 2%
+        unless the quarter's sales stay within 300,000, 六税两费 halved (the base is an even
+        whole yuan, so the 申报表's rounding gives the same); returns what is due. A quarter
+        still running on the last booked month has no accrual yet (P9 judges it once over)."""
         exempt = sales <= Decimal(300000)
         due = {
             "city": to_fen(vat_base * Decimal("0.05")),
@@ -563,23 +561,18 @@ class Books:
             due = {k: to_fen(v / 2) for k, v in due.items()}
         postings = []
         for key in ("city", "edu", "local"):
-            delta = due[key] - self.surcharges_accrued.get(key, Decimal(0))
-            if delta:
-                postings += [(SURCHARGE_EXPENSE[key], delta, None), (SURCHARGE_PAYABLE[key], -delta, None)]
-                self.profit[year] -= delta
-        self.surcharges_accrued = {} if final else due
-        if postings:
-            note = "" if not exempt else ("(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if final
-                                          else "(本季累计销售额未超过30万元, 暂不计提教育费附加和地方教育附加)")
-            half = ", 减半征收" if halving else ""
-            when = "" if final else f"(截至{day.month}月预提)"
-            self.add(Txn(day, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{when}{half}{note}", postings))
+            if due[key]:
+                postings += [(SURCHARGE_EXPENSE[key], due[key], None), (SURCHARGE_PAYABLE[key], -due[key], None)]
+        note = "(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if exempt else ""
+        half = ", 减半征收" if halving else ""
+        self.add(Txn(day, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{half}{note}", postings))
+        self.profit[year] -= sum(due.values())
         return due
 
     def quarter_end(self, year, quarter, vat_base, sales):
         """P9 surcharges, the P5 training-fund accrual and the income tax 预缴 of the quarter."""
         last = max(d for m in range(3 * quarter + 1, 3 * quarter + 4) for d in workdays(year, m))
-        due = self.accrue_surcharges(last, year, quarter, vat_base, sales, final=True)
+        due = self.accrue_surcharges(last, year, quarter, vat_base, sales)
         training = to_fen(sales * Decimal("0.025"))
         self.add(Txn(last, None, f"按收入2.5%计提{year}年第{quarter + 1}季度职工教育经费", [
             (TRAINING_EXPENSE, training, None), (TRAINING_PAYABLE, -training, None)]))
