@@ -294,9 +294,9 @@ class Books:
             (PAYABLE, -amount(28900)), (SOCIAL_PAYABLE, -social_unit), (INCOME_TAX_PAYABLE, -amount("3862.40")),
             (IIT_PAYABLE, -iit), (SOCIAL_WITHHELD, -social_personal),
         ]
-        capital = amount(1500000)
-        cash = [(CASH, Decimal("2150.00")), (BANK, Decimal(0)), (BANK2, amount(85000))]
-        cash[1] = (BANK, capital - sum(value for _, value in others + cash))
+        petty, second_bank = Decimal("2150.00"), amount(85000)
+        bank = amount(1500000) - sum(value for _, value in others) - petty - second_bank  # 实收资本 1,500,000
+        cash = [(CASH, petty), (BANK, bank), (BANK2, second_bank)]
         for what, balances in (("货币资金", cash), ("其他科目", others)):
             rest = -sum(value for _, value in balances)
             self.add(Txn(start, None, f"建账: {start.year}年12月31日{what}余额 (期初余额)",
@@ -307,12 +307,12 @@ class Books:
         days = workdays(self.start_year, 1)
         prior = self.start_year - 1
         self.schedule(Txn(days[4], "新疆丝路粮油贸易有限公司", f"收回{prior}年末应收货款",
-                     [(BANK, amount(46800), None), (RECEIVABLE, -amount(46800), None)]))
+                          [(BANK, amount(46800), None), (RECEIVABLE, -amount(46800), None)]))
         self.schedule(Txn(days[6], "呼图壁县农丰农资有限公司", f"支付{prior}年末应付材料款",
-                     [(PAYABLE, amount(28900), None), (BANK, -amount(28900), None)], {"document": None}))
+                          [(PAYABLE, amount(28900), None), (BANK, -amount(28900), None)], {"document": None}))
         self.schedule(Txn(days[8], "国家税务总局呼图壁县税务局", f"缴纳{prior}年第4季度企业所得税 (预缴)",
-                     [(INCOME_TAX_PAYABLE, amount("3862.40"), None), (BANK, -amount("3862.40"), None)],
-                     {"document": None}))
+                          [(INCOME_TAX_PAYABLE, amount("3862.40"), None), (BANK, -amount("3862.40"), None)],
+                          {"document": None}))
         self.social_payments(days, prior, 12, social_unit, social_personal, iit, book=self.schedule)
         day = days[0]
         self.customs.append(f'{day} custom "related-party" {q(RELATED_PARTY)}\n  relation: "举办学校的内部服务部门"')
@@ -364,7 +364,10 @@ class Books:
             while not is_workday(collect):
                 collect += datetime.timedelta(days=1)
             txn = Txn(collect, None, "收回应收货款", [(BANK, amount, None), (RECEIVABLE, -amount, None)])
-            self.add(txn) if collect.month == month else self.schedule(txn)
+            if collect.month == month:
+                self.add(txn)
+            else:
+                self.schedule(txn)
         if rng.random() < 0.25 * self.scale:
             net = to_fen(Decimal(rng.randint(200000, 900000)) / 100)
             vat = to_fen(net * Decimal("0.01"))
