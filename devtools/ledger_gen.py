@@ -111,8 +111,14 @@ CHART = [
 ]
 
 BASES = ("农产品精深加工", "电子商务", "纺织服装")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "晓明华丽军红伟芳娜敏静强磊洋艳勇杰娟涛超秀霞刚平辉玲鹏飞桂兰萍建波宁燕斌宇浩凯婷雪梅琳龙阳帆佳欣怡雯瑞鑫晨阿依古丽买买提热娜迪拉努尔"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "晓明华丽军红伟芳娜敏静强磊洋艳勇杰娟涛超秀霞刚平辉玲鹏飞桂兰萍建波宁燕斌宇浩凯婷雪梅琳龙阳帆佳欣怡雯"
+    "瑞鑫晨阿依古丽买买提热娜迪拉努尔"
+)
 CUSTOMERS = {
     "农产品精深加工": ["昌吉市惠民超市有限公司", "呼图壁县天山食品有限公司", "乌鲁木齐北园春果蔬批发商行",
                   "新疆丝路粮油贸易有限公司", "呼图壁县第一中学食堂"],
@@ -544,7 +550,7 @@ class Books:
         """Last month's P1 pool split over last month's hours (largest remainder)."""
         shares = allocate(pool, hours)
         postings = [(STUDENT_PAYABLE, share, {"student": q(ident)})
-                    for (ident, *_), share in zip(self.students, shares) if share]
+                    for (ident, *_), share in zip(self.students, shares, strict=True) if share]
         postings.append((BANK, -pool, None))
         self.add(Txn(day, None, "发放上月学生劳动报酬", postings, {"document": None}))
 
@@ -658,7 +664,7 @@ class Books:
         accounts = [";; 会计科目表 (小企业会计准则): 科目组件 = 科目代码-科目名称, 每个科目带 code 元数据"]
         accounts += [f'{start} open {account} CNY\n  code: "{code}"' for account, code in CHART]
         policy_lines = [";; 政策参数 (按生效日期; 某日适用的值 = 该日及之前最近的一条; 无条目时用默认值)"]
-        for name, (default, kind, _clause) in POLICIES.items():
+        for name, (default, _kind, _clause) in POLICIES.items():
             policy_lines.append(f'2021-01-01 custom "policy" "{name}" {policy_literal(default)}')
         policy_lines.append(";; 小规模纳税人「六税两费」减半征收 (财政部 税务总局公告2023年第12号, 2023-01-01 至 2027-12-31)")
         policy_lines.append(f'{HALVING_FROM}-01-01 custom "policy" "six-taxes-halving" TRUE')
