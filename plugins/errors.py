@@ -26,6 +26,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from beancount.core import data
+
 # What an error message's "[…]" prefix names; `CLAUSES` lives with the rules.
 from plugins.common import clause_of
 
@@ -67,8 +69,6 @@ class _Context:
     """What the translation may look at besides the error: opened accounts, parsed files."""
 
     def __init__(self, entries=(), options_map=None):
-        from beancount.core import data
-
         self.entries = entries or ()
         self.accounts = sorted({e.account for e in self.entries if isinstance(e, data.Open)})
         options_map = options_map or {}
@@ -79,6 +79,15 @@ class _Context:
         self.files = files
         self._encodings = {}
 
+    def balances_held(self):
+        """(account, currency) -> the balance assertions that held, in date order."""
+        if not hasattr(self, "_held"):
+            self._held = {}
+            for entry in self.entries:
+                if isinstance(entry, data.Balance) and entry.diff_amount is None:
+                    self._held.setdefault((entry.account, entry.amount.currency), []).append(entry)
+        return self._held
+
     def encoding_problem(self, filename):
         """None for a UTF-8 file, else (first bad line, Chinese description of the encoding)."""
         if filename not in self._encodings:
@@ -87,15 +96,7 @@ class _Context:
 
     def directive_line(self, pattern):
         """(file, line) of the first line matching `pattern` in the parsed files, else None."""
-        for filename in self.files:
-            try:
-                with open(filename, encoding="utf-8", errors="replace") as handle:
-                    for lineno, line in enumerate(handle, 1):
-                        if pattern.match(line):
-                            return filename, lineno
-            except OSError:
-                continue
-        return None
+        return _find_line(self.files, pattern)
 
     def include_line(self, included):
         """(file, line) of the `include` naming `included` (its pattern, or a path it resolves
@@ -123,6 +124,18 @@ class _Context:
 # ------------------------------------------------------------------ helpers
 
 
+def _find_line(files, pattern):
+    for filename in files:
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as handle:
+                for lineno, line in enumerate(handle, 1):
+                    if pattern.match(line):
+                        return filename, lineno
+        except OSError:
+            continue
+    return None
+
+
 def _source(error):
     source = getattr(error, "source", None) or {}
     return source.get("filename"), source.get("lineno")
@@ -132,14 +145,10 @@ def _line(filename, lineno) -> str:
     if not filename or not lineno:
         return ""
     try:
+        linecache.checkcache(filename)  # Fava reloads an edited file: never quote the old line
         return linecache.getline(filename, int(lineno)).rstrip("\n")
     except (OSError, UnicodeError, ValueError):
         return ""
-
-
-def _money(text: str) -> str:
-    """A Beancount amount printed by Beancount, shown as the accountant writes it."""
-    return text.strip()
 
 
 def _width_hints(text: str) -> list[str]:
@@ -208,8 +217,7 @@ def _guess_encoding(raw: bytes) -> str | None:
         name = None
     # A Chinese Windows tool's "ANSI" is GBK; the detector's rival guesses for a few Chinese
     # characters amid ASCII (Big5, cp1252, …) are wrong when the bytes read as GB18030.
-    if name in ("gb2312", "gbk", "gb18030", "cp936") or name not in ("utf_16", "utf_16_le", "utf_16_be",
-                                                                   "utf_32"):
+    if name not in ("utf_16", "utf_16_le", "utf_16_be", "utf_32"):
         for chinese in ("gbk", "gb18030"):
             try:
                 raw.decode(chinese)
@@ -224,7 +232,7 @@ def _encoding_message(filename: str, line: int, encoding: str | None) -> str:
     base = os.path.basename(filename)
     guess = f"看来是 {encoding} 编码" if encoding else "编码无法判断"
     source = encoding or "GBK"
-    return (f"账本文件 {base} 不是 UTF-8 编码 ({guess}, 第 {line} 行起), Beancount 只读 UTF-8; "
+    return (f"账本文件 {base} 不是 UTF-8 编码 ({guess}, 第 {line} 行起), 账本文件只能用 UTF-8; "
             f"请转换后再用: iconv -f {source} -t UTF-8 {base} > {base}.utf8 && mv {base}.utf8 {base} "
             f"(或在记事本中「另存为」, 编码选 UTF-8)")
 
@@ -283,7 +291,7 @@ def _balance_failed(match, error, ctx):
     side = "多" if direction == "too much" else "少"
     entry = getattr(error, "entry", None)
     day = f" {entry.date}" if entry is not None else ""
-    return (f"余额断言不符: {account}{day} 日初应为 {_money(expected)}, 账面为 {_money(accumulated)}, "
+    return (f"余额断言不符: {account}{day} 日初应为 {expected}, 账面为 {accumulated}, "
             f"账面{side} {diff} {currency}")
 
 
@@ -496,7 +504,7 @@ def _located(error, ctx):
     if left_open and filename:  # reported at line 0 of the file: find the push
         word = "pushtag #" if left_open.group(1) == "pushed tag" else "pushmeta "
         pattern = re.compile(r"\s*" + re.escape(word + left_open.group(2)) + r"\b")
-        found = _Context.directive_line(_OneFile(filename), pattern)
+        found = _find_line([filename], pattern)
         return (found[0], found[1], True) if found else (filename, lineno, False)
     found = None
     glob_match = re.match(r'File glob "(.*)" does not match', message)
@@ -513,20 +521,16 @@ def _located(error, ctx):
     return filename, lineno, False
 
 
-class _OneFile:
-    def __init__(self, filename):
-        self.files = [filename]
-
-
 _CONTEXT = {}
 
 
 def _context(entries, options_map):
+    """One context per load; the cache holds the load itself, so its id is not reused."""
     key = (id(entries), id(options_map))
     if key not in _CONTEXT:
         _CONTEXT.clear()
-        _CONTEXT[key] = _Context(entries, options_map)
-    return _CONTEXT[key]
+        _CONTEXT[key] = (entries, options_map, _Context(entries, options_map))
+    return _CONTEXT[key][2]
 
 
 def translate(error, entries=None, options_map=None) -> str:
@@ -563,15 +567,9 @@ def _unknown_name(error):
 
 def _last_good_balance(ctx, failing, account, currency):
     """The last assertion of `account` in `currency` before `failing` that held, or None."""
-    from beancount.core import data
-
-    best = None
-    for entry in ctx.entries:
-        if (isinstance(entry, data.Balance) and entry.account == account
-                and entry.amount.currency == currency and entry.diff_amount is None
-                and entry.date < failing.date and (best is None or entry.date >= best.date)):
-            best = entry
-    return best
+    held = ctx.balances_held().get((account, currency), [])
+    earlier = [entry for entry in held if entry.date < failing.date]
+    return earlier[-1] if earlier else None
 
 
 def _where_change_is(ctx, error, account, currency):

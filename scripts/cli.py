@@ -99,7 +99,9 @@ def main(argv=None) -> int:
     saved = os.environ.get(asof.ENV)
     try:
         common.apply_as_of(getattr(args, "as_of", None))
-        return args.run(args) or 0
+        code = args.run(args) or 0
+        common.say_announcements()
+        return code
     except UserError as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2
