@@ -300,6 +300,12 @@ def _unknown_account(match, error, ctx):
     return f"科目 {name} 未开设 (没有 open 记录){account_hint(name, ctx.accounts)}"
 
 
+def _invalid_account_name(match, error, ctx):
+    name = match.group(1)
+    return (f"无效的科目名称 {name} (每一级须以大写英文字母或数字开头, 如 Assets:1001-库存现金)"
+            f"{account_hint(name, ctx.accounts)}")
+
+
 def _inactive_account(match, error, ctx):
     name = match.group(1)
     entry = getattr(error, "entry", None)
@@ -411,8 +417,7 @@ _RULES = [
     (r"syntax error[\s\S]*", _syntax_error),
     (r"memory exhausted", "账本太大或嵌套太深, 无法解析"),
     (r"Pipe symbol is deprecated\.", "交易标题中的竖线 | 已不再支持, 请删去"),
-    (r"Invalid account name: (.*)",
-     "无效的科目名称 {1} (每一级须以大写英文字母或数字开头, 如 Assets:1001-库存现金)"),
+    (r"Invalid account name: (.*)", _invalid_account_name),
     (r"Unbalanced pushed tag: '(.*)'", "pushtag #{1} 没有对应的 poptag"),
     (r"Unbalanced metadata key '(.*)'; leftover metadata '(.*)'", "pushmeta {1} 没有对应的 popmeta"),
     (r"Attempting to pop absent tag: '(.*)'", "poptag #{1} 之前没有对应的 pushtag"),

@@ -279,6 +279,22 @@ def test_full_width_colon_is_named(tmp_path):
     assert "全角冒号「：」" in text and "您是否要写 Assets:1001-库存现金" in text
 
 
+def test_account_name_without_its_code_suggests_the_opened_one(tmp_path):
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "漏写代码"\n  Assets:银行存款  1.00 CNY\n'
+                                       "  Income:5001-主营业务收入  -1.00 CNY\n")
+    messages = [p.message for p in group(errors, entries, options)]
+    assert any(m.startswith("无效的科目名称 Assets:银行存款") and "您是否要写 Assets:1002-银行存款" in m
+               for m in messages), messages
+
+
+def test_full_width_colon_inside_a_name_is_named_where_beancount_rejects_it(tmp_path):
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角冒号"\n'
+                                       "  Assets:1002-银行存款：100201-基本户  1.00 CNY\n"
+                                       "  Income:5001-主营业务收入  -1.00 CNY\n")
+    messages = [p.message for p in group(errors, entries, options)]
+    assert messages and all("全角冒号「：」" in m for m in messages), messages
+
+
 def test_full_width_space_is_named(tmp_path):
     _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n  Assets:1001-库存\u3000现金  1.00 CNY\n'
                                        "  Income:5001-主营业务收入  -1.00 CNY\n")
