@@ -18,6 +18,7 @@ Pass the load's `entries` and `options_map` where you have them: the opened acco
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import glob
 import linecache
@@ -600,12 +601,59 @@ def _residuals(error):
     return _signed_amounts(match.group(1)) if match else []
 
 
+def _unbalanced_leaves(error):
+    """An unbalanced transaction leaves its residual on each account it posts to."""
+    residual = _residuals(error)
+    entry = getattr(error, "entry", None)
+    if not residual or entry is None:
+        return None
+    accounts = {p.account for p in getattr(entry, "postings", ())}
+    return entry.date, {(a, c): n for a in accounts for n, c in residual}
+
+
+_DROPS = re.compile(r"Invalid token: |syntax error|\w+Error: ")
+_POSTING = re.compile(r"\s+([A-Z][^\s;]*)\s+(-?[\d,]*\.?\d+)\s+([A-Z][A-Z0-9'._-]*)")
+
+
+def _dropped_leaves(error):
+    """A transaction the parser could not read is missing from the books: each account it
+    posts to is short by its amount (read from the file, around the error's line)."""
+    filename, lineno = _source(error)
+    if not _DROPS.match(str(getattr(error, "message", ""))) or not filename or not lineno:
+        return None
+    try:
+        with open(filename, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeError):
+        return None
+    start = min(int(lineno), len(lines)) - 1
+    while start > 0 and lines[start][:1] in (" ", "\t"):
+        start -= 1
+    header = re.match(r"(\d{4})-(\d{2})-(\d{2})\s", lines[start]) if lines else None
+    leaves = {}
+    for line in lines[start + 1:]:
+        if line[:1] not in (" ", "\t"):
+            break
+        posting = _POSTING.match(line)
+        if posting:
+            account, number, currency = posting.groups()
+            leaves[(account, currency)] = -Decimal(number.replace(",", ""))
+    if not leaves:
+        return None
+    try:
+        day = datetime.date(*map(int, header.groups())) if header else None
+    except ValueError:
+        day = None
+    return day, leaves
+
+
 def group(errors, entries=None, options_map=None) -> list[Problem]:
     """The load's errors as Problems, causes first and what follows from them under them.
 
     - every error in a file that is not UTF-8 → one Problem naming the file and encoding;
     - a balance assertion that fails by the same difference as an earlier failing one of the
-      same account, or as an unbalanced transaction posting to it → under that one;
+      same account, as an unbalanced transaction posting to it, or as the amount of a
+      transaction the parser could not read (a bad date, a stray character) → under that one;
     - further references to the same unknown account, and a balance failure of it → under
       the first reference;
     - the same message twice on the same line (Beancount checks some things twice) → once.
@@ -614,15 +662,13 @@ def group(errors, entries=None, options_map=None) -> list[Problem]:
     problems, seen, encodings = [], {}, {}
     balance_causes = {}  # (account, currency) -> (signed difference, Problem)
     unknown_causes = {}  # account -> Problem
-    made = {}  # id(error) -> Problem, for the unbalanced transactions found first
-    unbalanced = []  # (Problem, {(account, currency): signed residual})
+    made = {}  # id(error) -> Problem, for the errors that explain balance failures
+    explained = []  # (Problem, date, {(account, currency): the difference it leaves})
     for error in errors:  # Beancount reports them after the balance failures they explain
-        residual = _residuals(error)
-        entry = getattr(error, "entry", None)
-        if residual and entry is not None:
+        found = _unbalanced_leaves(error) or _dropped_leaves(error)
+        if found:
             made[id(error)] = problem = _problem(error, ctx)
-            accounts = {p.account for p in getattr(entry, "postings", ())}
-            unbalanced.append((problem, {(a, c): n for a in accounts for n, c in residual}))
+            explained.append((problem, *found))
 
     for error in errors:
         filename, _ = _source(error)
@@ -642,7 +688,7 @@ def group(errors, entries=None, options_map=None) -> list[Problem]:
             seen[key].errors.append(error)
             continue
         seen[key] = problem
-        if not rule and not _follows(problem, error, ctx, balance_causes, unknown_causes, unbalanced):
+        if not rule and not _follows(problem, error, ctx, balance_causes, unknown_causes, explained):
             problems.append(problem)
         elif rule:
             problems.append(problem)
@@ -652,7 +698,7 @@ def group(errors, entries=None, options_map=None) -> list[Problem]:
     return problems
 
 
-def _follows(problem, error, ctx, balance_causes, unknown_causes, unbalanced) -> bool:
+def _follows(problem, error, ctx, balance_causes, unknown_causes, explained) -> bool:
     """Put `problem` under the earlier Problem that caused it; True if it was."""
     unknown = _unknown_name(error)
     if unknown and unknown[0] == "unknown":
@@ -673,9 +719,11 @@ def _follows(problem, error, ctx, balance_causes, unknown_causes, unbalanced) ->
         problem.message += " (与上面同一差额)"
         earlier[1].consequences.append(problem)
         return True
-    origin = next((p for p, residual in unbalanced if residual.get((account, currency)) == signed), None)
+    failing = getattr(error, "entry", None)
+    origin = next((p for p, day, leaves in explained if leaves.get((account, currency)) == signed
+                   and (day is None or failing is None or day < failing.date)), None)
     if origin is not None:
-        problem.message += " (差额等于那笔不平衡的分录)"
+        problem.message += " (差额由上面一处引起)"
         origin.consequences.append(problem)
         balance_causes[(account, currency)] = (signed, origin)
         return True

@@ -362,7 +362,15 @@ def test_balance_failures_of_an_unbalanced_transaction_are_under_it(tmp_path):
     [problem] = group(errors, entries, options)
     assert problem.message.startswith("分录借贷不平衡: 借方多于贷方 7.00 CNY")
     assert len(problem.consequences) == 21  # every assertion from 2024-05-01 on
-    assert "差额等于那笔不平衡的分录" in problem.consequences[0].message
+    assert "差额由上面一处引起" in problem.consequences[0].message
+
+
+def test_balance_failures_of_a_transaction_with_a_bad_date_are_under_it(tmp_path):
+    text = monthly_ledger().replace('2024-04-10 * "销售"', '2024-04-31 * "销售"')
+    _, entries, errors, options = load(tmp_path, text)
+    [problem] = group(errors, entries, options)
+    assert problem.message == "日期无效 2024-04-31: 该月没有这一天"
+    assert len(problem.consequences) == 21  # the sale is missing from every assertion after it
 
 
 def test_problem_lines_show_a_few_consequences_and_count_the_rest():
