@@ -296,14 +296,16 @@ def test_full_width_colon_inside_a_name_is_named_where_beancount_rejects_it(tmp_
 
 
 def test_full_width_space_is_named(tmp_path):
-    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n  Assets:1001-库存\u3000现金  1.00 CNY\n'
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n'
+                                       "  Assets:1001-库存\u3000现金  1.00 CNY\n"
                                        "  Income:5001-主营业务收入  -1.00 CNY\n")
     [problem] = group(errors, entries, options)
     assert "全角空格" in problem.message and "您是否要写 Assets:1001-库存现金" in problem.message
 
 
 def test_full_width_space_before_the_amount_is_named(tmp_path):
-    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n  Assets:1001-库存现金\u3000100.00 CNY\n'
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n'
+                                       "  Assets:1001-库存现金\u3000100.00 CNY\n"
                                        "  Income:5001-主营业务收入  -100.00 CNY\n")
     assert any("全角空格" in p.message for p in group(errors, entries, options))
 
