@@ -101,9 +101,8 @@ def load_for_report(args):
     if broken:
         raise UserError(f"账本有 {len(broken)} 处格式或平衡错误, 报表不能生成; 请先运行 shixun check 修正。"
                         f"第一处: {broken[0].location}: {broken[0].message}")
-    if found:
-        print(f"注意: 账本有 {len(found)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。",
-              file=sys.stderr)
+    if found:  # said once the report is written: a refusal after this stays one line
+        _announced.insert(0, f"注意: 账本有 {len(found)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。")
     return entries, errors, options_map
 
 
