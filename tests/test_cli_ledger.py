@@ -132,13 +132,6 @@ def test_every_command_takes_as_of(argv):
     assert args.as_of == "2025-06-30"
 
 
-def test_every_subcommand_is_in_that_list():
-    """A new command must be added to COMMANDS above (so its --as-of is tested)."""
-    parser = cli.build_parser()
-    names = {choice for action in parser._subparsers._group_actions for choice in action.choices}
-    assert names <= {c[0] for c in COMMANDS}
-
-
 def test_report_on_a_broken_ledger_is_refused_in_chinese(tmp_path, capsys):
     path = write(tmp_path / "main.beancount", CLEAN.replace("  Income:5001-主营业务收入\n",
                                                              "  Income:5001-主营业务收入  -9.00 CNY\n"))
