@@ -231,7 +231,7 @@ def test_cli_json_to_stdout(ledger_file, capsys):
     assert cli("report", "funds", ledger_file, "--year", "2024") == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["funds"][0]["id"] == "FJ-2024"
-    assert out.err == ""
+    assert out.err.splitlines()[-1].startswith("账本: ")  # the ledger and as-of used (SPEC §2)
 
 
 @pytest.mark.parametrize("fmt, check", [
