@@ -14,6 +14,8 @@ everything and change nothing. Fava has no authentication of its own and its
 - for every role, writes and API/download requests sent from another site
   (Sec-Fetch-Site cross-site/same-site, or a foreign Origin/Referer) are refused:
   browsers resend Basic credentials with an `<img src=…/api/…>` on any page (CSRF);
+- a Fava filter (`filter`, `account`) whose regex could backtrack for seconds inside
+  the server (`serving.query.explosive_filter`) is refused (400) for every role;
 - failed logins are counted per address and per user, requests without credentials per
   address (`Throttle`); too many → 429 for a while; memory stays bounded;
 - one JSON line per request (who, when in Asia/Shanghai time with its offset, from where,
@@ -34,8 +36,9 @@ import re
 import secrets
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
+from serving.query import explosive_filter
 from serving.users import UsersError, hash_password, read_users, verify_password
 
 REALM = "shixun"
@@ -368,6 +371,13 @@ class Guard:
             return self._page(environ, start_response, "403 Forbidden", "只读账户, 已拒绝",
                               f"{ROLE_NAMES.get(role, role)}账户为只读, 不能{what} "
                               f"({method} {clip(path, 200)})。", back=True)
+
+        if any(key in ("filter", "account") and explosive_filter(value)
+               for key, value in parse_qsl(query, keep_blank_values=True)):
+            self.log.write(**entry, user=name, role=role, status=400, event="filter-refused")
+            return self._page(environ, start_response, "400 Bad Request", "筛选条件过于复杂",
+                              "筛选条件中的正则表达式含有嵌套或过多的重复, 可能使服务器长时间停顿, "
+                              "已拒绝; 请改用简单的文字或正则表达式。", back=True)
 
         environ["REMOTE_USER"] = name
         environ["shixun.role"] = role
