@@ -237,6 +237,15 @@ def test_unauthenticated_floods_are_counted(site):
     assert get(client, {}, addr="10.0.0.7") == 401
     malformed = {"Authorization": "Basic !!!"}
     assert [get(client, malformed, addr="10.0.0.8") for _ in range(21)][-1] == 429
+    # the flood goes on while locked: the log gets one line per address every 10 s, with a count
+    log = site["root"] / "lock.log"
+    lines = len(log.read_text(encoding="utf-8").splitlines())
+    assert {get(client, {}, addr="10.0.0.8") for _ in range(500)} == {429}
+    assert len(log.read_text(encoding="utf-8").splitlines()) - lines <= 1
+    now[0] += 11
+    assert get(client, {}, addr="10.0.0.8") == 429
+    last = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    assert last["event"] == "locked-out" and last["suppressed"] >= 499
 
 
 def test_throttle_memory_is_bounded_under_a_flood_of_addresses():
