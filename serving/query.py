@@ -57,6 +57,7 @@ class QueryLimits:
     result_mb: int = 32
     parallel: int = 2
     queue_seconds: float = 30.0
+    waiting: int = 8  # queries waiting for a child at most; more get 503 at once (the workers stay free)
 
 
 class QueryError(FavaJSONAPIError):
@@ -151,14 +152,21 @@ class Sandbox:
     def __init__(self, limits: QueryLimits):
         self.limits = limits
         self._slots = threading.BoundedSemaphore(limits.parallel)
+        self._admitted = threading.BoundedSemaphore(limits.parallel + limits.waiting)
 
     def run(self, job):
-        if not self._slots.acquire(timeout=self.limits.queue_seconds):
-            raise QueryError("查询繁忙, 请稍后再试。", HTTPStatus.SERVICE_UNAVAILABLE)
+        busy = QueryError("查询繁忙, 请稍后再试。", HTTPStatus.SERVICE_UNAVAILABLE)
+        if not self._admitted.acquire(blocking=False):
+            raise busy
         try:
-            return self._fork(job, self.limits.wall_seconds)
+            if not self._slots.acquire(timeout=self.limits.queue_seconds):
+                raise busy
+            try:
+                return self._fork(job, self.limits.wall_seconds)
+            finally:
+                self._slots.release()
         finally:
-            self._slots.release()
+            self._admitted.release()
 
     def _fork(self, job, seconds: float):
         limits = self.limits

@@ -429,3 +429,46 @@ def test_explosive_filter_regexes_are_refused_and_plain_ones_work(site, client, 
     assert client.get(url, query_string={"account": "Assets:1002-银行存款"},
                       headers=auth(who)).status_code == 200
     untouched.check()
+
+
+def test_a_flood_of_slow_queries_gets_busy_answers_not_all_workers():
+    import time
+
+    sandbox = Sandbox(QueryLimits(cpu_seconds=5, wall_seconds=10, parallel=1, waiting=1))
+    answers = []
+
+    def slow():
+        try:
+            answers.append(sandbox.run(lambda: time.sleep(3) or "done"))
+        except QueryError as exc:
+            answers.append(exc.message)
+
+    threads = [threading.Thread(target=slow) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers.count("done") == 2 and answers.count("查询繁忙, 请稍后再试。") == 4
+
+
+@pytest.mark.parametrize("who", ["fin", "aud"])
+def test_every_page_and_read_api_still_answers_for_the_bureaus(site, client, who):
+    import fava.json_api as api
+    from fava.application import CLIENT_SIDE_REPORTS
+
+    untouched = Untouched(site)
+    base = f"/{quote(SLUG)}"
+    for report in CLIENT_SIDE_REPORTS:
+        status = client.get(f"{base}/{report}/", headers=auth(who)).status_code
+        assert status == (403 if report in ("editor", "import") else 200), report
+    for path in ("account/Assets:1002-银行存款:100201-农商银行基本户/", "help/", "download-journal/",
+                 "holdings/by_account/"):
+        assert client.get(f"{base}/{quote(path)}", headers=auth(who)).status_code == 200, path
+    for name in sorted(n for n in dir(api) if n.startswith("get_")):
+        endpoint = name[4:]
+        status = client.get(f"{base}/api/{endpoint}", headers=auth(who)).status_code
+        if endpoint in ("source", "extract", "imports"):
+            assert status == 403, endpoint
+        else:
+            assert status in (200, 400, 404), (endpoint, status)  # 400: a parameter is missing
+    untouched.check()
