@@ -24,7 +24,7 @@ from beangulp import extract as bg_extract
 from importers import config as config_lib
 from importers import run
 from importers.table import ImportFailure, is_supported
-from importers.workhours import ROSTER_NAME
+from plugins.roster import ROSTER_FILE
 
 REFUSED_PREFIX = "无法导入: "
 
@@ -149,7 +149,7 @@ def importers_for(ledger_dir, shown_in_fava: bool) -> list:
     """The bank and work-hours importers for the ledger in `ledger_dir`: its import.toml
     (else the shipped default), students.csv and bank-profiles/."""
     ledger_dir = pathlib.Path(ledger_dir).resolve()
-    roster = ledger_dir / ROSTER_NAME
+    roster = ledger_dir / ROSTER_FILE
     try:
         config = config_lib.load_config(config_lib.find_config(None, str(ledger_dir / "main.beancount")))
         found = run.make_importers(config, str(roster) if roster.is_file() else None, str(ledger_dir))
