@@ -133,6 +133,8 @@ def _currency(path, text) -> str:
 
 def _is_footer(texts, date_text, profile) -> bool:
     first = next(t for t in texts if t)
+    if first[:1].isdigit() and date_text[:1].isdigit():
+        return False  # a date: a row, not a footer
     for text in (first, date_text):
         if text and (FOOTER.match(text) or any(p.search(text) for p in profile.footer)):
             return True
@@ -168,9 +170,9 @@ def parse_statement(path: str, table, found: profiles.Match, config: Config) -> 
     datecol = "date" if "date" in columns else "time"
     column_numbers = set()
     for offset in range(found.start, len(table.rows)):
-        raw = table.rows[offset]
         rowno = table.rownos[offset]
-        texts = [clean(c) for c in raw]
+        raw = [clean(c) if isinstance(c, str) or c is None else c for c in table.rows[offset]]
+        texts = [c if isinstance(c, str) else clean(c) for c in raw]
         if not any(texts):
             continue
         if _is_footer(texts, clean(_cell(raw, columns, datecol)), profile):

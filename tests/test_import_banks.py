@@ -399,3 +399,13 @@ def test_archive_puts_back_what_it_moved_when_a_move_fails(tmp_path, monkeypatch
     assert sorted(p.name for p in inbox.iterdir()) == ["a.csv", "b.csv"]
     assert not [p for p in dest.rglob("*") if p.is_file()]
     assert "b.csv" in err and "已移回原处" in err and "Traceback" not in err
+
+
+def test_the_import_benchmark_runs(capsys):
+    """The benchmark (devtools/import_bench.py) on a small statement: it runs and counts
+    right (its timings are its own business, not a test's)."""
+    from devtools import import_bench
+
+    assert import_bench.main(["--rows", "400", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "新记录 201 条, 跳过重复 200 条" in out  # 200 rows and the balance assertion and "xlsx" in out
