@@ -409,3 +409,29 @@ def test_the_import_benchmark_runs(capsys):
     assert import_bench.main(["--rows", "400", "--repeat", "1"]) == 0
     out = capsys.readouterr().out
     assert "新记录 201 条, 跳过重复 200 条" in out  # 200 rows and the balance assertion and "xlsx" in out
+
+
+GUIDE = pathlib.Path(__file__).resolve().parent.parent / "docs" / "guide" / "06-导入银行流水与工时表.md"
+
+
+def test_the_guide_prints_every_shipped_profile_with_its_header_row():
+    guide = GUIDE.read_text(encoding="utf-8")
+    for profile in profiles.load_profiles():
+        assert profile.name in guide or profile.kind == "not-bank"
+        if profile.kind != "not-bank":
+            assert f"| {profile.name} | {profile.bank} | `{profile.header}` |" in guide \
+                or f"`{profile.header}`(两行表头)" in guide, profile.name
+
+
+def test_the_guides_example_profile_works(tmp_path):
+    guide = GUIDE.read_text(encoding="utf-8")
+    start = guide.index("# bank-profiles/某县农信社.toml")
+    example = guide[start:guide.index("```", start)]
+    (tmp_path / "bank-profiles").mkdir()
+    (tmp_path / "bank-profiles" / "某县农信社.toml").write_text(example, encoding="utf-8")
+    statement = tmp_path / "农信社.csv"
+    statement.write_text("账号:880101200000123456\n记账日,金额(收入),金额(支出),结余,业务编号\n"
+                         "2024-06-03,100.00,,100.00,X1\n2024-06-04,,30.00,70.00,X2\n合计,100.00,30.00,,\n",
+                         encoding="utf-8")
+    txns = transactions(extract([statement], ledger_dir=str(tmp_path))[0])
+    assert [t.postings[0].units.number for t in txns] == [D("100.00"), D("-30.00")]
