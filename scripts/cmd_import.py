@@ -137,6 +137,7 @@ def run_profiles(args) -> int:
     except ImportFailure as failure:
         raise UserError(str(failure)) from None
     kinds = {"bank": "银行流水", "credit-card": "信用卡", "not-bank": "拒绝 (不是银行流水)"}
+    print("格式\t银行\t类别\t来源\t表头 (按此顺序比较)")
     for profile in found:
         print(f"{profile.name}\t{profile.bank or '-'}\t{kinds[profile.kind]}\t{profile.source}\t"
               f"{profile.header or '、'.join(profile.signature)}")

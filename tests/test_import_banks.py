@@ -435,3 +435,13 @@ def test_the_guides_example_profile_works(tmp_path):
                          encoding="utf-8")
     txns = transactions(extract([statement], ledger_dir=str(tmp_path))[0])
     assert [t.postings[0].units.number for t in txns] == [D("100.00"), D("-30.00")]
+
+
+def test_a_two_row_header_of_an_unknown_bank_is_read_by_the_generic_layout(tmp_path):
+    path = tmp_path / "two-rows.csv"
+    path.write_text("账号:880101200000123456\n交易日期,摘要,发生额,,余额,流水号\n,,借方,贷方,,\n"
+                    "2024-06-03,货款,,500.00,500.00,G1\n2024-06-04,运费,20.00,,480.00,G2\n",
+                    encoding="utf-8")
+    txns = transactions(extract([path])[0])
+    assert [(t.meta["serial"], t.postings[0].units.number) for t in txns] == [
+        ("G1", D("500.00")), ("G2", D("-20.00"))]
