@@ -445,3 +445,32 @@ def test_a_two_row_header_of_an_unknown_bank_is_read_by_the_generic_layout(tmp_p
     txns = transactions(extract([path])[0])
     assert [(t.meta["serial"], t.postings[0].units.number) for t in txns] == [
         ("G1", D("500.00")), ("G2", D("-20.00"))]
+
+
+def test_a_bank_that_writes_every_debit_negative_is_told_from_a_reversal_by_its_balance(tmp_path):
+    path = tmp_path / "neg.csv"
+    path.write_text("账号:880101200000123456\n交易日期,摘要,借方发生额,贷方发生额,余额,交易流水号\n"
+                    "2024-06-01,转账,,100.00,100.00,A1\n2024-06-02,付款,-30.00,,70.00,A2\n"
+                    "2024-06-03,付款,-20.00,,50.00,A3\n", encoding="utf-8")
+    assert [t.postings[0].units.number for t in transactions(extract([path])[0])] == [
+        D("100.00"), D("-30.00"), D("-20.00")]
+
+
+def test_the_bundled_ledgers_import_page_answers(tmp_path):
+    """ledger/main.beancount names import.py and 待导入/: the page is there, and a
+    statement dropped into the folder is offered for its account."""
+    from fava.application import create_app
+
+    bundled = pathlib.Path(__file__).resolve().parent.parent / "ledger"
+    copy = tmp_path / "ledger"
+    shutil.copytree(bundled, copy)
+    shutil.copy(DATA / "农商银行-2024-03-utf8.csv", copy / "待导入" / "march.csv")
+    app = create_app([str(copy / "main.beancount")], load=True)
+    app.testing = True
+    client = app.test_client()
+    slug = client.get("/").headers["Location"].split("/")[1]
+    response = client.get(f"/{slug}/api/imports")
+    assert response.status_code == 200
+    offered = {pathlib.Path(f["name"]).name: f["importers"] for f in response.json["data"]}
+    (march,) = offered["march.csv"]
+    assert march["account"] == "Assets:1002-银行存款:100201-农商银行基本户"
