@@ -89,6 +89,10 @@ def xlsx_bytes(sheets) -> bytes:
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = box
             sheet.column_dimensions[get_column_letter(col)].width = col_width
+        # wrapped headers get the height they need (a CJK character is two width units)
+        lines = max(-(-2 * len(str(header)) // max(int(col_width) - 1, 1)) for header, col_width, _ in columns)
+        if lines > 1:
+            sheet.row_dimensions[header_row].height = 15 * lines
         body = list(spec.get("rows", []))
         if spec.get("totals"):
             body.append(spec["totals"])
