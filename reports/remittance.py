@@ -3,7 +3,7 @@
 Seed: "生产经营所获纯利润上交国库,用于改善办学条件"; "财政、审计部门对…经营中心账务进行
 监督、审计". The county finance bureau reads this report (SPEC §1).
 
-`build_remittance(entries, options_map, year)` returns plain data: the JSON keys of
+`build(entries, options_map, year)` returns plain data: the JSON keys of
 SPEC §2 (`year`, `unit`, `income_total`, `work_study_income`, `student_remuneration`,
 `net_profit`, `losses_absorbed`, `owed`, `arrears_start`, `payments`, `paid_total`,
 `arrears_end`, `owed_capital`) and, under further keys, the income-statement lines
@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from beancount.core import data as _data
 
+from plugins.asof import as_of
 from plugins.common import ACCOUNTS
 from plugins.money import ZERO, to_fen
 from plugins.policy import read_policies
@@ -88,13 +89,13 @@ def _policies(entries):
 
 def _treasury(entries, options_map, today):
     """`plugins.treasury.treasury_years` once per loaded entries list and day (reports.memo)."""
-    today = today or datetime.date.today()
+    today = today or as_of(entries).date
     return memo(entries, options_map, "treasury_years",
                 lambda: treasury_years(entries, options_map, today=today, policies=_policies(entries)),
                 today)
 
 
-def build_remittance(entries, options_map, year: int, today=None) -> dict:
+def build(entries, options_map, year: int, today=None) -> dict:
     """The report's data for `year` (see the module docstring for the keys)."""
     if not any(isinstance(e, _data.Transaction) for e in entries_of_year(entries, year)):
         raise ReportError(f"账本中没有 {year} 年度的交易记录, 无法生成上缴国库报告")
@@ -152,9 +153,29 @@ def build_remittance(entries, options_map, year: int, today=None) -> dict:
             if number is not None or lines[key]  # "other" lines only when used
         ],
         "ledger_end": result.end,
+        "as_of": as_of(entries).label(),
     }
     report.update({key: lines[key] for key, _n in STATEMENT if key != "net_profit"})
     return report
+
+
+def treasury_register(entries, options_map, today=None) -> list[dict]:
+    """非税收入缴款书登记簿: per year 应缴 / 已缴 / 欠缴 with each 缴款书 applied to it
+    (FIFO, plugins.treasury), and for a payment after the deadline its days late
+    (逾期缴纳 N 天); `status` is 已缴清 / 欠缴 (已逾期) / 待缴 (未到期限) / 未结账."""
+    rows = treasury_by_year(entries, options_map, today)
+    for row in rows:
+        for payment in row["payments"]:
+            late = (payment["date"] - row["deadline"]).days if row["deadline"] else 0
+            payment["late_days"] = late if late > 0 else 0
+        if not row["closed"]:
+            row["status"] = "未结账"
+        elif row["outstanding"] > 0:
+            row["status"] = "欠缴 (已逾期)" if row["overdue"] else "待缴 (未到期限)"
+        else:
+            row["status"] = "已缴清"
+        row["late"] = any(p["late_days"] for p in row["payments"])
+    return rows
 
 
 def treasury_by_year(entries, options_map, today=None) -> list[dict]:
@@ -182,7 +203,7 @@ def treasury_by_year(entries, options_map, today=None) -> list[dict]:
 TITLE = "年度利润上缴国库情况表"
 
 
-def render_remittance_html(report: dict) -> str:
+def html(report: dict) -> str:
     from reports.render import render_html
     return render_html("remittance.html", title=TITLE, r=report)
 
@@ -224,9 +245,13 @@ def remittance_sheet(report: dict) -> dict:
     }
 
 
-def render_remittance_xlsx(report: dict) -> bytes:
+def xlsx(report: dict) -> bytes:
     from reports.render import xlsx_bytes
-    return xlsx_bytes([remittance_sheet(report)])
+    return xlsx_bytes([remittance_sheet(report)], as_of=report.get("as_of"))
+
+
+# The names before the one report API (reports.bench and older callers).
+build_remittance, render_remittance_html, render_remittance_xlsx = build, html, xlsx
 
 
 def render_remittance_json(report: dict) -> str:
