@@ -33,7 +33,7 @@ def build(entries, options_map, date=None, year=None) -> dict:
     used = {a for a, n in end_balances.items() if n} | {a for a, n in begin_balances.items() if n}
     return {
         "date": date,
-        "unit": books.unit(options_map),
+        "unit": books.unit(options_map), "as_of": books.as_of_label(entries),
         "lines": [{"line": line, "label": label, "end": to_fen(end[line]), "begin": to_fen(begin[line])}
                   for line, label, *_ in BALANCE_SHEET],
         "unplaced": unplaced_accounts(a for a in used if not a.startswith(("Income:", "Expenses:"))),
@@ -70,7 +70,7 @@ def sheet(report: dict) -> dict:
         styles.append(" ".join([f"{sa}-left"] * bool(sa) + [f"{sb}-right"] * bool(sb)))
     date = report["date"]
     return {
-        "title": TITLE, "form": FORM, "name": f"资产负债表{date.isoformat()}", "unit": report["unit"],
+        "title": TITLE, "form": FORM, "name": f"资产负债表{date.isoformat()}", "unit": report["unit"], "as_of": report.get("as_of"),
         "period": f"{date.year}年{date.month}月{date.day}日",
         "columns": [("资产", 26, "text"), ("行次", 5, "integer"), ("期末余额", 15, "money"),
                     ("年初余额", 15, "money"), ("负债和所有者权益（或股东权益）", 30, "text"), ("行次", 5, "integer"),

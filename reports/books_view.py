@@ -9,7 +9,7 @@ One tab per statement or book (资产负债表, 利润表, 现金流量表, 科�
 tie-outs. The period follows Fava's time filter: its last day is the 资产负债表日 and the
 利润表/现金流量表 month (a filter of a whole quarter gives the quarter); 科目余额表 and 明细账
 run from the filter's first day (within that fiscal year) to its last. Without a filter:
-the ledger's last year. Each tab downloads its XLSX (记账凭证: the printable HTML) with a
+the ledger's last year (the running one up to the month of the date of judgement). Each tab downloads its XLSX (记账凭证: the printable HTML) with a
 link carrying `data-remote` (what Fava 1.30's router checks: it leaves such links alone) and
 `download`, so a normal click saves the file instead of the router fetching it as a page.
 """
@@ -21,7 +21,7 @@ import importlib
 from flask import Response, request, url_for
 from fava.ext import extension_endpoint
 
-from reports.views import Page, _BureauView
+from reports.views import _BureauView
 
 KINDS = {  # tab → (module, title)
     "balance-sheet": ("reports.balance_sheet", "资产负债表"),
@@ -49,7 +49,7 @@ class BooksView(_BureauView):
         years = self.all_years()
         if not years:
             return None
-        bounds = self.date_range()
+        bounds = self.bounds()
         if bounds:
             first, last = bounds
             last = min(last, datetime.date(years[-1], 12, 31))
@@ -57,7 +57,11 @@ class BooksView(_BureauView):
                 return None
             first = max(first, datetime.date(last.year, 1, 1))
             return first, last
-        return datetime.date(years[-1], 1, 1), datetime.date(years[-1], 12, 31)
+        last = datetime.date(years[-1], 12, 31)
+        judged = self.as_of().date
+        if judged.year == last.year:  # the running year: up to the month of the date of judgement
+            last = _month_end(judged)
+        return datetime.date(years[-1], 1, 1), last
 
     def kind(self) -> str:
         kind = request.args.get("kind", "balance-sheet")
@@ -116,12 +120,18 @@ class BooksView(_BureauView):
                     for a in accounts if books.account_code(a)]
         return self.cached("books.accounts", compute)
 
-    def rows_page(self, rows, per_page=BOOK_ROWS) -> Page:
-        return Page(rows, "page", per_page)
+    def rows_page(self, rows, per_page=BOOK_ROWS):
+        return self.page(rows, "page", per_page)
 
     def tab_url(self, kind: str) -> str:
         args = {k: v for k, v in request.args.items() if k in ("time", "account")}
         return url_for("extension_report", extension_name=self.name, kind=kind, **args)
+
+    def after_load_file(self) -> None:
+        """A (re)load: forget every result; the statements' month snapshots are built on
+        first use (reports.books), the P2/P9 analyses by the bureau views' warm-up."""
+        with self._lock:
+            self._cache = {}
 
     def download_url(self, kind: str) -> str:
         args = {k: v for k, v in request.args.items() if k in ("time", "account")}

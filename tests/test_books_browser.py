@@ -15,7 +15,7 @@ import pathlib
 
 import pytest
 
-from reports import users as users_mod
+from serving import users as users_mod
 from tests.test_browser import ARGS, CHROMIUM, OUTPUT, free_port, password
 from tests.test_statements import BOOKS
 

@@ -43,8 +43,9 @@ def test_workbooks_are_set_up_for_printing(reports):
             title = sheet["A1"].value
             assert title and any(str(r).startswith("A1:") for r in sheet.merged_cells.ranges), kind
             assert "编制单位：测试实训基地经营中心" in sheet["A2"].value and "单位：元" in sheet["A2"].value
-            headers = [c.value for c in sheet[3]]
-            numbers = [(headers[c.column - 1], c) for row in sheet.iter_rows(min_row=4) for c in row
+            header_row = int(sheet.print_title_rows.split(":")[0].lstrip("$"))
+            headers = [c.value for c in sheet[header_row]]
+            numbers = [(headers[c.column - 1], c) for row in sheet.iter_rows(min_row=header_row + 1) for c in row
                        if isinstance(c.value, (int, float))]
             assert any(c.number_format == "#,##0.00" for _h, c in numbers), kind
             for header, c in numbers:  # 行次 a whole number, every other figure an amount
