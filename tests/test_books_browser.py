@@ -22,7 +22,8 @@ from tests.test_statements import BOOKS
 pytestmark = pytest.mark.browser
 
 ROLES = {"caizheng": "finance", "kuaiji": "accountant"}
-LEDGER = BOOKS + '\n1900-01-01 custom "fava-extension" "reports.books_view"\n'
+LEDGER = BOOKS + ('\n1900-01-01 custom "fava-extension" "reports.views"'
+                  '\n1900-01-01 custom "fava-extension" "reports.books_view"\n')
 DOWNLOADS = {  # tab → (file ending, a text the file holds)
     "balance-sheet": ("xlsx", "资产负债表"),
     "income-statement": ("xlsx", "利润表"),
@@ -98,8 +99,11 @@ def test_each_role_clicks_every_download(server, browser, name, tmp_path):
                                   locale="zh-CN", viewport={"width": 1280, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     try:
-        response = page.goto(f"{server['base']}/extension/BooksView/?time=2024")
+        response = page.goto(f"{server['base']}/extension/FinanceView/?time=2024")
         assert response.status == 200
+        page.locator("#books-link").click()  # the finance page links to 账簿报表, time filter kept
+        page.wait_for_selector("#shixun-books")
+        assert "/extension/BooksView/" in page.url and "time=2024" in page.url
         assert "账簿报表" in page.locator("aside").inner_text()
         page.wait_for_selector("#tie-outs")
         assert "✓ 资产总计(30) = 负债和所有者权益总计(53)" in page.locator("#tie-outs").inner_text()
