@@ -276,3 +276,33 @@ def cash_flow_amounts(flows: dict[int, Decimal], opening: Decimal) -> dict[int, 
 
 def is_monetary(account: str) -> bool:
     return code_of(account) in MONETARY
+
+
+def guide_tables() -> str:
+    """The tables above as the user guide prints them (docs/guide/10-账簿与报表.md; a test
+    keeps the guide equal to this text)."""
+    out = ["| 行次 | 资产负债表项目 | 科目代码（期末余额合计） |", "|---|---|---|"]
+    for line, label, codes, sign, formula in BALANCE_SHEET:
+        if formula:
+            text = " ".join(f"{'+' if s > 0 else '−'} {n}" for n, s in formula).lstrip("+ ")
+            text = "行 " + text
+        elif line == RETAINED_EARNINGS_LINE:
+            text = "3103 + 3104 + 未结转的损益（全部损益类科目余额）"
+        elif codes:
+            text = (" + ".join(codes)) + ("（贷方余额）" if sign < 0 and line == 19 else "")
+        else:
+            text = "—"
+        out.append(f"| {line} | {label} | {text} |")
+    out += ["", "| 行次 | 利润表项目 | 科目代码 | 其中项：明细科目名称含 |", "|---|---|---|---|"]
+    for line, label, codes, _sign, formula, words in INCOME_STATEMENT:
+        if formula:
+            text = "行 " + " ".join(f"{'+' if s > 0 else '−'} {n}" for n, s in formula).lstrip("+ ")
+        else:
+            text = " + ".join(codes)
+        out.append(f"| {line} | {label} | {text} | {'、'.join(words) or '—'} |")
+    out += ["", "| 对方科目代码 | 收到现金 | 支付现金 | 说明 |", "|---|---|---|---|"]
+    for codes, (received, paid), text in CASH_FLOW_CLASSES:
+        out.append(f"| {'、'.join(codes)} | {received} | {paid} | {text} |")
+    for account, (received, paid) in CASH_FLOW_ACCOUNTS.items():
+        out.append(f"| {account}（明细科目优先） | {received} | {paid} | 学生劳动报酬的发放为接受劳务支付的现金 |")
+    return "\n".join(out) + "\n"

@@ -455,3 +455,11 @@ def test_tie_outs_on_a_generated_10k_ledger(tmp_path):
                    check=True, capture_output=True)
     entries, options = load_file(path)
     tie_outs(entries, options, years_of(entries))
+
+
+def test_the_guide_prints_the_mapping_table():
+    from reports.statement_lines import guide_tables
+
+    guide = (ROOT / "docs" / "guide" / "10-账簿与报表.md").read_text(encoding="utf-8")
+    begin, end = "<!-- statement-lines:begin -->\n", "<!-- statement-lines:end -->"
+    assert guide.split(begin, 1)[1].split(end, 1)[0] == guide_tables()
