@@ -2,21 +2,11 @@
 statements with their tie-outs, follows Fava's time filter, and clicks each download as
 a person would (Fava's router must not swallow the click); each file is the real workbook
 (or the printable vouchers)."""
-import base64
 import io
-import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-import pathlib
 
 import pytest
 
-from serving import users as users_mod
-from tests.test_browser import ARGS, CHROMIUM, OUTPUT, free_port, password
+from tests.test_browser import OUTPUT, browser, password, serving  # noqa: F401 (browser: the fixture)
 from tests.test_statements import BOOKS
 
 pytestmark = pytest.mark.browser
@@ -37,53 +27,8 @@ DOWNLOADS = {  # tab → (file ending, a text the file holds)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
-    root = tmp_path_factory.mktemp("books-browser")
-    (root / "main.beancount").write_text(LEDGER, encoding="utf-8")
-    users = root / "users.txt"
-    for name, role in ROLES.items():
-        users_mod.add_user(str(users), name, role, password(name))
-    port = free_port()
-    shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
-    log = open(root / "server.out", "wb")
-    proc = subprocess.Popen([shixun, "serve", str(root / "main.beancount"), "--users", str(users),
-                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((root / "server.out").read_text("utf-8"))
-            time.sleep(0.2)
-    token = base64.b64encode(f"kuaiji:{password('kuaiji')}".encode()).decode()
-    request = urllib.request.Request(base + "/", headers={"Authorization": f"Basic {token}"})
-    opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
-                                              {"redirect_request": lambda *a, **k: None}))
-    try:
-        opener.open(request, timeout=10)
-        raise RuntimeError("expected a redirect")
-    except urllib.error.HTTPError as exc:
-        slug = exc.headers["Location"].strip("/").split("/")[0]
-    yield {"base": f"{base}/{slug}"}
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    with serving(tmp_path_factory.mktemp("books-browser"), LEDGER, ROLES) as site:
+        yield {"base": f"{site['base']}/{site['slug']}"}
 
 
 def cells(content: bytes) -> str:
