@@ -154,12 +154,17 @@ class BooksView(_BureauView):
         result = self.report(kind)
         if result["state"] != "ok":
             return Response(result["message"], status=404, mimetype="text/plain; charset=utf-8")
+        from reports.books import BooksError
+
         module = importlib.import_module(KINDS[kind][0])
         name = quote(self.download_name(kind))
-        if kind == "vouchers":
-            return Response(module.html(result["report"]), mimetype="text/html",
-                            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
-        return self.xlsx_response(module.xlsx(result["report"]), self.download_name(kind))
+        try:
+            if kind == "vouchers":
+                return Response(module.html(result["report"]), mimetype="text/html",
+                                headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+            return self.xlsx_response(module.xlsx(result["report"]), self.download_name(kind))
+        except BooksError as exc:  # e.g. a year without a tax period
+            return Response(str(exc), status=404, mimetype="text/plain; charset=utf-8")
 
 
 def _month_end(day: datetime.date) -> datetime.date:
