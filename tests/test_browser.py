@@ -6,6 +6,7 @@ opens both bureau views, sees the treasury table and the violations; a bureau us
 tries to save in the editor and is refused. Screenshots go to test-output/.
 """
 import base64
+import contextlib
 import os
 import pathlib
 import shutil
@@ -40,14 +41,15 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def serving(root, ledger: str, roles=ROLES):
+    """`shixun serve` on `ledger` (written to root/main.beancount) with a login per role;
+    yields {"base", "slug", "root"} once the server answers."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
-    root = tmp_path_factory.mktemp("browser")
-    (root / "main.beancount").write_text(LEDGER, encoding="utf-8")
+    (root / "main.beancount").write_text(ledger, encoding="utf-8")
     users = root / "users.txt"
-    for name, role in ROLES.items():
+    for name, role in roles.items():
         users_mod.add_user(str(users), name, role, password(name))
     port = free_port()
     shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
@@ -66,7 +68,8 @@ def server(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((root / "server.out").read_text("utf-8")) from None
             time.sleep(0.2)
-    token = base64.b64encode(f"kuaiji:{password('kuaiji')}".encode()).decode()
+    login_name = "kuaiji" if "kuaiji" in roles else next(iter(roles))
+    token = base64.b64encode(f"{login_name}:{password(login_name)}".encode()).decode()
     request = urllib.request.Request(base + "/", headers={"Authorization": f"Basic {token}"})
     opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
                                               {"redirect_request": lambda *a, **k: None}))
@@ -75,10 +78,18 @@ def server(tmp_path_factory):
         raise RuntimeError("expected a redirect")
     except urllib.error.HTTPError as exc:
         slug = exc.headers["Location"].strip("/").split("/")[0]
-    yield {"base": base, "slug": slug, "root": root}
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    try:
+        yield {"base": base, "slug": slug, "root": root}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with serving(tmp_path_factory.mktemp("browser"), LEDGER) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")
