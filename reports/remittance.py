@@ -163,6 +163,8 @@ def build(entries, options_map, year: int, today=None) -> dict:
         ],
         "ledger_end": result.end,
         "as_of": as_of(entries).label(),
+        "notes": [] if any(name in ("plugins.treasury", "plugins.all") for name, _ in options_map.get("plugin", []))
+        else ['注意: 账本主文件未启用 plugin "plugins.treasury", 应缴数为按同一规则计算的结果, 账本中没有相应的计提分录。'],
     }
     report.update({key: lines[key] for key, *_ in STATEMENT if key != "net_profit"})
     return report

@@ -133,6 +133,7 @@ class _BureauView(FavaExtensionBase):
     clause_title = staticmethod(viewkit.clause_title)
     clause_basis = staticmethod(viewkit.clause_basis)
     parameter_lines = staticmethod(audit.parameter_lines)
+    plain = staticmethod(viewkit.plain)
 
     def user_bar(self) -> str:
         return viewkit.user_bar(request.environ)

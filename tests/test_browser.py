@@ -30,6 +30,10 @@ OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "test-output"
 ROLES = {"caizheng": "finance", "shenji": "audit", "kuaiji": "accountant"}
 
 
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
 def password(name):
     return f"{name}-口令-2025"
 
@@ -46,6 +50,9 @@ def server(tmp_path_factory):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
     root = tmp_path_factory.mktemp("browser")
     (root / "main.beancount").write_text(LEDGER, encoding="utf-8")
+    # one of the ledger's two documents is uploaded; the other is shown as 附件未上传
+    (root / "凭证" / "2025").mkdir(parents=True)
+    (root / "凭证" / "2025" / "记-2025-03-0001.pdf").write_bytes(PDF)
     users = root / "users.txt"
     for name, role in ROLES.items():
         users_mod.add_user(str(users), name, role, password(name))
@@ -195,5 +202,51 @@ def test_wrong_password_is_refused(server, browser):
     try:
         response = page.goto(f"{server['base']}/{server['slug']}/extension/FinanceView/")
         assert response.status == 401
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", ["caizheng", "kuaiji"])
+def test_every_download_and_document_link_works_on_a_click(server, browser, name, tmp_path):
+    """A normal click on each XLSX link downloads a workbook (Fava's router would fetch it
+    with ?partial=true and pour it into the page); each document link opens the file in
+    a new tab; a missing document is text, not a link."""
+    from openpyxl import load_workbook
+
+    context = browser.new_context(http_credentials={"username": name, "password": password(name)},
+                                  locale="zh-CN", viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    base = f"{server['base']}/{server['slug']}"
+    try:
+        for view, count in (("FinanceView", 5), ("AuditView", 3)):
+            page.goto(f"{base}/extension/{view}/")
+            page.wait_for_selector("#shixun-userbar")
+            assert ROLES[name] == "accountant" or "只读" in page.inner_text("#shixun-user")
+            assert name in page.inner_text("#shixun-user")
+            assert "判断日期" in page.inner_text("#shixun-asof")
+            links = page.locator("a[download]")
+            assert links.count() == count, view
+            for i in range(links.count()):
+                with page.expect_download() as info:
+                    links.nth(i).click()
+                download = info.value
+                target = tmp_path / f"{view}-{i}.xlsx"
+                download.save_as(str(target))
+                assert download.suggested_filename.endswith(".xlsx")
+                book = load_workbook(target)
+                assert book.worksheets and book.worksheets[0]["A1"].value
+                assert "ERROR" not in page.inner_text("article")
+        page.goto(f"{base}/extension/AuditView/?clause=P2")
+        page.wait_for_selector("#violations-table")
+        documents = page.locator("#violations-table a.document")
+        assert documents.count() == 1
+        with context.expect_page() as info:
+            documents.first.click()
+        tab = info.value
+        tab.wait_for_load_state()
+        response = tab.request.get(tab.url)
+        assert response.status == 200 and response.body().startswith(b"%PDF")
+        tab.close()
+        page.screenshot(path=str(OUTPUT / f"browser-{ROLES[name]}-downloads.png"), full_page=True)
     finally:
         context.close()

@@ -304,7 +304,7 @@ def test_fund_indicators_for_the_finance_view(loaded):
     entries, _, options = loaded
     ind = fund_indicators(entries, options, 2024)
     assert ind["P5"]["value"] == Decimal("2.50") and ind["P5"]["passed"] is True
-    assert ind["P5"]["threshold_text"] == "≥ 2.5%"
+    assert ind["P5"]["threshold_text"] == "不低于 2.5%"
     assert ind["P5-frontline"]["value_text"] == "75.00%" and ind["P5-frontline"]["status"] == "达标"
     assert ind["P6"]["value_text"] == "2/2 人" and ind["P6"]["passed"] is True
     ind = fund_indicators(entries, options, 2025)
