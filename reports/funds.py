@@ -222,7 +222,7 @@ def json_text(report: dict) -> str:
 
 def html(report: dict) -> str:
     return render_html("funds.html", title=f"{report['year']} 年度{TITLE}", r=report,
-                       percent=_percent, capital=capital, orientation="landscape")
+                       percent=_percent, capital=capital, orientation="landscape", as_of=report.get("as_of"))
 
 
 def _d(value):

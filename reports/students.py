@@ -226,7 +226,7 @@ def students_json(sheet: dict) -> str:
 
 
 def html(sheet: dict) -> str:
-    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet,
+    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet, as_of=sheet.get("as_of"),
                        paid_note=_paid_note(sheet).strip())
 
 
