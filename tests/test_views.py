@@ -162,6 +162,8 @@ def test_bureau_roles_get_no_editor_links(tmp_path):
     assert "/editor/?file_path=" not in section(bureau, "violations-table")
     assert "#context-" in section(bureau, "violations-table")
     assert "/editor/?file_path=" in section(accountant, "violations-table")
+    assert "审计局 aud · 只读" in bureau and "会计 acc · 可编辑" in accountant  # the user bar
+    assert "判断日期" in bureau
     # downloads are GET endpoints: bureaus may use them
     response = client.get(f"/{slug}/extension/AuditView/violations_xlsx", headers=_auth("aud"))
     assert response.status_code == 200
