@@ -7,7 +7,7 @@ PORT ?= 5000
 USERS ?= out/users.txt
 export BEANCOUNT_DISABLE_LOAD_CACHE := 1
 
-.PHONY: setup demo reports serve test chromium clean
+.PHONY: setup demo reports demo-users serve test chromium clean
 
 $(BIN)/shixun: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -35,16 +35,20 @@ reports: setup
 	@echo "报表已写入 out/"
 
 # Fava behind a login: the accountant edits, the finance and audit bureaus only read.
-# The first run creates three demo users with one random password, shown once.
-serve: setup
+# The first run creates three demo users, each with its own random password, shown once.
+demo-users: setup
 	@if [ ! -f $(USERS) ]; then \
 	  mkdir -p $(dir $(USERS)); \
-	  pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(9))'); \
-	  for spec in kuaiji:accountant caizheng:finance shenji:audit; do \
-	    printf '%s\n' "$$pw" | $(BIN)/shixun user add $${spec%%:*} --role $${spec##*:} --users $(USERS) >/dev/null || exit 1; \
+	  for spec in kuaiji:accountant:会计 caizheng:finance:财政局 shenji:audit:审计局; do \
+	    name=$${spec%%:*}; rest=$${spec#*:}; \
+	    pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	    printf '%s\n' "$$pw" | $(BIN)/shixun user add $$name --role $${rest%%:*} --users $(USERS) >/dev/null || exit 1; \
+	    echo "已创建演示用户 $$name ($${rest#*:}), 密码: $$pw"; \
 	  done; \
-	  echo "已创建演示用户 kuaiji(会计) caizheng(财政局) shenji(审计局), 密码: $$pw  (用户文件 $(USERS))"; \
+	  echo "(密码只显示这一次; 用户文件 $(USERS))"; \
 	fi
+
+serve: setup demo-users
 	@echo "Fava: http://$(HOST):$(PORT)/  (Ctrl-C 停止)"
 	$(BIN)/shixun serve ledger/main.beancount --users $(USERS) --host $(HOST) --port $(PORT)
 

@@ -109,6 +109,9 @@ def is_generated(entry) -> bool:
     return GENERATED in (entry.meta or {})
 
 
+ALL = "plugins.all"
+
+
 def parse_config(config: str | None, defaults: dict) -> tuple[dict, list[str]]:
     """A plugin's config string (a Python dict literal) merged over `defaults`.
 
@@ -123,72 +126,62 @@ def parse_config(config: str | None, defaults: dict) -> tuple[dict, list[str]]:
         return settings, [f"插件配置无法解析 (应为 Python 字典): {config!r}"]
     if not isinstance(given, dict):
         return settings, [f"插件配置应为字典: {config!r}"]
-    unknown = sorted(set(given) - set(defaults))
+    unknown = sorted(str(k) for k in set(given) - set(defaults))
     settings.update({k: v for k, v in given.items() if k in defaults})
     return settings, [f"插件配置含未知项: {', '.join(unknown)}"] if unknown else []
 
 
-class LoaderOrder(list):
-    """Entries in the loader's order (`data.entry_sortkey`), known to be so.
+def own_config(config: str | None, defaults: dict) -> str | None:
+    """The part of a `plugins.all` config string that names keys of `defaults` (one
+    family's share of the combined line's settings), as a dict literal."""
+    if not config or not config.strip():
+        return None
+    try:
+        given = ast.literal_eval(config)
+    except (ValueError, SyntaxError):
+        return None  # plugins.all reports it, once
+    if not isinstance(given, dict):
+        return None
+    return repr({k: v for k, v in given.items() if k in defaults})
 
-    Beancount re-sorts every plugin's output ("Don't trust the plugins themselves",
-    `loader.run_transformations`): 0.066 s per plugin line on a 100k-transaction
-    ledger, a quarter of what our five plugins add to a load. Our plugins receive
-    sorted entries (the loader sorts after parsing and after every plugin), put what
-    they generate at its sorted place (`in_loader_order`) and return this list, whose
-    sort by that key is then a no-op. Anything that changes the list (append, insert,
-    item assignment, ...) makes it an ordinary list again: the next sort really sorts.
-    """
 
-    in_order = False
+def family_config(options_map, modules, defaults) -> str | None:
+    """THE config reader: the config string of a family's own plugin line (any name in
+    `modules`), else its share of the `plugins.all` line, else None."""
+    for name, config in (options_map or {}).get("plugin", []) or []:
+        if name in modules:
+            return config
+        if name == ALL:
+            return own_config(config, defaults)
+    return None
 
-    def sort(self, *, key=None, reverse=False):
-        if self.in_order and key is data.entry_sortkey and not reverse:
-            return
-        list.sort(self, key=key, reverse=reverse)
-        self.in_order = key is data.entry_sortkey and not reverse
 
-    def _changed(method):
-        def changed(self, *args):
-            self.in_order = False
-            return method(self, *args)
-        changed.__name__ = method.__name__
-        return changed
-
-    append, extend, insert = _changed(list.append), _changed(list.extend), _changed(list.insert)
-    remove, pop, clear = _changed(list.remove), _changed(list.pop), _changed(list.clear)
-    reverse, __iadd__, __imul__ = _changed(list.reverse), _changed(list.__iadd__), _changed(list.__imul__)
-    __setitem__, __delitem__ = _changed(list.__setitem__), _changed(list.__delitem__)
-    del _changed
-
-    @classmethod
-    def known_sorted(cls, entries):
-        """A LoaderOrder of `entries`, which the caller knows to be in the loader's order."""
-        result = cls(entries)
-        result.in_order = True
-        return result
+def read_settings(options_map, modules, defaults, config=None) -> tuple[dict, list[str]]:
+    """A family's settings and config problems: `config` if given, else from the ledger."""
+    if config is None:
+        config = family_config(options_map, modules, defaults)
+    return parse_config(config, defaults)
 
 
 _date_of = operator.attrgetter("date")
 
 
-def in_loader_order(entries, generated=(), sources=None) -> LoaderOrder:
-    """`entries` (sorted, as the loader hands them to a plugin) with `generated` placed
-    where the loader's stable re-sort of `entries + generated` would put them: each
-    after the entries already there with an equal key, in their own order among
-    themselves. The result is the same list, without sorting 100k entries again.
+def merged(entries, generated=(), sources=None) -> list:
+    """A new plain list: `entries` (sorted, as the loader hands them to a plugin) with
+    `generated` placed where a stable sort of `entries + generated` by
+    `data.entry_sortkey` puts them (Beancount still re-sorts what a plugin returns).
+    `plugins.all` uses it between families, so a later family sees the entries in
+    the loader's order without sorting 100k entries again.
 
     `sources`, if given, holds for each generated entry the index in `entries` of the
-    entry it was made from, with the same sort key (same date, type order, line): the
-    place is then found next to it instead of by bisection.
+    entry it was made from, with the same sort key: its place is then found next to
+    it instead of by bisection.
     """
     if not generated:
-        if type(entries) is LoaderOrder and entries.in_order:
-            return entries
-        return LoaderOrder.known_sorted(entries)
+        return list(entries)
     key = data.entry_sortkey
     count = len(entries)
-    merged = []
+    result = []
     start = 0
     for i in sorted(range(len(generated)), key=lambda i: key(generated[i])):
         entry = generated[i]
@@ -199,17 +192,16 @@ def in_loader_order(entries, generated=(), sources=None) -> LoaderOrder:
             while at < count and key(entries[at]) <= wanted:  # others with the same key
                 at += 1
         else:
-            # Bisect on the date first (a C key), then on the full key within the day:
-            # a day holds a few dozen entries, the ledger 100k; Python key calls cost.
+            # Bisect on the date first (a C key), then on the full key within the day.
             date = entry.date
             low = bisect.bisect_left(entries, date, start, key=_date_of)
             high = bisect.bisect_right(entries, date, low, key=_date_of)
             at = bisect.bisect_right(entries, wanted, low, high, key=key)
-        merged += entries[start:at]
-        merged.append(entry)
+        result += entries[start:at]
+        result.append(entry)
         start = at
-    merged += entries[start:]
-    return LoaderOrder.known_sorted(merged)
+    result += entries[start:]
+    return result
 
 
 def iter_postings(entries):

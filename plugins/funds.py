@@ -18,22 +18,28 @@ For a posting tagged ``fund:`` (on the posting, or on its transaction; the posti
 wins), a credit to Income or Liabilities is a *receipt* into the fund, a debit to
 Expenses or to a non-monetary Asset is a *use* of it; monetary accounts (1001, 1002,
 1012) are neither. Each use must fall under an ``allowed`` prefix, be dated on or
-before ``expires`` and keep the fund's cumulative uses within its cumulative receipts
+after the fund's declared date and on or before ``expires`` and keep the fund's cumulative uses within its cumulative receipts
 (receipts of a day count before that day's uses). A use whose posting (or transaction)
 also names a declared finding with ``finding:`` is a misuse already in the findings
 ledger: it is listed as a violation in the report but raises no error of its own (the
 finding raises one if it is not returned in time).
 
+Grant release (SPEC §2, 小企业会计准则 政府补助): a fund received into 2401 递延收益 and
+spent on expenses is released in the same year, Dr 2401 / Cr 5301 营业外收入 (政府补助)
+with ``fund:``; the release is neither a receipt nor a use. Once the year is over (as-of),
+a shortfall is a [P10] error naming fund, year and amount: it understates net profit and
+so the profit owed to the treasury (P2).
+
 Findings — ``2025-03-20 custom "finding" "SJ-2025-01" 4800.00 CNY`` with ``clause:``,
 ``description:``, ``deadline:`` and optional ``fund:``. A return is a transaction with
 *transaction* metadata ``finding:``; the returned amount is its credits to monetary
-accounts. A finding not fully returned by the end of the ledger (`ledger_end`: its
-last non-custom entry's date) while its deadline has passed is overdue: a [P10] error on the finding. Status:
+accounts. A finding not fully returned while the date of judgement (`plugins.asof`)
+is after its deadline is overdue: a [P10] error on the finding. Status:
 ``returned`` (fully returned; ``late`` if after the deadline), ``overdue``, ``open``.
 
 P5 — accrual: credits to Liabilities:2211-应付职工薪酬:221104-职工教育经费; uses: debits
 to it, with ``frontline: TRUE`` (transaction or posting metadata; absent = not front
-line). Per calendar year that is over by the ledger's dates: accrued ≥
+line). Per calendar year that is over (as-of): accrued ≥
 Σ(policy ``training-fund-rate`` on the day × operating income of the day) (operating
 income = Income:5001 + Income:5051, net; a transaction that also touches Equity is a
 closing entry and does not count, as in plugins.treasury), rounded to the fen; front-line uses ≥
@@ -55,13 +61,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import convert, data
 
-from plugins.common import ACCOUNTS, in_loader_order, is_monetary, parse_config, rule_error, under
+from plugins.asof import as_of, is_over, year_over
+from plugins.common import ACCOUNTS, account_code, family_config, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
 __plugins__ = ("funds",)
 
 PLUGIN = "plugins.funds"
+# The policy clauses whose problems this family reports (and the general ones).
+CLAUSES = ("P4", "P5", "P6", "P7", "P10", "政策", "审计")
 
 DEFAULTS = {
     "training_fund_payable": ACCOUNTS["training_fund_payable"],
@@ -70,7 +79,35 @@ DEFAULTS = {
 }
 
 STATUS_LABELS = {"open": "整改中", "returned": "已退还", "overdue": "逾期未退还"}
-KIND_LABELS = {"not-allowed": "超范围支用", "expired": "过期支用", "overdrawn": "超出到位资金支用"}
+KIND_LABELS = {"not-allowed": "超范围支用", "expired": "过期支用", "overdrawn": "超出到位资金支用",
+               "early": "早于资金下达支用"}
+DEFERRED_CODE = "2401"  # 递延收益: where a government grant waits to be released
+GRANT_INCOME_CODE = "5301"  # 营业外收入 (its 政府补助 sub-account takes the release)
+
+
+def is_grant_release(txn) -> bool:
+    """Dr 2401 递延收益 / Cr 5301 营业外收入 (SPEC §2): neither a receipt nor a use."""
+    debit = credit = False
+    for posting in txn.postings:
+        code = account_code(posting.account)
+        if code == DEFERRED_CODE and posting.units.number > 0:
+            debit = True
+        elif code == GRANT_INCOME_CODE and posting.units.number < 0:
+            credit = True
+    return debit and credit
+
+
+def _release_side(txn, fund):
+    """The posting a grant release is counted on, once: the Dr 2401 posting when it
+    carries the fund's `fund:` (on itself or its transaction), else the Cr 5301 one."""
+    def tagged(posting):
+        meta = posting.meta or {}
+        return str(meta.get("fund", (txn.meta or {}).get("fund"))) == str(fund)
+    for code in (DEFERRED_CODE, GRANT_INCOME_CODE):
+        for posting in txn.postings:
+            if account_code(posting.account) == code and tagged(posting):
+                return posting
+    return None
 
 
 def _yuan(value) -> str:
@@ -88,8 +125,6 @@ def _loc(entry) -> str:
     return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
 
 
-def _year_over(year: int, end: datetime.date | None) -> bool:
-    return end is not None and end >= datetime.date(year, 12, 31)
 
 
 def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) -> int:
@@ -102,11 +137,9 @@ def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) 
 
 
 def plugin_config(options_map) -> str | None:
-    """The config string of `plugin "plugins.funds"` in a loaded ledger, if any."""
-    for name, config in (options_map or {}).get("plugin", []) or []:
-        if name == PLUGIN:
-            return config
-    return None
+    """The config string this family takes from a loaded ledger (its own line or its
+    share of `plugins.all`), if any."""
+    return family_config(options_map, (PLUGIN, "funds"), DEFAULTS)
 
 
 # Roles of an account in the one pass (see Analysis._scan); 0 = none of them.
@@ -148,6 +181,7 @@ class Fund:
         self.events: list[dict] = []
         self.received = ZERO
         self.used = ZERO
+        self.unreleased: dict[int, Decimal] = {}  # year → grant spent on expenses, not released
 
     def category(self, account: str) -> str | None:
         """The longest allowed prefix `account` falls under."""
@@ -161,13 +195,14 @@ class Fund:
 class Analysis:
     """Everything P5, P6, P10 and the findings ledger need, from one pass."""
 
-    def __init__(self, entries, options_map=None, config=None):
-        if config is None:
-            config = plugin_config(options_map)
-        self.settings, problems = parse_config(config, DEFAULTS)
+    def __init__(self, entries, options_map=None, config=None, policies=None, judged=None):
+        self.settings, problems = read_settings(options_map, (PLUGIN, "funds"), DEFAULTS, config)
+        self.policies = policies if policies is not None else read_policies(entries)
+        self.judged = judged if judged is not None else as_of(entries).date
         income = self.settings["operating_income"]
         self.income_prefixes = (income,) if isinstance(income, str) else tuple(income)
         self.errors = [rule_error("P10", None, f"plugins.funds {p}") for p in problems]
+        self.errors.extend(self.policies.errors_of(CLAUSES))
         self.title = (options_map or {}).get("title", "")
         self.end = None
         self.funds: dict[str, Fund] = {}
@@ -179,11 +214,9 @@ class Analysis:
 
     # ---- the one pass ----------------------------------------------------
     def _scan(self, entries):
-        payable = self.settings["training_fund_payable"]
-        subsidy = self.settings["apprentice_expense"]
-        prefixes = self.income_prefixes
+        self._roles: dict[str, int] = {}  # account → role, classified once per account
         self._opened: list[str] = []
-        self._fund_decls, self._app_decls, self._finding_decls, policy_entries = [], [], [], []
+        self._fund_decls, self._app_decls, self._finding_decls = [], [], []
         self._fund_events = collections.defaultdict(list)  # id → [(date, kind, amount, account, txn, currency, finding)]
         self._income_by_date = collections.defaultdict(Decimal)
         self._tf = collections.defaultdict(lambda: {
@@ -191,131 +224,37 @@ class Analysis:
             "last_accrual": None, "last_use": None, "last_income": None})
         self._subsidies = []  # (apprentice id, date, amount, txn)
         self._returns = collections.defaultdict(list)  # finding id → [(date, amount, txn)]
-        self._unknown_findings = []
-        # Speed (100k transactions, ~380k postings): each account name is classified
-        # once (`roles`), so a posting costs one dict lookup and a `fund` test on its
-        # metadata; a transaction whose own metadata names a fund or a finding (rare)
-        # takes the general path `_transaction`. Both paths give the same results.
-        roles: dict[str, int] = {}
         declared = {"fund": self._fund_decls, "apprentice": self._app_decls,
-                    "finding": self._finding_decls, "policy": policy_entries}
-        opened = self._opened
-        income_by_date, tf, errors = self._income_by_date, self._tf, self.errors
-        subsidies = self._subsidies
-        fund_posting, transaction = self._fund_posting, self._transaction
-        zero = Decimal(0)
-        run_date = run_income = run_last = None  # the current run of one date's income
+                    "finding": self._finding_decls}
         end = None
-        Transaction, Open, Custom = data.Transaction, data.Open, data.Custom
         for entry in entries:
-            etype = type(entry)
-            if etype is Transaction:
-                date = entry.date
-                if end is None or date > end:
-                    end = date  # = common.ledger_end: custom entries may be dated ahead
-                tmeta = entry.meta
-                if tmeta and ("fund" in tmeta or "finding" in tmeta):
-                    if run_date is not None:  # book the run first: last_income stays in entry order
-                        income_by_date[run_date] += run_income
-                        tf[run_date.year]["last_income"] = run_last
-                        run_date = None
-                    transaction(entry, payable, subsidy, prefixes)
-                    continue
-                # Fast path: no fund and no finding on the transaction itself.
-                income = None
-                closing = False
-                for posting in entry.postings:
-                    account = posting.account
-                    try:
-                        role = roles[account]
-                    except KeyError:
-                        role = roles[account] = _role(account, payable, subsidy, prefixes)
-                    pmeta = posting.meta
-                    if pmeta and "fund" in pmeta:
-                        fund = pmeta["fund"]
-                        if fund is not None:
-                            fund_posting(entry, posting, str(fund), pmeta.get("finding"))
-                    if not role:
-                        continue
-                    if role == _INCOME:
-                        income = (income or zero) - posting.units.number
-                        continue
-                    if role == _EQUITY:
-                        closing = True
-                        continue
-                    number = posting.units.number
-                    if role == _PAYABLE:
-                        year = tf[date.year]
-                        if number < 0:
-                            year["accrued"] -= number
-                            year["last_accrual"] = entry
-                        elif number > 0:
-                            year["uses"] += number
-                            year["last_use"] = entry
-                            front = (pmeta or _EMPTY).get("frontline", (tmeta or _EMPTY).get("frontline", False))
-                            if front is True:
-                                year["frontline"] += number
-                            elif front is not False:
-                                errors.append(rule_error("P5", entry, (
-                                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {front!r}; "
-                                    f"{account} {_yuan(number)} 按非一线职工计")))
-                    else:  # _SUBSIDY
-                        who = (pmeta or _EMPTY).get("apprentice", (tmeta or _EMPTY).get("apprentice"))
-                        if who is None:
-                            if number > 0:
-                                errors.append(rule_error("P6", entry, (
-                                    f"学徒补贴 {account} {_yuan(number)} 未注明 apprentice: (学徒编号), "
-                                    "无法计入任何学徒")))
-                        else:
-                            subsidies.append((str(who), date, number, entry))
-                if income is not None and not closing:  # income closed to equity is no income of the year
-                    # Summed per run of one date and booked when the date changes (below):
-                    # the same sums as income_by_date[date] += income per transaction.
-                    if run_date is not None and date == run_date:
-                        run_income += income
-                    else:
-                        if run_date is not None:
-                            income_by_date[run_date] += run_income
-                            tf[run_date.year]["last_income"] = run_last
-                        run_date, run_income = date, income
-                    run_last = entry
-            elif etype is Custom:
+            if isinstance(entry, data.Custom):  # custom entries may be dated ahead: not the ledger's end
                 target = declared.get(entry.type)
                 if target is not None:
                     target.append(entry)
-            elif etype is Open:
-                if end is None or entry.date > end:
-                    end = entry.date
-                opened.append(entry.account)
-            elif isinstance(entry, Custom):  # a subclass: as the exact types above
-                target = declared.get(entry.type)
-                if target is not None:
-                    target.append(entry)
-            else:
-                if end is None or entry.date > end:
-                    end = entry.date
-                if isinstance(entry, Transaction):
-                    if run_date is not None:
-                        income_by_date[run_date] += run_income
-                        tf[run_date.year]["last_income"] = run_last
-                        run_date = None
-                    transaction(entry, payable, subsidy, prefixes)
-                elif isinstance(entry, Open):
-                    opened.append(entry.account)
-        if run_date is not None:
-            income_by_date[run_date] += run_income
-            tf[run_date.year]["last_income"] = run_last
+                continue
+            if end is None or entry.date > end:
+                end = entry.date
+            if isinstance(entry, data.Transaction):
+                self._transaction(entry)
+            elif isinstance(entry, data.Open):
+                self._opened.append(entry.account)
         self.end = end
-        self.policies = read_policies(policy_entries)
-        self.errors.extend(self.policies.errors)
         self._check_funds()
         self._check_findings()
         self._check_fund_events()
         self._check_training()
         self._check_apprentices()
 
-    def _transaction(self, txn, payable, subsidy, prefixes):
-        tmeta = txn.meta or {}
+    def _role(self, account):
+        role = self._roles.get(account)
+        if role is None:
+            role = self._roles[account] = _role(account, self.settings["training_fund_payable"],
+                                                self.settings["apprentice_expense"], self.income_prefixes)
+        return role
+
+    def _transaction(self, txn):
+        tmeta = txn.meta or _EMPTY
         txn_fund = tmeta.get("fund")
         txn_finding = tmeta.get("finding")
         date = txn.date
@@ -324,34 +263,21 @@ class Analysis:
         closing = False
         for posting in txn.postings:
             account = posting.account
-            pmeta = posting.meta or {}
+            pmeta = posting.meta or _EMPTY
             number = posting.units.number
             fund = pmeta.get("fund", txn_fund)
             if fund is not None:
                 self._fund_posting(txn, posting, str(fund), pmeta.get("finding", txn_finding))
-            if account.startswith("Income:"):
-                for prefix in prefixes:
-                    if under(account, prefix):
-                        income = (income or Decimal(0)) - number
-                        break
-            elif account.startswith("Equity:"):
+            if txn_finding is not None and number < 0 and is_monetary(account):
+                returned -= number
+            role = self._role(account)
+            if role == _INCOME:
+                income = (income or Decimal(0)) - number
+            elif role == _EQUITY:
                 closing = True
-            elif under(account, payable):
-                year = self._tf[date.year]
-                if number < 0:
-                    year["accrued"] -= number
-                    year["last_accrual"] = txn
-                elif number > 0:
-                    year["uses"] += number
-                    year["last_use"] = txn
-                    front = pmeta.get("frontline", tmeta.get("frontline", False))
-                    if front is True:
-                        year["frontline"] += number
-                    elif front is not False:
-                        self.errors.append(rule_error("P5", txn, (
-                            f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {front!r}; "
-                            f"{account} {_yuan(number)} 按非一线职工计")))
-            elif under(account, subsidy):
+            elif role == _PAYABLE:
+                self._training_fund(txn, posting, pmeta, tmeta)
+            elif role == _SUBSIDY:
                 who = pmeta.get("apprentice", tmeta.get("apprentice"))
                 if who is None:
                     if number > 0:
@@ -360,20 +286,38 @@ class Analysis:
                             "无法计入任何学徒")))
                 else:
                     self._subsidies.append((str(who), date, number, txn))
-            if txn_finding is not None and number < 0 and is_monetary(account):
-                returned -= number
         if income is not None and not closing:  # income closed to equity is no income of the year
             self._income_by_date[date] += income
             self._tf[date.year]["last_income"] = txn
         if txn_finding is not None:
             self._returns[str(txn_finding)].append((date, returned, txn))
 
+    def _training_fund(self, txn, posting, pmeta, tmeta):
+        """A posting to the training-fund payable: a credit accrues, a debit uses (P5)."""
+        number = posting.units.number
+        year = self._tf[txn.date.year]
+        if number < 0:
+            year["accrued"] -= number
+            year["last_accrual"] = txn
+        elif number > 0:
+            year["uses"] += number
+            year["last_use"] = txn
+            front = pmeta.get("frontline", tmeta.get("frontline", False))
+            if front is True:
+                year["frontline"] += number
+            elif front is not False:
+                self.errors.append(rule_error("P5", txn, (
+                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {front!r}; "
+                    f"{posting.account} {_yuan(number)} 按非一线职工计")))
+
     def _fund_posting(self, txn, posting, fund, finding):
         account = posting.account
         weight = convert.get_weight(posting)
         number = weight.number
         root = account.split(":", 1)[0]
-        if root in ("Income", "Liabilities") and number < 0:
+        if is_grant_release(txn):
+            kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
+        elif root in ("Income", "Liabilities") and number < 0:
             kind, value = "receipt", -number
         elif number > 0 and (root == "Expenses" or (root == "Assets" and not is_monetary(account))):
             kind, value = "use", number
@@ -508,7 +452,7 @@ class Analysis:
         finding["returned_on"] = full_on
         if total >= amount:
             status = "returned"
-        elif deadline is not None and self.end is not None and self.end > deadline:
+        elif deadline is not None and is_over(deadline, self.judged):
             status = "overdue"
         else:
             status = "open"
@@ -518,7 +462,7 @@ class Analysis:
         if status == "overdue":
             self.errors.append(rule_error("P10", entry, (
                 f"审计整改事项 {finding['id']} 逾期未退还: 应退 {_yuan(amount)}, 期限 {deadline}, "
-                f"截至账本末日 {self.end} 已退 {_yuan(total)}, 尚欠 {_yuan(amount - total)}")))
+                f"至判断日期 {self.judged} 已退 {_yuan(total)}, 尚欠 {_yuan(amount - total)}")))
         if total > amount:
             self.errors.append(rule_error("P10", entry, (
                 f"审计整改事项 {finding['id']} 退还超过应退金额: 应退 {_yuan(amount)}, "
@@ -538,12 +482,23 @@ class Analysis:
                         f"fund: {fund_id} 不是已申报的专项资金 ({account} {_yuan(value)}); "
                         f'请先以 custom "fund" "{fund_id}" <金额> CNY 申报')))
                 continue
-            order = {"receipt": 0, "use": 1, "neither": 2}
+            order = {"receipt": 0, "use": 1, "neither": 2, "release": 3}
             events.sort(key=lambda e: (e[0], order[e[1]]))
             received = used = ZERO
+            deferred = False
+            expensed = collections.defaultdict(lambda: [ZERO, None])  # year → [expense uses, last use]
+            released = collections.defaultdict(Decimal)  # year → released to 5301
             for date, kind, value, account, txn, currency, finding in events:
+                if kind == "release":
+                    released[date.year] += value
+                    continue
                 if kind == "neither":
                     continue
+                if kind == "receipt" and account_code(account) == DEFERRED_CODE:
+                    deferred = True
+                if kind == "use" and account.startswith("Expenses:"):
+                    expensed[date.year][0] += value
+                    expensed[date.year][1] = txn
                 if currency != fund.currency:
                     self.errors.append(rule_error("P10", txn, (
                         f"专项资金 {fund_id} 以 {fund.currency} 申报, {account} 的金额为 {currency}; 未计入")))
@@ -564,6 +519,10 @@ class Analysis:
                         f"专项资金 {fund_id} 不得用于 {account}: {date} 支用 {_yuan(value)} "
                         f"(允许范围: {', '.join(fund.allowed)}); 累计到位 {_yuan(received)}, "
                         f"累计支用 {_yuan(used)}, 余额 {_yuan(left)}")))
+                if date < fund.declared:
+                    problems.append(("early", (
+                        f"专项资金 {fund_id} 于 {fund.declared} 下达, {date} 已支用 {account} {_yuan(value)}: "
+                        f"支用不得早于资金下达日; 累计到位 {_yuan(received)}, 累计支用 {_yuan(used)}")))
                 if fund.expires is not None and date > fund.expires:
                     problems.append(("expired", (
                         f"专项资金 {fund_id} 已于 {fund.expires} 到期, {date} 仍支用 {account} {_yuan(value)}; "
@@ -584,6 +543,21 @@ class Analysis:
                     if known_finding is None:
                         self.errors.append(rule_error("P10", txn, message))
             fund.received, fund.used = received, used
+            if deferred:
+                self._check_release(fund, expensed, released)
+
+    def _check_release(self, fund, expensed, released):
+        """SPEC §2 政府补助 (小企业会计准则): a grant received into 2401 递延收益 and spent on
+        expenses is released to 营业外收入 in the same year; judged once the year is over."""
+        for year, (spent, last_use) in sorted(expensed.items()):
+            missing = spent - released.get(year, ZERO)
+            if missing > 0 and year_over(year, self.judged):
+                fund.unreleased[year] = missing
+                self.errors.append(rule_error("P10", last_use, (
+                    f"专项资金 {fund.id} {year} 年用于费用 {_yuan(spent)}, 当年从递延收益转入营业外收入 "
+                    f"{_yuan(released.get(year, ZERO))}, 未转 {_yuan(missing)}: 应于费用发生当年借记 "
+                    f"2401 递延收益、贷记 5301 营业外收入 (政府补助) 并注明 fund: {fund.id}; 未转部分少计 "
+                    f"{year} 年净利润, 从而少计应上缴国库的利润")))
 
     # ---- P5 ---------------------------------------------------------------
     def training_year(self, year: int) -> dict:
@@ -601,7 +575,7 @@ class Analysis:
         uses, front = stats["uses"], stats["frontline"]
         front_required = to_fen(share_min * uses)
         return {
-            "year": year, "complete": _year_over(year, self.end),
+            "year": year, "complete": year_over(year, self.judged),
             "operating_income": to_fen(income),
             "rate": self.policies.value("training-fund-rate", year_end),
             "required": required, "accrued": to_fen(stats["accrued"]),
@@ -616,7 +590,7 @@ class Analysis:
     def _check_training(self):
         years = {d.year for d in self._income_by_date} | set(self._tf)
         for year in sorted(years):
-            if not _year_over(year, self.end):
+            if not year_over(year, self.judged):
                 continue
             row = self.training_year(year)
             self.training[year] = row
@@ -677,7 +651,7 @@ class Analysis:
         for app in self.apprentices.values():
             if app["start"] is None:
                 continue
-            last_year = app["end"].year if app["end"] else (self.end.year if self.end else app["start"].year)
+            last_year = app["end"].year if app["end"] else max(self.judged.year, app["start"].year)
             for year in range(app["start"].year, last_year + 1):
                 row = self.apprentice_year(app, year)
                 app["years"][year] = row
@@ -694,13 +668,18 @@ class Analysis:
         paid = to_fen(app["paid"].get(year, ZERO))
         return {"year": year, "months": months, "minimum": minimum, "required": required,
                 "paid": paid, "shortfall": max(required - paid, ZERO),
-                "complete": _year_over(year, self.end)}
+                "complete": year_over(year, self.judged)}
 
 
-def analyse(entries, options_map=None, config=None) -> Analysis:
-    return Analysis(entries, options_map, config)
+def analyse(entries, options_map=None, config=None, policies=None, judged=None) -> Analysis:
+    return Analysis(entries, options_map, config, policies, judged)
+
+
+def run(entries, options_map, config=None, policies=None, judged=None):
+    """(generated entries (none), errors): P5, P6, P10 on `entries`."""
+    return [], analyse(entries, options_map, config, policies, judged).errors
 
 
 def funds(entries, options_map, config=None):
-    """Beancount plugin: P5, P6, P10 and the findings ledger. Adds no entries."""
-    return in_loader_order(entries), analyse(entries, options_map, config).errors
+    """Beancount plugin `plugins.funds`: P5, P6, P10 and the findings ledger. Adds no entries."""
+    return entries, analyse(entries, options_map, config).errors

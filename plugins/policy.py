@@ -3,6 +3,14 @@
 A change of policy is itself an auditable ledger entry (SPEC §2): the value in
 force on a date is the latest one dated on or before it; with none, the SPEC
 default applies. Every plugin and report asks this module, never the ledger.
+
+The seed fixes some figures itself ("可提取20%支付学生劳动报酬", "纯利润上交国库",
+"不低于30%用于职业教育", "每生每年2000元", "不低于4000元", "按收入2%比例足额提取
+教育培训经费,60%以上用于一线职工") and national rules fix the surcharge rates. A policy
+entry that departs from them in the direction the seed forbids (SPEC §3) is an error
+of its clause and not in force, unless it carries `authority:` (the 文号 of the county
+decision that changed it); with one it is in force and listed by `departures()`, for
+the bureaus to see as a changed parameter.
 """
 import bisect
 import datetime
@@ -12,7 +20,7 @@ from decimal import Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import data
 
-from plugins.common import rule_error
+from plugins.common import clause_of, rule_error
 
 # name → (default, kind, clause). Kinds: ratio (0..1), money (≥ 0), days (int > 0),
 # flag (TRUE/FALSE), monthday ("MM-DD"), period ("month" / "quarter").
@@ -48,9 +56,21 @@ KIND_NAMES = {
     "period": '"month" 或 "quarter"',
 }
 
-# Marks a policy entry whose problems were already reported in this load, so
-# that five plugins reading one bad entry raise one error, not five.
-_REPORTED = "__policy_reported__"
+# The seed's own figures: name → (test that a value departs from it, what the seed says).
+SEED = {
+    "work-study-share": (lambda v: v > Decimal("0.20"), "勤工俭学收入可提取 20% 支付学生劳动报酬"),
+    "treasury-share": (lambda v: v < Decimal("1.00"), "生产经营所获纯利润上交国库 (全额)"),
+    "city-tax-rate": (lambda v: v not in (Decimal("0.07"), Decimal("0.05"), Decimal("0.01")),
+                      "城市维护建设税税率 7%、5%、1% (县城、镇为 5%)"),
+    "edu-surcharge-rate": (lambda v: v != Decimal("0.03"), "教育费附加征收率 3%"),
+    "local-edu-surcharge-rate": (lambda v: v != Decimal("0.02"), "地方教育附加征收率 2%"),
+    "surcharge-vocational-share-min": (lambda v: v < Decimal("0.30"), "地方教育附加不低于 30% 用于职业教育"),
+    "per-student-funds-min": (lambda v: v < Decimal("2000"), "每生每年 2000 元生均公用经费"),
+    "apprentice-subsidy-min": (lambda v: v < Decimal("4000"), "学徒每人每年补贴不低于 4000 元"),
+    "training-fund-rate": (lambda v: v < Decimal("0.02"), "按收入 2% 比例足额提取教育培训经费"),
+    "training-frontline-share": (lambda v: v < Decimal("0.60"), "教育培训经费 60% 以上用于一线职工"),
+}
+AUTHORITY = "authority"
 
 
 class PolicyError(ValueError):
@@ -88,26 +108,47 @@ def _convert(kind: str, raw):
 
 
 class Policies:
-    """Policy values in force by date, read once from a list of entries."""
+    """Policy values in force by date, read once from a list of entries (never
+    writing into them). `errors` holds every bad entry's error; a rule family
+    reports `errors_of(its clauses)`, so each problem is reported once."""
 
     def __init__(self, entries):
         self._dates: dict[str, list[datetime.date]] = {}
         self._values: dict[str, list] = {}
         self.errors = []
+        self._departures = []
         for entry in entries:
             if not (isinstance(entry, data.Custom) and entry.type == "policy"):
                 continue
             problem, name, value = self._read(entry)
+            if problem is None and name in SEED and SEED[name][0](value):
+                authority = (entry.meta or {}).get(AUTHORITY)
+                if not authority:
+                    problem = (POLICIES[name][2],
+                               f"政策 {name} 的值 {value} 偏离县政策文件的规定 ({SEED[name][1]}), "
+                               "须在该条目注明县政府决定的文号 (authority:), 否则不生效, 沿用此前的值")
+                else:
+                    self._departures.append({"name": name, "date": entry.date, "value": value,
+                                             "authority": str(authority), "seed": SEED[name][1],
+                                             "entry": entry})
             if problem:
                 clause, message = problem
-                if not entry.meta.get(_REPORTED):
-                    self.errors.append(rule_error(clause, entry, message))
-                    entry.meta[_REPORTED] = True
+                self.errors.append(rule_error(clause, entry, message))
                 continue
             dates = self._dates.setdefault(name, [])
             index = bisect.bisect_right(dates, entry.date)
             dates.insert(index, entry.date)
             self._values.setdefault(name, []).insert(index, value)
+
+    def errors_of(self, clauses) -> list:
+        """The errors of bad policy entries whose clause is one of `clauses`."""
+        return [e for e in self.errors if clause_of(e.message) in clauses]
+
+    def departures(self) -> list[dict]:
+        """Policy entries in force that depart from the seed, each with its `authority:`
+        (name, date, value, authority, seed, entry), oldest first: the changed
+        parameters the bureaus are shown."""
+        return list(self._departures)
 
     @staticmethod
     def _read(entry):

@@ -36,7 +36,7 @@ from decimal import Decimal
 
 from beancount.core import data
 
-from plugins.common import in_loader_order, is_generated, rule_error
+from plugins.common import is_generated, rule_error
 
 __plugins__ = ("seal",)
 
@@ -257,10 +257,11 @@ def describe_changes(year: int, sealed_months: dict | None, now: dict) -> list[s
     return changes or [f"{year} 年度的记录与封账时不一致"]
 
 
-def seal(entries, options_map, config=None):
+def run(entries, options_map=None, config=None, policies=None, judged=None):
+    """(generated entries (none), errors): every sealed year checked against its seal."""
     found, errors = seals(entries)
     if not found:
-        return in_loader_order(entries), errors
+        return [], errors
     now = year_digests(entries, found)
     for year, entry in sorted(found.items()):
         _, digest = seal_year(entry)
@@ -272,4 +273,9 @@ def seal(entries, options_map, config=None):
             "封账", entry,
             f"{year} 年度已于 {entry.date} 封账, 但该年度的记录已被改动, 封账被破坏: "
             + "; ".join(changes) + f"。{CORRECTION}"))
-    return in_loader_order(entries), errors
+    return [], errors
+
+
+def seal(entries, options_map, config=None):
+    """Beancount plugin `plugins.seal`: errors only."""
+    return entries, run(entries, options_map, config)[1]

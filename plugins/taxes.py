@@ -25,9 +25,15 @@ Per tax period (`tax-period` in force at the period's start; a quarter starts on
     教育费附加        = to_fen(base × edu-surcharge-rate),       0 if sales ≤ threshold
     地方教育附加      = to_fen(base × local-edu-surcharge-rate), 0 if sales ≤ threshold
                       (threshold = surcharge-exempt-monthly-sales × months in the period)
-    six-taxes-halving on → to_fen(x / 2) for all three;
-    then minus the P8 credit claimed for that tax in that period.
+    the 申报表's columns: 应纳 = to_fen(base × rate); 免征 = 应纳 when exempt;
+    减征额 (six-taxes-halving on) = to_fen((应纳 − 免征) × 50%); 应补 = 应纳 − 免征 −
+    减征额 − the P8 credit claimed for that tax in that period (88.97 due, halved:
+    减征额 44.49, 应补 44.48, as the form computes it).
     booked = debits net of credits to each surcharge expense account dated in the period.
+
+A period is checked once it is over (`plugins.asof`: the date of judgement is after
+its last day), never while it runs: the accountant books the quarter's surcharges
+when the quarter ends.
 
 Transactions that post to an Equity account (year-end 结转 entries) are left out of
 sales, base and booked: they close accounts, they are not taxable events.
@@ -54,11 +60,15 @@ from decimal import Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import data
 
-from plugins.common import ACCOUNTS, in_loader_order, is_monetary, parse_config, rule_error, under
+from plugins.asof import as_of, is_over
+from plugins.common import ACCOUNTS, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
 __plugins__ = ("taxes",)
+
+CLAUSES = ("P8", "P9")
+HALF = Decimal("0.5")
 
 DEFAULTS = {
     "vat_payable": ACCOUNTS["vat_payable"],
@@ -119,7 +129,7 @@ class TaxLine:
     rate: Decimal
     due: Decimal          # base × rate
     after_exemption: Decimal
-    after_halving: Decimal
+    after_halving: Decimal  # 应纳 − 免征 − 减征额
     credit: Decimal       # credit applied (never more than after_halving)
     credit_claimed: Decimal
     expected: Decimal
@@ -140,6 +150,7 @@ class Period:
     exempt: bool
     halving: bool
     taxes: list
+    over: bool = True     # the period is over on the date of judgement (checked)
 
 
 @dataclasses.dataclass
@@ -224,10 +235,11 @@ class _Roles:
         return (OTHER, None)
 
 
-def analyse(entries, options_map=None, config=None) -> Result:
+def analyse(entries, options_map=None, config=None, policies=None, judged=None) -> Result:
     """One pass over the entries: every tax period, the P8 credits and the P4/P7
     declarations, with the errors. The plugin and the report builders share it."""
-    settings, config_problems = parse_config(config, DEFAULTS)
+    settings, config_problems = read_settings(options_map, ("plugins.taxes", "taxes"), DEFAULTS, config)
+    judged = judged if judged is not None else as_of(entries).date
     currency = ((options_map or {}).get("operating_currency") or ["CNY"])[0]
     roles = _Roles(settings)
     bits = roles.bits
@@ -333,10 +345,10 @@ def analyse(entries, options_map=None, config=None) -> Result:
         first_entry = next((e for e in entries if getattr(e, "meta", None)), None)
     for problem in config_problems:
         errors.append(rule_error("P9", first_entry, f"plugins.taxes {problem}"))
-    policies = read_policies(policy_entries)
-    errors[:0] = policies.errors
+    policies = policies if policies is not None else read_policies(policy_entries)
+    errors[:0] = policies.errors_of(CLAUSES)
 
-    periods, credits_by_year = _periods(months, policies, settings, errors)
+    periods, credits_by_year = _periods(months, policies, settings, errors, judged)
     investment, cap = {}, {}
     for date, amount in investments:
         rate = policies.value("integration-credit-rate", date)
@@ -408,7 +420,7 @@ def _read_declaration(entry, currency, declarations, errors):
     record["entries"].append(entry)
 
 
-def _periods(months, policies, settings, errors):
+def _periods(months, policies, settings, errors, judged):
     """Group the months into tax periods, compute expected vs booked, collect credits."""
     credits_by_year = collections.defaultdict(list)
     periods = []
@@ -424,8 +436,11 @@ def _periods(months, policies, settings, errors):
         index += length
         if not span:
             continue
-        period = _period(start, end, length, span, policies, settings, credits_by_year, errors)
+        over = is_over(end, judged)
+        period = _period(start, end, length, span, policies, settings, credits_by_year,
+                         errors if over else [])
         if period:
+            period.over = over
             periods.append(period)
     return periods, credits_by_year
 
@@ -453,7 +468,8 @@ def _period(start, end, length, span, policies, settings, credits_by_year, error
         rate = policies.value(rate_policy, start)
         due = to_fen(base * rate)
         after_exemption = ZERO if (exemptible and exempt) else due
-        after_halving = to_fen(after_exemption / 2) if halving else after_exemption
+        reduction = to_fen(after_exemption * HALF) if halving else ZERO  # 减征额
+        after_halving = after_exemption - reduction
         credit = min(claimed[i], max(after_halving, ZERO))
         booking = None
         for m in span:
@@ -478,24 +494,35 @@ def _period(start, end, length, span, policies, settings, credits_by_year, error
 
 
 def _message(label, start, end, line, base, sales, threshold, exempt, halving):
-    steps = [f"计税依据 {fmt_thousands(base)} (应交增值税贷方净额) × {_percent(line.rate)} = "
-             f"{fmt_thousands(line.due)}"]
-    if line.key != "city":
-        if exempt:
-            steps.append(f"销售额 {fmt_thousands(sales)} ≤ 免征标准 {fmt_thousands(threshold)}, 免征 → 0.00")
-        else:
-            steps.append(f"销售额 {fmt_thousands(sales)} > 免征标准 {fmt_thousands(threshold)}, 不免征")
-    if halving:
-        steps.append(f"六税两费减半 → {fmt_thousands(line.after_halving)}")
+    """The error in the 申报表's columns: 计税依据, 应纳, 免征, 减征额, 抵免, 应补."""
+    exempted = line.due - line.after_exemption
+    reduction = line.after_exemption - line.after_halving
+    if line.key == "city":
+        why = "城建税不适用小额免征"
+    elif exempt:
+        why = f"销售额 {fmt_thousands(sales)} ≤ 免征标准 {fmt_thousands(threshold)}"
+    else:
+        why = f"销售额 {fmt_thousands(sales)} > 免征标准 {fmt_thousands(threshold)}"
+    columns = [f"计税依据 {fmt_thousands(base)} (应交增值税贷方净额)",
+               f"应纳 {fmt_thousands(line.due)} (× {_percent(line.rate)})",
+               f"免征 {fmt_thousands(exempted)} ({why})",
+               f"减征额 {fmt_thousands(reduction)}" + (" (六税两费减半, (应纳 − 免征) × 50% 四舍五入)" if halving else ""),
+               ]
     if line.credit_claimed:
-        steps.append(f"产教融合抵免 {fmt_thousands(line.credit)} → {fmt_thousands(line.expected)}")
+        columns.append(f"产教融合抵免 {fmt_thousands(line.credit)}")
+    columns.append(f"应补 {fmt_thousands(line.expected)}")
     verb = "多计提" if line.difference > 0 else "少计提"
     return (f"{label} ({start}~{end}) {line.name}: 应计提 {fmt_thousands(line.expected)}, "
             f"实际计提 {fmt_thousands(line.booked)} ({line.account}), {verb} "
-            f"{fmt_thousands(abs(line.difference))}; 计算: {'; '.join(steps)}; "
+            f"{fmt_thousands(abs(line.difference))}; 申报表: {'; '.join(columns)}; "
             f"请将该期计提分录改为 {fmt_thousands(line.expected)}")
 
 
+def run(entries, options_map, config=None, policies=None, judged=None):
+    """(generated entries (none), errors): P8/P9 on `entries`."""
+    return [], analyse(entries, options_map, config, policies, judged).errors
+
+
 def taxes(entries, options_map, config=None):
-    """The plugin: errors only; it adds and changes no entries."""
-    return in_loader_order(entries), analyse(entries, options_map, config).errors
+    """Beancount plugin `plugins.taxes`: errors only; it adds and changes no entries."""
+    return entries, analyse(entries, options_map, config).errors

@@ -6,8 +6,8 @@ Seed (县产教融合实施方案 三(三)五): "经营中心具有独立法人�
 
 What this plugin does (SPEC §3 P2):
 
-- For every closed calendar year — the ledger holds an entry dated after it, or
-  the year is before the current one — it generates, on 12-31, a marked entry
+- For every closed calendar year — the date of judgement (`plugins.asof`) is after
+  its 12-31 — it generates, on 12-31, a marked entry
   (`generated: "treasury"`, link `^treasury-YYYY`):
   Dr `Equity:3104-利润分配:310405-应付利润`, Cr `Liabilities:2232-应付利润:223201-上缴国库`
   for `treasury-share` × (the year's net profit − losses carried forward it absorbs).
@@ -16,13 +16,14 @@ What this plugin does (SPEC §3 P2):
   and income tax. A loss year owes nothing; with `loss-carryforward` TRUE its loss
   is carried forward (without a time limit) and absorbed by the next profits first.
 - Errors (`[P2] …`, Chinese, naming year and amounts):
-  欠缴 — what is owed for year Y and still unpaid when the ledger ends after the
-  `treasury-deadline` (MM-DD) of Y+1; 多缴 — a payment that brings the cumulative
-  amount paid above the cumulative amount owed at its date; a payment (debit to the
-  treasury payable) without `receipt:` (缴款书号).
-
-"The ledger's dates" are `plugins.common.ledger_end`: the last entry that is not a
-`custom` directive (a policy scheduled for 2028 does not make 2026 overdue).
+  欠缴 — what is owed for year Y and still unpaid when the date of judgement is
+  after the `treasury-deadline` (MM-DD) of Y+1, pointing at the year's accrual;
+  多缴 — a payment that brings the cumulative amount paid above the cumulative
+  amount owed at its date; a payment (debit to the treasury payable) without
+  `receipt:` (缴款书号); 重复计提 — a hand-written credit to the treasury payable
+  from 利润分配 (a 用友 habit) beside the plugin's accrual: it is reported and not
+  counted, so the amount owed is never doubled. A credit with no Equity posting
+  (the treasury refunding) counts as a negative payment.
 
 Payments are applied to the oldest year still owed first (FIFO, on cumulative sums).
 The one calculation is `treasury_years`; the remittance report and the Fava views
@@ -37,10 +38,14 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import ACCOUNTS, generated_meta, in_loader_order, meta_value, parse_config, rule_error
+from plugins.asof import as_of, is_over, year_over
+from plugins.closing import is_closing_entry
+from plugins.common import ACCOUNTS, generated_meta, meta_value, read_settings, rule_error, under
 from plugins.money import ZERO, fmt, to_fen
 from plugins.policy import read_policies
-from reports.query import CURRENCY, scan_years
+
+CURRENCY = "CNY"
+CLAUSES = ("P2",)
 
 __plugins__ = ("treasury",)
 
@@ -56,7 +61,7 @@ DEFAULTS = {
 class YearRow:
     """One fiscal year of the treasury account. Amounts are Decimal, to the fen."""
     year: int
-    closed: bool            # the year has ended (by the ledger's dates or the calendar)
+    closed: bool            # the year is over on the date of judgement
     net_profit: Decimal     # −(Income + Expenses) of the year
     losses_absorbed: Decimal
     loss_carried: Decimal   # losses still to absorb after this year
@@ -65,7 +70,7 @@ class YearRow:
     deadline: datetime.date
     paid: Decimal = ZERO    # payments applied to this year (FIFO, up to the ledger's end)
     outstanding: Decimal = ZERO
-    overdue: bool = False   # outstanding and the ledger ends after the deadline
+    overdue: bool = False   # outstanding and the date of judgement is after the deadline
     applied: list = dataclasses.field(default_factory=list)  # [(Payment, amount applied to this year)]
     source: object = None   # the year's last transaction (file/line for generated entries)
 
@@ -85,20 +90,43 @@ class Treasury:
     payments: list[Payment]
     problems: list           # (entry, message) pairs, message without the [P2] prefix
     settings: dict
-    end: datetime.date | None
+    end: datetime.date | None  # the date of judgement the years were judged on
     pnl: dict               # {year: {account: sum}}: the postings the profit was computed from
+    accruals: list = dataclasses.field(default_factory=list)  # hand-written accruals (重复计提)
 
     def row(self, year: int) -> YearRow | None:
         return next((r for r in self.rows if r.year == year), None)
 
 
 def settings_of(options_map, config=None) -> tuple[dict, list[str]]:
-    """The plugin's settings: from `config`, else from the ledger's own plugin line."""
-    if config is None:
-        for name, plugin_config in (options_map or {}).get("plugin", []):
-            if name == MODULE:
-                config = plugin_config
-    return parse_config(config, DEFAULTS)
+    """The plugin's settings: from `config`, else from the ledger's plugin line."""
+    return read_settings(options_map, (MODULE, PLUGIN), DEFAULTS, config)
+
+
+class YearScan:
+    """The one pass P2 needs: per-year P&L totals (closing entries left out), the
+    postings to the treasury payable, each year's last transaction, the opened accounts."""
+
+    def __init__(self, entries, payable):
+        self.pnl, self.collected, self.last, self.opened = {}, [], {}, set()
+        for entry in entries:
+            if isinstance(entry, data.Open):
+                self.opened.add(entry.account)
+            if not isinstance(entry, data.Transaction):
+                continue
+            year = entry.date.year
+            self.last[year] = entry
+            closing = None
+            for posting in entry.postings:
+                account = posting.account
+                if account.startswith(("Income:", "Expenses:")):
+                    if closing is None:
+                        closing = is_closing_entry(entry)
+                    if not closing and posting.units is not None and posting.units.currency == CURRENCY:
+                        totals = self.pnl.setdefault(year, {})
+                        totals[account] = totals.get(account, ZERO) + posting.units.number
+                elif under(account, payable):
+                    self.collected.append((entry, posting))
 
 
 def _deadline(year: int, monthday: str) -> datetime.date:
@@ -113,43 +141,49 @@ def treasury_years(entries, options_map=None, config=None, today=None, policies=
     """THE P2 calculation: net profit, losses absorbed, owed, paid and outstanding per year.
 
     `entries` may or may not already hold this plugin's generated entries: they
-    are recognised by their `generated` mark and never counted as payments.
-    `today` (default: the calendar) only decides whether the current year is closed.
+    are recognised by their `generated` mark and never counted. `today` is the date
+    of judgement (default: `plugins.asof.as_of(entries)`): it decides which years are
+    closed and which are overdue.
     """
     settings, _ = settings_of(options_map, config)
-    return _treasury_years(scan_years(entries, collect=(settings["treasury_payable"],)),
-                           settings, today, policies)
+    judged = today or as_of(entries).date
+    return _treasury_years(YearScan(entries, settings["treasury_payable"]), settings, judged,
+                           policies or read_policies(entries))
 
 
-def _treasury_years(scan, settings, today=None, policies=None) -> Treasury:
-    """`treasury_years` on a `scan_years` of the entries (the plugin's one pass):
-    the policies are read from the scan's policy entries, the ledger's end is the
-    scan's `end` (the same as `plugins.common.ledger_end`)."""
-    payable = settings["treasury_payable"]
-    policies = policies or read_policies(scan.policies)
-    today = today or datetime.date.today()
-    end = scan.end
-
-    payments = []
-    problems = []
-    for txn, posting in scan.collected[payable]:
+def _read_payable(scan, problems):
+    """(payments, hand-written accruals) from the accountant's postings to the payable."""
+    payments, accruals = [], []
+    for txn, posting in scan.collected:
         if (txn.meta or {}).get("generated") or posting.units is None:
             continue
         if posting.units.currency != CURRENCY:
             problems.append((txn, f"上缴国库款项币种应为 {CURRENCY}: {posting.units}"))
             continue
         amount = posting.units.number
+        if amount < 0 and any(p.account.startswith("Equity:") for p in txn.postings):
+            accruals.append(txn)
+            problems.append((txn, f"重复计提: {txn.date} 手工贷记上缴国库 {fmt(-amount)} 元 (借 利润分配); "
+                                  f"应上缴国库利润由系统于年末自动计提 (^treasury-{txn.date.year}), "
+                                  "本笔未计入应缴, 请删除这笔手工计提"))
+            continue
         receipt = meta_value(txn, posting, "receipt")
         payments.append(Payment(txn.date, str(receipt) if receipt else None, amount, txn))
         if amount > 0 and not receipt:
             problems.append((txn, f"{txn.date} 上缴国库 {fmt(amount)} 元缺少缴款书号 (receipt:), "
                                   "请按非税收入缴款书填写"))
+    return payments, accruals
 
+
+def _treasury_years(scan, settings, judged, policies) -> Treasury:
+    """`treasury_years` on a `YearScan` of the entries (the plugin's one pass)."""
+    problems = []
+    payments, accruals = _read_payable(scan, problems)
     rows = []
     if scan.pnl:
         carried = ZERO
         for year in range(min(scan.pnl), max(scan.pnl) + 1):
-            closed = (end is not None and end > datetime.date(year, 12, 31)) or year < today.year
+            closed = year_over(year, judged)
             year_end = datetime.date(year, 12, 31)
             net = -to_fen(sum(scan.pnl.get(year, {}).values(), Decimal(0)))
             share = policies.value("treasury-share", year_end)
@@ -171,8 +205,8 @@ def _treasury_years(scan, settings, today=None, policies=None) -> Treasury:
             row.loss_carried = carried
             rows.append(row)
 
-    _apply_payments(rows, payments, problems, end)
-    return Treasury(rows, payments, problems, settings, end, scan.pnl)
+    _apply_payments(rows, payments, problems, judged)
+    return Treasury(rows, payments, problems, settings, judged, scan.pnl, accruals)
 
 
 def _apply_payments(rows, payments, problems, end):
@@ -211,14 +245,14 @@ def _apply_payments(rows, payments, problems, end):
     for row in closed:
         row.paid = min(max(total_paid - before, ZERO), row.owed)
         row.outstanding = row.owed - row.paid
-        row.overdue = bool(row.outstanding > 0 and end is not None and end > row.deadline)
+        row.overdue = bool(row.outstanding > 0 and is_over(row.deadline, end))
         before += row.owed
         if row.overdue:
             paid_by_deadline = sum((p.amount for p in payments if p.date <= row.deadline), ZERO)
             on_time = min(max(paid_by_deadline - (before - row.owed), ZERO), row.owed)
             problems.append((row, f"欠缴: {row.year} 年度应上缴国库利润 {fmt(row.owed)} 元, "
                                   f"缴款期限 {row.deadline}, 期限内已缴 {fmt(on_time)} 元, "
-                                  f"截至账本末日 {end} 仍欠缴 {fmt(row.outstanding)} 元"))
+                                  f"至判断日期 {end} 仍欠缴 {fmt(row.outstanding)} 元"))
 
 
 def year_end_entry(row: YearRow, settings: dict, fallback_source=None) -> data.Transaction:
@@ -239,16 +273,17 @@ def year_end_entry(row: YearRow, settings: dict, fallback_source=None) -> data.T
          data.Posting(settings["treasury_payable"], -units, None, None, None, None)])
 
 
-def treasury(entries, options_map, config=None):
-    """Beancount plugin entry point (module `plugins.treasury`)."""
+def run(entries, options_map, config=None, policies=None, judged=None):
+    """(generated entries, errors): P2 on `entries` (sorted, P1's accruals included)."""
     settings, config_problems = settings_of(options_map, config)
-    scan = scan_years(entries, collect=(settings["treasury_payable"],))  # the one pass
-    policies = read_policies(scan.policies)
-    errors = list(policies.errors)
+    policies = policies if policies is not None else read_policies(entries)
+    judged = judged if judged is not None else as_of(entries).date
+    scan = YearScan(entries, settings["treasury_payable"])  # the one pass
+    errors = policies.errors_of(CLAUSES)
     fallback = entries[0] if entries else None
     for problem in config_problems:
         errors.append(rule_error("P2", fallback, problem))
-    result = _treasury_years(scan, settings, policies=policies)
+    result = _treasury_years(scan, settings, judged, policies)
     generated = {}
     due = [row for row in result.rows if row.closed and row.owed > 0]
     if due:
@@ -262,7 +297,17 @@ def treasury(entries, options_map, config=None):
             due = []
     for row in due:
         generated[row.year] = year_end_entry(row, settings, fallback)
+    hand_accrual = {txn.date.year: txn for txn in result.accruals}
     for subject, message in result.problems:
-        entry = generated.get(subject.year) if isinstance(subject, YearRow) else subject
-        errors.append(rule_error("P2", entry or subject.source or fallback, message))
-    return in_loader_order(entries, list(generated.values())), errors
+        if isinstance(subject, YearRow):  # at the year's accrual: the hand-written one, else ours
+            entry = hand_accrual.get(subject.year) or generated.get(subject.year) or subject.source
+        else:
+            entry = subject
+        errors.append(rule_error("P2", entry or fallback, message))
+    return list(generated.values()), errors
+
+
+def treasury(entries, options_map, config=None):
+    """Beancount plugin `plugins.treasury` (P2) on its own; Beancount re-sorts the result."""
+    generated, errors = run(entries, options_map, config)
+    return entries + generated, errors

@@ -41,25 +41,24 @@ Config (a Python dict literal, every key optional):
                                   'student_payable': 'Liabilities:…', 'roster': 'students.csv',
                                   'granularity': 'day'}"
 """
-import csv
-import gc
+import datetime
 import os
 from decimal import ROUND_HALF_UP, Decimal
 
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.common import (ACCOUNTS, GENERATED, file_error, generated_meta, in_loader_order, parse_config, rule_error,
-                            under, where)
+from plugins.asof import as_of, is_over
+from plugins.common import ACCOUNTS, GENERATED, file_error, generated_meta, read_settings, rule_error, under, where
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
+from plugins.roster import ROSTER_FILE, read_roster
 
 __plugins__ = ("work_study",)
 
 PLUGIN = "work_study"
 CLAUSE = "P1"
-ROSTER_DEFAULT = "students.csv"
-ROSTER_COLUMNS = ("学号", "姓名", "班级", "基地")
+CLAUSES = ("P1",)  # the policy clauses whose problems this family reports
 
 DEFAULTS = {
     "work_study_income": ACCOUNTS["work_study_income"],
@@ -73,13 +72,8 @@ DEFAULTS = {
 
 
 def settings_from(options_map, config=None):
-    """The plugin's settings: from `config`, else from the ledger's own plugin line."""
-    if config is None:
-        for name, conf in (options_map or {}).get("plugin", []):
-            if name in ("plugins.work_study", "work_study"):
-                config = conf
-                break
-    return parse_config(config, DEFAULTS)
+    """The plugin's settings: from `config`, else from the ledger's plugin line."""
+    return read_settings(options_map, ("plugins.work_study", "work_study"), DEFAULTS, config)
 
 
 def roster_path(options_map, settings) -> tuple[str | None, bool]:
@@ -93,47 +87,12 @@ def roster_path(options_map, settings) -> tuple[str | None, bool]:
         return os.path.join(base, named), True
     if base is None:
         return None, False
-    return os.path.join(base, ROSTER_DEFAULT), False
-
-
-def read_roster(path: str) -> tuple[dict, list]:
-    """学号 → {"name", "class", "base"} from a UTF-8 CSV (学号,姓名,班级,基地), and P1 errors."""
-    roster, errors = {}, []
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except UnicodeDecodeError:
-        return {}, [file_error(CLAUSE, path, 1, f"学生名册 {path} 不是 UTF-8 编码, 请另存为 UTF-8")]
-    except OSError as exc:
-        return {}, [file_error(CLAUSE, path, 0, f"无法读取学生名册 {path}: {exc.strerror}")]
-    if not rows:
-        return {}, [file_error(CLAUSE, path, 1, f"学生名册 {path} 为空, 应有表头 {','.join(ROSTER_COLUMNS)}")]
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in ROSTER_COLUMNS if c not in header]
-    if missing:
-        return {}, [file_error(CLAUSE, path, 1,
-                               f"学生名册 {path} 缺少列: {','.join(missing)} (表头应为 {','.join(ROSTER_COLUMNS)})")]
-    index = {c: header.index(c) for c in ROSTER_COLUMNS}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(header):
-            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行列数不足"))
-            continue
-        sid = row[index["学号"]].strip()
-        if not sid:
-            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行缺少学号"))
-            continue
-        if sid in roster:
-            errors.append(file_error(CLAUSE, path, number, f"学生名册 {path} 第 {number} 行学号 {sid} 重复"))
-            continue
-        roster[sid] = {"name": row[index["姓名"]].strip(), "class": row[index["班级"]].strip(),
-                       "base": row[index["基地"]].strip()}
-    return roster, errors
+    return os.path.join(base, ROSTER_FILE), False
 
 
 def load_roster(options_map, settings) -> tuple[dict | None, list]:
-    """The roster, or None when there is none to check against (no file, not configured)."""
+    """The roster (学号 → Student), or None when there is none to check against (no
+    file, not configured, or a roster so broken it is one error)."""
     path, explicit = roster_path(options_map, settings)
     if path is None:
         return None, []
@@ -141,7 +100,9 @@ def load_roster(options_map, settings) -> tuple[dict | None, list]:
         if explicit:
             return None, [file_error(CLAUSE, path, 0, f"插件配置指定的学生名册不存在: {path}")]
         return None, []
-    return read_roster(path)
+    roster = read_roster(path)
+    errors = [file_error(CLAUSE, e.file, e.row, e.message) for e in roster.errors]
+    return (None if roster.broken else roster.students), errors
 
 
 def read_hours(entry):
@@ -173,25 +134,26 @@ def _share_problem(raw, cap):
     return None
 
 
-def work_study(entries, options_map, config=None):
+def run(entries, options_map, config=None, policies=None, judged=None):
+    """(generated entries, errors, source index of each generated entry): P1 on
+    `entries` (sorted). `policies` and `judged` (the as-of date) are read from the
+    entries when not given; `plugins.all` reads them once for every family."""
     settings, problems = settings_from(options_map, config)
     if settings["granularity"] not in ("transaction", "day"):
         problems.append(f"插件配置 granularity 应为 'transaction' 或 'day', 而不是 {settings['granularity']!r}")
         settings["granularity"] = "day"
     errors = [file_error(CLAUSE, options_map.get("filename", "<plugin>"), 0, p) for p in problems]
-    income_acc, expense_acc, payable_acc = (settings["work_study_income"], settings["student_expense"],
-                                          settings["student_payable"])
     roster, roster_errors = load_roster(options_map, settings)
     errors.extend(roster_errors)
+    policies = policies if policies is not None else Policies(entries)
+    judged = judged if judged is not None else as_of(entries).date
+    return _run(entries, errors, settings, roster, policies, judged)
 
-    was_enabled = gc.isenabled()
-    gc.disable()  # SPEC §6: generating many entries is dominated by the collector
-    try:
-        return _run(entries, errors, income_acc, expense_acc, payable_acc, roster,
-                    daily=settings["granularity"] == "day")
-    finally:
-        if was_enabled:
-            gc.enable()
+
+def work_study(entries, options_map, config=None):
+    """Beancount plugin `plugins.work_study` (P1) on its own; Beancount re-sorts the result."""
+    generated, errors, _ = run(entries, options_map, config)
+    return entries + generated, errors
 
 
 def _daily_entry(date, currency, total, count, first, vouchers, links, expense_acc, payable_acc):
@@ -210,15 +172,14 @@ def _daily_entry(date, currency, total, count, first, vouchers, links, expense_a
                             links or data.EMPTY_SET, postings)
 
 
-def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=False):
+def _run(entries, errors, settings, roster, policies, judged):
     Transaction, Custom = data.Transaction, data.Custom
-    # The policies first (Policies picks its few entries out): each sale is accrued as
-    # the pass reaches it, at the share in force on its date.
-    policies = Policies(entries)
+    income_acc, expense_acc, payable_acc = (settings["work_study_income"], settings["student_expense"],
+                                          settings["student_payable"])
+    daily = settings["granularity"] == "day"
     sale_errors = []  # the sales' student-share problems, reported after the policies' own
     cap_date = cap = None
     payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
-    last_date = None
 
     # Account → role, decided once per account name: 0 other, 1 equity, 2 income, 3 payable.
     kinds = {}
@@ -332,8 +293,6 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
     for index, entry in enumerate(entries):
         if isinstance(entry, Transaction):
             date = entry.date
-            if last_date is None or date > last_date:
-                last_date = date  # = ledger_end(entries): custom entries may be dated ahead
             meta = entry.meta
             if meta and meta.get("generated") == PLUGIN:
                 continue
@@ -389,10 +348,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
             if paid is not None:
                 payouts.append((entry, paid))
             continue
-        if not isinstance(entry, Custom):
-            if last_date is None or entry.date > last_date:
-                last_date = entry.date
-        else:
+        if isinstance(entry, Custom):
             if entry.type == "work-hours":
                 sid, _hours, _base, problem = read_hours(entry)
                 if problem is None and roster is not None and sid not in roster:
@@ -400,7 +356,7 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                 if problem:
                     errors.append(rule_error(CLAUSE, entry, f"工时记录有误: {problem}"))
 
-    errors.extend(policies.errors)
+    errors.extend(policies.errors_of(CLAUSES))
     errors.extend(sale_errors)
 
     for (date, currency), (total, count, first, vouchers, links, index) in days.items():
@@ -450,15 +406,14 @@ def _run(entries, errors, income_acc, expense_acc, payable_acc, roster, daily=Fa
                 f"累计发放学生劳动报酬 {fmt(paid_total)} 元超过累计计提 {fmt(accrued_total)} 元 "
                 f"(超出 {fmt(paid_total - accrued_total)} 元)"))
 
-    if last_date is not None:
-        for date, remaining, entry in queue[head:]:
-            if remaining <= 0:
-                continue
-            limit = policies.value("student-pay-days", date)
-            age = (last_date - date).days
-            if age > limit:
-                errors.append(rule_error(CLAUSE, entry,
-                    f"{date} 计提的学生劳动报酬尚有 {fmt(remaining)} 元未发放, 至账本末日 {last_date} "
-                    f"已 {age} 天, 超过 student-pay-days 规定的 {limit} 天"))
+    for date, remaining, entry in queue[head:]:
+        if remaining <= 0:
+            continue
+        limit = policies.value("student-pay-days", date)
+        age = (judged - date).days
+        if is_over(date + datetime.timedelta(days=limit), judged):
+            errors.append(rule_error(CLAUSE, entry,
+                f"{date} 计提的学生劳动报酬尚有 {fmt(remaining)} 元未发放, 至判断日期 {judged} "
+                f"已 {age} 天, 超过 student-pay-days 规定的 {limit} 天"))
 
-    return in_loader_order(entries, new_entries, sources), errors
+    return new_entries, errors, sources

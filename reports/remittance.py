@@ -21,10 +21,11 @@ from decimal import Decimal
 from beancount.core import data as _data
 
 from plugins.asof import as_of
-from plugins.common import ACCOUNTS, account_code
+from plugins.common import ACCOUNTS
 from plugins.money import ZERO, to_fen
 from plugins.policy import read_policies
 from plugins.treasury import treasury_years
+from reports import statement_lines
 from reports.capital import capital
 from reports.memo import memo
 from reports.render import SIGNATURE
@@ -36,47 +37,37 @@ class ReportError(ValueError):
     """A report asked for something the ledger cannot answer (one Chinese line)."""
 
 
-# 小企业会计准则 利润表: (key, 行次, label, first-level account codes, sign)
-# sign +1: an income line (credit balance shown positive); −1: an expense line.
+# 小企业会计准则 利润表, the lines this report prints: (key, 行次). Which accounts a line
+# takes is reports.statement_lines (the one mapping table); P&L accounts that table does not
+# place are shown as 其他收益 / 其他费用 so the net profit stays P2's to the fen.
 STATEMENT = [
-    ("operating_revenue", 1, "一、营业收入", ("5001", "5051"), 1),
-    ("operating_cost", 2, "减：营业成本", ("5401", "5402"), -1),
-    ("taxes_and_surcharges", 3, "税金及附加", ("5403",), -1),
-    ("selling_expenses", 11, "销售费用", ("5601",), -1),
-    ("admin_expenses", 14, "管理费用", ("5602",), -1),
-    ("finance_expenses", 18, "财务费用", ("5603",), -1),
-    ("investment_income", 20, "加：投资收益", ("5111",), 1),
-    ("other_income", None, "加：其他收益", (), 1),          # Income accounts of other codes
-    ("other_expenses", None, "减：其他费用", (), -1),       # Expenses of other codes
-    ("operating_profit", 21, "二、营业利润", None, 1),
-    ("non_operating_income", 22, "加：营业外收入", ("5301",), 1),
-    ("non_operating_expense", 24, "减：营业外支出", ("5711",), -1),
-    ("total_profit", 30, "三、利润总额", None, 1),
-    ("income_tax", 31, "减：所得税费用", ("5801",), -1),
-    ("net_profit", 32, "四、净利润", None, 1),
+    ("operating_revenue", 1), ("operating_cost", 2), ("taxes_and_surcharges", 3),
+    ("selling_expenses", 11), ("admin_expenses", 14), ("finance_expenses", 18),
+    ("investment_income", 20), ("other_income", None), ("other_expenses", None),
+    ("operating_profit", 21), ("non_operating_income", 22), ("non_operating_expense", 24),
+    ("total_profit", 30), ("income_tax", 31), ("net_profit", 32),
 ]
-_KNOWN = {code for _k, _n, _l, codes, _s in STATEMENT if codes for code in codes}
+_OTHER_LABELS = {"other_income": "加：其他收益（未归入报表项目的收入）",
+                 "other_expenses": "减：其他费用（未归入报表项目的费用）"}
+
+
+def _label(key, number) -> str:
+    if number is None:
+        return _OTHER_LABELS[key]
+    label = next(label for line, label, *_ in statement_lines.INCOME_STATEMENT if line == number)
+    return label.split("（", 1)[0]  # the form's "（亏损以“-”号填列）" notes are not printed here
 
 
 def _statement(totals: dict[str, Decimal]) -> dict[str, Decimal]:
     """Statement amounts (positive = as printed) from per-account P&L totals."""
-    lines = {key: ZERO for key, *_ in STATEMENT}
-    for account, amount in totals.items():
-        code = account_code(account)
-        key = next((k for k, _n, _l, codes, _s in STATEMENT if codes and code in codes), None)
-        if key is None:
-            key = "other_income" if account.startswith("Income") else "other_expenses"
-        sign = dict((k, s) for k, _n, _l, _c, s in STATEMENT)[key]
-        # Beancount signs: Income credits negative, Expenses debits positive.
-        lines[key] += -amount if sign == 1 else amount
-    lines["operating_profit"] = (lines["operating_revenue"] - lines["operating_cost"]
-                                 - lines["taxes_and_surcharges"] - lines["selling_expenses"]
-                                 - lines["admin_expenses"] - lines["finance_expenses"]
-                                 + lines["investment_income"] + lines["other_income"]
-                                 - lines["other_expenses"])
-    lines["total_profit"] = (lines["operating_profit"] + lines["non_operating_income"]
-                             - lines["non_operating_expense"])
-    lines["net_profit"] = lines["total_profit"] - lines["income_tax"]
+    amounts = statement_lines.income_statement_amounts(totals)
+    lines = {key: amounts[number] for key, number in STATEMENT if number is not None}
+    unplaced = statement_lines.unplaced_accounts(totals)
+    lines["other_income"] = -sum((totals[a] for a in unplaced if a.startswith("Income")), ZERO)
+    lines["other_expenses"] = sum((totals[a] for a in unplaced if not a.startswith("Income")), ZERO)
+    other = lines["other_income"] - lines["other_expenses"]
+    for key in ("operating_profit", "total_profit", "net_profit"):
+        lines[key] += other
     return {k: to_fen(v) for k, v in lines.items()}  # rounded last: net profit = P2's to the fen
 
 
@@ -158,9 +149,9 @@ def build(entries, options_map, year: int, today=None) -> dict:
         "student_cap": cap,
         "student_headroom": cap - student_remuneration,
         "income_statement": [
-            {"key": key, "line": number, "label": label, "amount": lines[key]}
-            for key, number, label, codes, _s in STATEMENT
-            if codes is None or codes or lines[key]  # "other" lines only when used
+            {"key": key, "line": number, "label": _label(key, number), "amount": lines[key]}
+            for key, number in STATEMENT
+            if number is not None or lines[key]  # "other" lines only when used
         ],
         "ledger_end": result.end,
         "as_of": as_of(entries).label(),
@@ -168,7 +159,7 @@ def build(entries, options_map, year: int, today=None) -> dict:
         "notes": [] if any(name in ("plugins.treasury", "plugins.all") for name, _ in options_map.get("plugin", []))
         else ['注意: 账本主文件未启用 plugin "plugins.treasury", 应缴数为按同一规则计算的结果, 账本中没有相应的计提分录。'],
     }
-    report.update({key: lines[key] for key, *_ in STATEMENT if key != "net_profit"})
+    report.update({key: lines[key] for key, _n in STATEMENT if key != "net_profit"})
     return report
 
 

@@ -72,7 +72,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
     """A workbook that prints: each sheet spec a dict of
 
     title (merged over the table's width, bold, centred), subtitle lines, columns
-    [(header, width, kind)] with kind "text" | "money" | "number" | "decimal" | "date" |
+    [(header, width, kind)] with kind "text" | "money" | "number" (= "integer") | "decimal" | "date" |
     "percent", rows (lists), totals (one row or None), footer lines (大写, notes),
     name (tab), orientation. Numbers stay numbers (#,##0.00 money, #,##0 integers),
     long text wraps with the row's height set, an empty table gets one "无发现" line,
@@ -84,7 +84,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
     from openpyxl.utils import get_column_letter
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    formats = {"money": "#,##0.00", "number": "#,##0", "decimal": "#,##0.00", "date": "yyyy-mm-dd",
+    formats = {"money": "#,##0.00", "number": "#,##0", "integer": "#,##0", "decimal": "#,##0.00", "date": "yyyy-mm-dd",
                "percent": "0.00%", "text": "@"}
     book = Workbook()
     book.remove(book.active)
@@ -147,7 +147,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
                 number = isinstance(value, (int, float)) and not isinstance(value, bool)
                 cell.number_format = formats.get(kind, "General") if (number or kind in ("text", "date")) else "@"
                 cell.border = box
-                if kind in ("money", "number", "decimal", "percent"):
+                if kind in ("money", "number", "integer", "decimal", "percent"):
                     cell.alignment = Alignment(horizontal="right", vertical="top")
                 else:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -260,7 +260,7 @@ def xlsx(sheet: dict) -> bytes:
         "subtitle": [f"编制单位: {sheet['unit']}    期间: {sheet['from']} 至 {sheet['to']}{_paid_note(sheet)}    单位: 元",
                      f"本期计提学生劳动报酬 (分配总额): {fmt(sheet['pool'])}    工时合计: {_hours(sheet['hours_total'])}"],
         "columns": [("序号", 6, "number"), ("学号", 12, "text"), ("姓名", 10, "text"),
-                    ("班级", 14, "text"), ("实训基地", 16, "text"), ("工时", 9, "number"),
+                    ("班级", 14, "text"), ("实训基地", 16, "text"), ("工时", 9, "decimal"),
                     ("应分配金额", 13, "money"), ("实发金额", 13, "money"), ("未发 (应发−实发)", 14, "money"),
                     ("学生签字", 12, "text")],
         "rows": rows,

@@ -38,7 +38,7 @@ CLAUSE_TEXT = {
 }
 
 ROLES = {"accountant": ("会计", "可编辑"), "finance": ("财政局", "只读"), "audit": ("审计局", "只读")}
-# What reports.serve's Guard sets in the WSGI environ after a login.
+# What serving.guard's Guard sets in the WSGI environ after a login.
 USER_KEY, ROLE_KEY = "REMOTE_USER", "shixun.role"
 
 

@@ -1,12 +1,12 @@
 """`shixun gen-ledger`: a deterministic synthetic ledger for benchmarks, or the bundled example."""
 import pathlib
 
-from scripts import ledger_gen
+from devtools import ledger_gen
 from scripts.common import UserError
 
 # A year of the example centre books about FIXED + PER_SCALE × scale transactions
 # (monthly wages, fees, payouts are fixed; sales and purchases grow with the scale).
-FIXED, PER_SCALE = 167, 193
+FIXED, PER_SCALE = 210, 199
 
 
 def run(args) -> int:
@@ -20,14 +20,17 @@ def run(args) -> int:
         raise UserError("请用 --transactions N -o PATH 指定交易笔数和输出文件 (或 --example DIR)")
     if args.transactions < 100:
         raise UserError("--transactions 至少为 100")
-    years = max(2, min(10, round(args.transactions / 10000)))
-    scale = max(0.3, (args.transactions / years - FIXED) / PER_SCALE)
-    books = ledger_gen.generate(seed=args.seed or 0, start_year=2026 - years, years=years, scale=scale)
+    years = max(2, min(10, round(args.transactions / 10000)))  # full years, then 2026 up to LAST_MONTH
+    last_year, last_month = ledger_gen.LAST_MONTH
+    span = years + last_month / 12
+    scale = max(0.3, (args.transactions / span - FIXED) / PER_SCALE)
+    start = last_year - years
+    books = ledger_gen.generate(seed=args.seed or 0, start_year=start, scale=scale)
     output = pathlib.Path(args.output)
     if not output.parent.is_dir():
         raise UserError(f"输出目录不存在: {output.parent}")
     roster = ledger_gen.write_single(output, books, plugins)
-    print(f"已生成 {output}: {len(books.txns)} 笔交易, {years} 个年度 ({2026 - years}–2025), 插件: {', '.join(plugins) or '无'}; 学生名册 {roster.name}")
+    print(f"已生成 {output}: {len(books.txns)} 笔交易, {start}年1月至{last_year}年{last_month}月, 插件: {', '.join(plugins) or '无'}; 学生名册 {roster.name}")
     return 0
 
 

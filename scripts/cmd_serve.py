@@ -1,9 +1,9 @@
 """`shixun serve [LEDGER] --users FILE`: Fava for the accountant and the bureaus.
 
-Fava's `create_app` wrapped in `reports.serve.Guard` (HTTP Basic auth, roles,
-read-only bureaus, access log, failed-login lockout) on cheroot. Binds to
-127.0.0.1 by default; a non-loopback address needs TLS (`--certfile/--keyfile`)
-unless `--force-insecure` is given.
+Fava's `create_app` with the sandboxed query module, wrapped in `serving.guard.Guard`
+(HTTP Basic auth, roles, read-only bureaus, access log, lockout), on cheroot with the
+limits of `serving.server`. Binds to 127.0.0.1 by default; a non-loopback address needs
+TLS (`--certfile/--keyfile`) unless `--force-insecure` is given.
 """
 import os
 import signal
@@ -13,8 +13,9 @@ from scripts.common import UserError, add_ledger_argument, ledger_path
 
 
 def run(args) -> int:
-    from reports.serve import is_loopback, make_app, make_server
-    from reports.users import UsersError, read_users
+    from serving.query import QueryLimits
+    from serving.server import ServerLimits, is_loopback, make_app, make_server
+    from serving.users import UsersError, read_users
 
     path = ledger_path(args)
     if bool(args.certfile) != bool(args.keyfile):
@@ -34,10 +35,15 @@ def run(args) -> int:
         raise UserError(f"用户文件中没有用户: {args.users} (先运行 shixun user add)")
     access_log = args.access_log or os.path.join(os.path.dirname(os.path.abspath(args.users)),
                                                  "access.log")
+    for name in ("threads", "max_failures", "query_seconds", "header_seconds"):
+        if getattr(args, name) <= 0:
+            raise UserError(f"--{name.replace('_', '-')} 必须大于 0")
+    limits = QueryLimits(cpu_seconds=args.query_seconds, wall_seconds=args.query_seconds * 2,
+                         memory_mb=args.query_memory)
     app, _guard = make_app(path, args.users, access_log, max_failures=args.max_failures,
-                           lockout=args.lockout)
+                           lockout=args.lockout, query_limits=limits)
     server = make_server(app, args.host, args.port, certfile=args.certfile, keyfile=args.keyfile,
-                         numthreads=args.threads)
+                         limits=ServerLimits(threads=args.threads, header_seconds=args.header_seconds))
     scheme = "https" if tls else "http"
     print(f"shixun serve: {scheme}://{args.host}:{args.port}/ 账本 {path}, "
           f"用户 {len(users)} 个, 访问日志 {access_log}", flush=True)
@@ -74,5 +80,11 @@ def register(commands, reports):
                         help="访问日志 (只追加; 默认用户文件同目录 access.log)")
     parser.add_argument("--max-failures", type=int, default=5, help="锁定前允许的连续登录失败次数")
     parser.add_argument("--lockout", type=float, default=300.0, help="锁定秒数 (默认 300)")
-    parser.add_argument("--threads", type=int, default=16, help="工作线程数 (默认 16)")
+    parser.add_argument("--threads", type=int, default=32, help="工作线程数 (默认 32)")
+    parser.add_argument("--query-seconds", type=int, default=5,
+                        help="每个查询的 CPU 秒数上限 (默认 5; 墙钟时间上限为其两倍)")
+    parser.add_argument("--query-memory", type=int, default=512, metavar="MIB",
+                        help="每个查询可额外使用的内存 MiB (默认 512)")
+    parser.add_argument("--header-seconds", type=float, default=5.0,
+                        help="读完请求头的期限秒数 (默认 5; 工作线程全忙时 1 秒)")
     parser.set_defaults(run=run)

@@ -1,12 +1,12 @@
 """`shixun user add|passwd|remove|list --users FILE`: the password file of `shixun serve`.
 
 The password is read from standard input (asked twice on a terminal) and stored
-only as a salted scrypt hash; the file is rewritten atomically (reports.users).
+only as a salted scrypt hash; the file is rewritten atomically (serving.users).
 """
 import getpass
 import sys
 
-from reports.users import ROLES, UsersError, add_user, read_users, remove_user, set_password
+from serving.users import ROLES, UsersError, add_user, read_users, remove_user, set_password
 from scripts.common import UserError
 
 

@@ -1,5 +1,6 @@
 """Shared test helpers: docstring ledgers loaded with the real loader."""
 import os
+import re
 import textwrap
 
 import pytest
@@ -12,6 +13,26 @@ from beancount import loader  # noqa: E402
 def load_ledger(text: str):
     """Load a docstring ledger (dedented) with its own plugin lines: (entries, errors, options)."""
     return loader.load_string(textwrap.dedent(text))
+
+
+def last_booking(text: str) -> str | None:
+    """The date of a ledger text's last dated line that is not a `custom` directive."""
+    return max(re.findall(r"^\s*(\d{4}-\d\d-\d\d) (?!custom)", text, re.M), default=None)
+
+
+def load_judged_on_last_booking(text: str):
+    """`load_ledger` with the date of judgement (SHIXUN_AS_OF) pinned to the ledger's last
+    booking, as a test written before plugins.asof expects: the day the books end
+    (a test that sets SHIXUN_AS_OF itself keeps its own)."""
+    before = os.environ.get("SHIXUN_AS_OF")
+    os.environ["SHIXUN_AS_OF"] = before or last_booking(textwrap.dedent(text)) or ""
+    try:
+        return load_ledger(text)
+    finally:
+        if before is None:
+            del os.environ["SHIXUN_AS_OF"]
+        else:
+            os.environ["SHIXUN_AS_OF"] = before
 
 
 def messages(errors, clause=None):

@@ -6,9 +6,10 @@ Copies the ledger's folder to a temporary directory (adding the
 `custom "fava-extension" "reports.views"` line if the main file lacks it), creates a
 finance-bureau user, starts the real server (cheroot + Guard + Fava) on a free
 127.0.0.1 port, and runs N concurrent clients × M requests each over keep-alive
-HTTP/1.1 with Basic auth, cycling through the bureau pages and a few Fava pages and
-APIs. Prints latency percentiles and throughput; exits 1 on any error. Every request
-goes to 127.0.0.1 only; the run is bounded by count and by --timeout.
+HTTP/1.1 with Basic auth, cycling through the bureau pages, a few Fava pages and
+APIs and a bureau's ordinary query (sandboxed: one forked child each). Prints
+latency percentiles and throughput; exits 1 on any error. Every request goes to
+127.0.0.1 only; the run is bounded by count and by --timeout.
 """
 import argparse
 import base64
@@ -38,6 +39,7 @@ PATHS = [
     "balance_sheet/",
     "api/income_statement",
     "api/errors",
+    "api/query?query_string=SELECT%20account%2C%20sum%28position%29%20GROUP%20BY%20account",
 ]
 
 
@@ -67,13 +69,13 @@ def main(argv=None) -> int:
     parser.add_argument("--ledger", default=str(ROOT / "ledger" / "main.beancount"))
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=16, help="server worker threads")
+    parser.add_argument("--threads", type=int, default=32, help="server worker threads")
     parser.add_argument("--timeout", type=float, default=900, help="stop the whole run after this many seconds")
     parser.add_argument("--views-only", action="store_true",
                         help="only the two bureau views (Fava's own pages are slow on a 100k ledger)")
     args = parser.parse_args(argv)
 
-    from reports.users import add_user
+    from serving.users import add_user
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="shixun-load-"))
     main_file = prepare(pathlib.Path(args.ledger), work)

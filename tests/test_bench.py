@@ -10,7 +10,7 @@ import json
 import pytest
 
 from reports import bench
-from scripts import ledger_gen
+from devtools import ledger_gen
 from scripts.cli import main
 
 

@@ -18,7 +18,7 @@ import urllib.request
 
 import pytest
 
-from reports import users as users_mod
+from serving import users as users_mod
 from tests.test_views import LEDGER
 
 pytestmark = pytest.mark.browser

@@ -1,9 +1,12 @@
 """plugins.funds: P10 earmarked funds, P5 training fund, P6 apprentice subsidies, findings."""
 import datetime
+import os
+import re
 from decimal import Decimal
 
 import pytest
 
+from plugins.asof import ENV
 from plugins.funds import analyse, months_enrolled
 from tests.conftest import load_ledger, messages
 
@@ -45,9 +48,21 @@ FJ = '''
 BANK = "Assets:1002-银行存款:100201-农商银行基本户"
 
 
-def run(body, head=HEAD + FJ):
-    entries, errors, options = load_ledger(head + body)
-    return entries, errors, options
+def run(body, head=HEAD + FJ, as_of=None):
+    """Load with the date of judgement pinned to the ledger's last dated booking (the
+    day its accountant last worked), unless `as_of` is given."""
+    if as_of is None:
+        dates = re.findall(r"^\s*(\d{4}-\d\d-\d\d) (?!custom)", head + body, re.M)
+        as_of = max(dates)
+    os.environ[ENV] = str(as_of)  # until the test ends (`analyse` calls judge on it too)
+    return load_ledger(head + body)
+
+
+@pytest.fixture(autouse=True)
+def _unpin(monkeypatch):
+    monkeypatch.delenv(ENV, raising=False)
+    yield
+    os.environ.pop(ENV, None)
 
 
 def p10(body, **kw):
@@ -466,6 +481,10 @@ def test_misuse_recorded_as_a_finding_raises_no_second_error():
       Expenses:5602-管理费用:560202-办公费  4800.00 CNY
         finding: "SJ-2025-01"
       {BANK}
+    2024-04-01 * "政府补助转入营业外收入"
+      fund: "FJ-2024"
+      Liabilities:2401-递延收益:240101-福建援疆资金  4800.00 CNY
+      Income:5301-营业外收入:530101-政府补助
 ''' + FINDING + ret("2025-05-20", "4800.00")
     entries, errors, options = run(body)
     assert messages(errors, "P10") == []
@@ -503,7 +522,7 @@ def train(date, amount, frontline=None):
 '''
 
 
-YEAR_END = sale("2024-12-31", "0.00")
+YEAR_END = sale("2025-01-01", "0.00")  # the ledger (and so its as-of) reaches past 2024
 
 
 def test_training_fund_enough():
@@ -526,7 +545,7 @@ def test_training_fund_accrual_shortfall():
 def test_training_fund_rate_is_effective_dated():
     body = ('\n    2024-07-01 custom "policy" "training-fund-rate" 0.025\n'
             + sale("2024-03-01", "100000.00") + sale("2024-09-01", "100000.00")
-            + accrue("2024-12-31", "4500.00"))
+            + accrue("2024-12-31", "4500.00") + YEAR_END)
     assert messages(run(body)[1], "P5") == []
     body = body.replace("4500.00", "4499.99")
     assert len(messages(run(body)[1], "P5")) == 1
@@ -605,7 +624,7 @@ def test_apprentice_with_end_date_and_full_year():
     2024-01-01 custom "apprentice" "AP-2" "李娜"
       start: 2024-01-01
       end: 2025-06-30
-''' + subsidy("2024-12-20", "4000.00", "AP-2") + subsidy("2025-06-20", "1999.99", "AP-2") + sale("2025-12-31", "0.00")
+''' + subsidy("2024-12-20", "4000.00", "AP-2") + subsidy("2025-06-20", "1999.99", "AP-2") + sale("2026-01-01", "0.00")
     [error] = messages(run(body)[1], "P6")
     assert "2025 年补贴不足" in error and "在册 6 个月" in error and "2,000.00 元" in error
 
@@ -657,7 +676,7 @@ def test_plugin_adds_nothing_and_config_renames_accounts():
     head = HEAD.replace('plugin "plugins.funds"',
                         'plugin "plugins.funds" "{\'operating_income\': [\'Income:5301-营业外收入\']}"')
     body = sale("2024-03-01", "100000.00", "Income:5301-营业外收入:530101-政府补助") + YEAR_END
-    [error] = messages(load_ledger(head + body)[1], "P5")
+    [error] = messages(run(body, head=head)[1], "P5")
     assert "营业收入 100,000.00 元" in error
 
 

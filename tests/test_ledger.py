@@ -1,13 +1,17 @@
-"""The bundled example ledger and gen-ledger: valid chart, continuous vouchers, clean, deterministic."""
+"""The bundled example ledger and gen-ledger: valid chart, continuous vouchers, clean on the
+date of judgement, tied out, grants released as spent, deterministic."""
 import collections
+import datetime
 import re
+from decimal import Decimal
 
 import pytest
 from beancount.core import data
 
+from devtools.ledger_gen import LAST_MONTH, PLUGIN_ORDER
+from plugins.money import to_fen
 from scripts.cli import main
 from scripts.common import BUNDLED_LEDGER, load
-from scripts.ledger_gen import PLUGIN_ORDER
 
 COMPONENT = re.compile(r"^[A-Z0-9]")
 
@@ -17,9 +21,25 @@ def bundled():
     return load(str(BUNDLED_LEDGER))
 
 
+def located(errors):
+    return [f"{e.source['filename']}:{e.source['lineno']}: {e.message}" for e in errors]
+
+
+@pytest.mark.parametrize("as_of", ["2026-12-02", "2026-12-31", None])
+def test_bundled_ledger_is_clean_on_the_date_of_judgement(monkeypatch, as_of):
+    """Clean on the demo's date, at the end of its year, and today (no pin in the ledger)."""
+    if as_of is None:
+        monkeypatch.delenv("SHIXUN_AS_OF", raising=False)
+    else:
+        monkeypatch.setenv("SHIXUN_AS_OF", as_of)
+    entries, errors, _ = load(str(BUNDLED_LEDGER))
+    assert located(errors) == []
+    assert not any(isinstance(e, data.Custom) and e.type == "shixun-option" for e in entries)
+
+
 def test_bundled_ledger_is_clean_with_every_plugin(bundled):
     entries, errors, options = bundled
-    assert [f"{e.source['filename']}:{e.source['lineno']}: {e.message}" for e in errors] == []
+    assert located(errors) == []
     main_text = BUNDLED_LEDGER.read_text(encoding="utf-8")
     assert [f"plugins.{name}" for name in PLUGIN_ORDER] == re.findall(r'^plugin "([\w.]+)"', main_text, re.M)
     assert options["operating_currency"] == ["CNY"]
@@ -39,11 +59,13 @@ def test_every_account_has_its_code(bundled):
             assert code.startswith(parts[-2].split("-")[0])
 
 
-def test_two_full_years_and_continuous_vouchers(bundled):
+def test_books_up_to_the_month_before_the_demo_date_and_continuous_vouchers(bundled):
     entries, _, _ = bundled
     written = [e for e in entries if isinstance(e, data.Transaction) and "generated" not in e.meta]
-    assert len(written) >= 600
-    assert {e.date.year for e in written} == {2024, 2025}
+    assert len(written) >= 900
+    assert {e.date.year for e in written} == {2023, 2024, 2025, 2026}
+    assert [e.narration for e in written if e.date.year == 2023] == ["建账: 2023年12月31日各科目余额 (期初余额)"]
+    assert max(e.date for e in written).timetuple()[:2] == LAST_MONTH == (2026, 11)
     by_month = collections.defaultdict(list)
     for entry in written:
         voucher = entry.meta["voucher"]
@@ -51,7 +73,7 @@ def test_two_full_years_and_continuous_vouchers(bundled):
         assert match, voucher
         assert (int(match[1]), int(match[2])) == (entry.date.year, entry.date.month)
         by_month[match[1], match[2]].append(int(match[3]))
-    assert len(by_month) == 24
+    assert len(by_month) == 36  # the opening entry's month and 35 months booked
     for month, numbers in by_month.items():
         assert sorted(numbers) == list(range(1, len(numbers) + 1)), month
 
@@ -91,7 +113,8 @@ def test_gen_ledger_is_clean_and_exercises_every_family(tmp_path):
     for name in PLUGIN_ORDER:
         assert f'plugin "plugins.{name}"' in text
     for marker in ('custom "fund"', 'custom "work-hours"', 'custom "apprentice"', 'custom "finding"',
-                   "student:", "receipt:", "frontline:", "Expenses:5403", "fund:", 'custom "seal"'):
+                   "student:", "receipt:", "frontline:", "Expenses:5403", "fund:", 'custom "seal"',
+                   "530102-政府补助", "汇算清缴", "(预缴)", "222107-应交个人所得税", "期初余额"):
         assert marker in text, marker
     entries, errors, _ = load(str(path))
     assert [e.message for e in errors] == []
@@ -104,3 +127,90 @@ def test_gen_ledger_bad_arguments(tmp_path, capsys):
     assert main(["gen-ledger", "--transactions", "500", "-o", str(tmp_path / "no" / "x.beancount")]) == 2
     err = capsys.readouterr().err
     assert "错误" in err and "Traceback" not in err
+
+
+def transactions(entries):
+    return [e for e in entries if isinstance(e, data.Transaction)]
+
+
+def test_opening_balances_give_every_statement_content(bundled):
+    entries, _, _ = bundled
+    opening = transactions(entries)[0]
+    assert (opening.date, opening.meta["voucher"]) == (datetime.date(2023, 12, 31), "记-2023-12-0001")
+    codes = {p.account.split(":")[1][:4] for p in opening.postings}
+    assert {"1001", "1002", "1122", "1403", "1405", "1601", "1602", "2202", "2211", "2221", "3001"} <= codes
+    assert not any(p.account.startswith(("Income:", "Expenses:")) for p in opening.postings)
+    year_end = collections.defaultdict(Decimal)
+    for txn in transactions(entries):
+        if txn.date <= datetime.date(2025, 12, 31):
+            for posting in txn.postings:
+                year_end[posting.account.split(":")[1][:4]] += posting.units.number
+    for code in ("1001", "1002", "1122", "1601", "1602", "2211", "2221", "2401", "3001"):
+        assert year_end[code], code
+
+
+def test_trial_balance_is_zero_every_month(bundled):
+    """Debits equal credits over each month, and the accounts sum to zero at each month end."""
+    entries, _, _ = bundled
+    debit, credit, running = collections.Counter(), collections.Counter(), Decimal(0)
+    for txn in transactions(entries):
+        for posting in txn.postings:
+            number = posting.units.number
+            (debit if number > 0 else credit)[txn.date.year, txn.date.month] += abs(number)
+            running += number
+    assert running == 0
+    assert len(debit) == 36 and debit == credit
+
+
+def fund_of(txn, posting):
+    return (posting.meta or {}).get("fund", txn.meta.get("fund"))
+
+
+def test_grants_are_released_as_spent(bundled):
+    """SPEC §2: a fund spent on expenses is released that year (Dr 2401 / Cr 530102, with
+    fund:); spent on equipment, released with the equipment's monthly depreciation
+    (ten years, from the month after the purchase)."""
+    entries, _, _ = bundled
+    expected, released, received = collections.Counter(), collections.Counter(), collections.Counter()
+    last = datetime.date(*LAST_MONTH, 1)
+    for txn in transactions(entries):
+        grant = any(p.account == "Income:5301-营业外收入:530102-政府补助" for p in txn.postings)
+        for posting in txn.postings:
+            fund, number = fund_of(txn, posting), posting.units.number
+            if fund is None:
+                continue
+            if posting.account.startswith("Liabilities:2401") and number < 0:
+                received[fund] -= number
+            elif posting.account.startswith("Liabilities:2401") and grant:
+                released[fund, txn.date.year] += number
+            elif posting.account.startswith("Expenses:") and "finding" not in txn.meta:
+                expected[fund, txn.date.year] += number
+            elif posting.account.startswith("Assets:1601"):
+                month = txn.date.replace(day=1)
+                while month < last:
+                    month = (month + datetime.timedelta(days=32)).replace(day=1)
+                    expected[fund, month.year] += to_fen(number / 120)
+    assert set(received) == {"FJ-2024", "ZJ-2025"}
+    assert released == expected
+    assert released["FJ-2024", 2024] == Decimal("36480.50") + 8 * Decimal("1400.00")
+    deferred = sum((p.units.number for t in transactions(entries) for p in t.postings
+                    if p.account.startswith("Liabilities:2401")), Decimal(0))
+    assert -deferred == sum(received.values()) - sum(released.values()) < Decimal(400000)
+
+
+def test_each_year_profit_is_owed_and_paid_by_05_31_with_receipt(bundled):
+    entries, _, _ = bundled
+    profit, owed, paid = collections.Counter(), {}, collections.Counter()
+    for txn in transactions(entries):
+        for posting in txn.postings:
+            if posting.account.startswith(("Income:", "Expenses:")):
+                profit[txn.date.year] -= posting.units.number
+            elif posting.account == "Liabilities:2232-应付利润:223201-上缴国库":
+                if "generated" in txn.meta:
+                    owed[txn.date.year] = -posting.units.number
+                else:
+                    assert txn.meta["receipt"] and txn.date <= datetime.date(txn.date.year, 5, 31)
+                    paid[txn.date.year - 1] += posting.units.number
+    assert set(owed) == {2024, 2025}  # 2026 is not over on the demo's date
+    assert all(profit[year] > 0 for year in (2024, 2025, 2026))
+    assert owed == {year: profit[year] for year in (2024, 2025)} == dict(paid)

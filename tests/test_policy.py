@@ -74,10 +74,49 @@ def test_bad_value_is_a_chinese_error_on_the_entry_and_ignored(line, clause):
     assert p.value("tax-period", D(2025, 1, 1)) == "month"  # the bad entry is not in force
 
 
-def test_each_bad_entry_reported_once_per_load():
+def test_reading_twice_gives_the_same_errors_and_leaves_the_entries_alone():
     entries, _, _ = load_ledger('2024-01-01 custom "policy" "tax-period" "week"\n')
-    assert len(read_policies(entries).errors) == 1
-    assert read_policies(entries).errors == []  # a second plugin reading the same entries
+    metas = [dict(e.meta) for e in entries]
+    first, second = read_policies(entries), read_policies(entries)
+    assert len(first.errors) == 1 and [e.message for e in second.errors] == [e.message for e in first.errors]
+    assert [dict(e.meta) for e in entries] == metas
+
+
+@pytest.mark.parametrize("name, value, clause", [
+    ("work-study-share", "0.25", "P1"),
+    ("treasury-share", "0.80", "P2"),
+    ("city-tax-rate", "0.04", "P9"),
+    ("edu-surcharge-rate", "0.02", "P9"),
+    ("local-edu-surcharge-rate", "0.01", "P9"),
+    ("surcharge-vocational-share-min", "0.20", "P4"),
+    ("per-student-funds-min", "1500", "P7"),
+    ("apprentice-subsidy-min", "3000", "P6"),
+    ("training-fund-rate", "0.015", "P5"),
+    ("training-frontline-share", "0.50", "P5"),
+])
+def test_departure_from_the_seed_needs_authority(name, value, clause):
+    line = f'2024-01-01 custom "policy" "{name}" {value}\n'
+    entries, _, _ = load_ledger(line)
+    p = read_policies(entries)
+    [error] = p.errors
+    assert error.message.startswith(f"[{clause}]") and "authority:" in error.message
+    assert p.value(name, D(2024, 6, 1)) == POLICIES[name][0]  # not in force
+    assert p.departures() == []
+    entries, _, _ = load_ledger(line + '  authority: "呼县政发〔2024〕12号"\n')
+    p = read_policies(entries)
+    assert p.errors == [] and p.value(name, D(2024, 6, 1)) == Decimal(value)
+    [changed] = p.departures()
+    assert (changed["name"], changed["value"], changed["authority"]) == (name, Decimal(value), "呼县政发〔2024〕12号")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("work-study-share", "0.15"), ("treasury-share", "1.00"), ("city-tax-rate", "0.07"),
+    ("city-tax-rate", "0.01"), ("apprentice-subsidy-min", "5000"), ("training-frontline-share", "0.70"),
+])
+def test_values_the_seed_allows_need_no_authority(name, value):
+    entries, _, _ = load_ledger(f'2024-01-01 custom "policy" "{name}" {value}\n')
+    p = read_policies(entries)
+    assert p.errors == [] and p.departures() == [] and p.value(name, D(2024, 6, 1)) == Decimal(value)
 
 
 def test_unknown_name_asked_by_code_is_a_programming_error():

@@ -20,8 +20,9 @@ import urllib.request
 
 import pytest
 
-from reports import users as users_mod
-from reports.serve import Guard, Throttle, is_loopback, make_app
+from serving import users as users_mod
+from serving.guard import Guard, Throttle
+from serving.server import is_loopback, make_app
 from scripts.cli import main as cli_main
 
 PASSWORDS = {"fin": "财政-pass-1", "aud": "audit-pass-2", "acc": "acct-pass-3"}
@@ -256,7 +257,8 @@ def test_password_file_holds_only_salted_hashes(site):
         assert password not in text
     users = users_mod.read_users(str(site[0] / "users.txt"))
     hashes = [u.password_hash for u in users.values()]
-    assert all(h.startswith("scrypt$16384$8$1$") for h in hashes)
+    assert all(h.startswith(f"scrypt${users_mod.SCRYPT_N}$8$1$") for h in hashes)
+    assert users_mod.SCRYPT_N >= 2**15  # raised from 2**14 (issue 14)
     assert len({h.split("$")[4] for h in hashes}) == 3  # distinct salts
     assert users_mod.verify_password(PASSWORDS["fin"], users["fin"].password_hash)
     assert not users_mod.verify_password("wrong", users["fin"].password_hash)

@@ -187,7 +187,7 @@ def test_surcharges_booked_although_exempt_are_errors():
     p9 = messages(errors, "P9")
     assert len(p9) == 2
     assert "教育费附加: 应计提 0.00, 实际计提 90.00" in p9[0]
-    assert "销售额 300,000.00 ≤ 免征标准 300,000.00, 免征" in p9[0]
+    assert "应纳 90.00 (× 3%); 免征 90.00 (销售额 300,000.00 ≤ 免征标准 300,000.00); 减征额 0.00; 应补 0.00" in p9[0]
     assert "地方教育附加: 应计提 0.00, 实际计提 60.00" in p9[1]
 
 
@@ -213,7 +213,8 @@ def test_threshold_follows_the_policy():
 
 @pytest.mark.parametrize("halving, amounts", [
     (False, ("150.05", "90.03", "60.02")),
-    (True, ("75.03", "45.02", "30.01")),     # 150.05/2 = 75.025 → 75.03 (half-up)
+    # The 申报表: 减征额 = round(150.05 × 50%) = 75.03 (half-up), 应补 = 150.05 − 75.03 = 75.02.
+    (True, ("75.02", "45.01", "30.01")),
 ])
 def test_halving_on_and_off(halving, amounts):
     policy = f'2023-01-01 custom "policy" "six-taxes-halving" {"TRUE" if halving else "FALSE"}\n'
@@ -229,11 +230,31 @@ def test_halving_on_and_off(halving, amounts):
 
 def test_halving_books_the_full_amount_is_an_error_showing_the_halving():
     _, errors, _ = load(HALVING, sale("2024-10-10", "400000.00", "3001.00"),
-                        booking("2024-12-31", "150.05", "45.02", "30.01"))
+                        booking("2024-12-31", "150.05", "45.01", "30.01"))
     [message] = messages(errors, "P9")
-    assert "城市维护建设税: 应计提 75.03, 实际计提 150.05" in message
-    assert "计税依据 3,001.00 (应交增值税贷方净额) × 5% = 150.05; 六税两费减半 → 75.03" in message
-    assert "多计提 75.02" in message
+    assert "城市维护建设税: 应计提 75.02, 实际计提 150.05" in message
+    assert ("计税依据 3,001.00 (应交增值税贷方净额); 应纳 150.05 (× 5%); 免征 0.00 (城建税不适用小额免征); "
+            "减征额 75.03 (六税两费减半") in message and "应补 75.02" in message
+    assert "多计提 75.03" in message
+
+
+def test_halving_odd_cents_as_the_form_does():
+    """88.97 due: 减征额 round(44.485) = 44.49, 应补 88.97 − 44.49 = 44.48 (not 44.49)."""
+    vat = "1779.40"  # × 5% = 88.97
+    _, errors, _ = load(HALVING, sale("2024-10-10", "400000.00", vat),
+                        booking("2024-12-31", "44.49", "26.69", "17.79"))
+    [message] = messages(errors, "P9")
+    assert "城市维护建设税: 应计提 44.48, 实际计提 44.49" in message and "减征额 44.49" in message
+
+
+def test_the_running_period_is_not_checked(monkeypatch):
+    """Mid-quarter nothing is booked yet: no 少计提 until the quarter is over (as-of)."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-06-30")
+    _, errors, _ = load(sale("2024-04-10", "400000.00", "3000.00"))
+    assert messages(errors, "P9") == []
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-07-01")
+    _, errors, _ = load(sale("2024-04-10", "400000.00", "3000.00"))
+    assert len(messages(errors, "P9")) == 3
 
 
 def test_halving_switched_on_mid_year_applies_from_the_period_starting_after():
@@ -572,7 +593,7 @@ def test_booking_the_formula_is_always_clean(vat_fen, sales_offset, halving):
     sales = D("300000.00") + D(sales_offset) / 100
     def due(rate, exemptible):
         x = D(0) if exemptible and sales <= D("300000") else to_fen(vat * D(rate))
-        return to_fen(x / 2) if halving else x
+        return x - to_fen(x / 2) if halving else x  # 应纳 − 减征额, as the 申报表
     amounts = (due("0.05", False), due("0.03", True), due("0.02", True))
     policy = f'2023-01-01 custom "policy" "six-taxes-halving" {"TRUE" if halving else "FALSE"}\n'
     entries, errors, options = load(policy, sale("2024-04-10", sales, vat), booking("2024-06-28", *amounts))

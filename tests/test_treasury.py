@@ -6,7 +6,7 @@ from decimal import Decimal
 from beancount.core import data
 
 from plugins.treasury import treasury_years
-from tests.conftest import load_ledger, messages
+from tests.conftest import load_judged_on_last_booking, load_ledger, messages
 
 PAYABLE = "Liabilities:2232-应付利润:223201-上缴国库"
 APPROPRIATION = "Equity:3104-利润分配:310405-应付利润"
@@ -53,7 +53,7 @@ def payment(date, amount, receipt='"(2025)新财缴 0012345"'):
 
 
 def load(*parts):
-    return load_ledger(HEAD + "".join(parts))
+    return load_judged_on_last_booking(HEAD + "".join(parts))
 
 
 def generated(entries):
@@ -181,7 +181,8 @@ def test_receipt_on_the_posting_counts():
 
 
 def test_share_below_one_rounds_half_up():
-    entries, errors, _ = load('\n    2020-01-01 custom "policy" "treasury-share" 0.50\n',
+    entries, errors, _ = load('\n    2020-01-01 custom "policy" "treasury-share" 0.50\n'
+                              '      authority: "呼县政发〔2020〕3号"\n',
                               sale("2024-03-01", "1000.05"),
                               payment("2025-03-12", "500.03"))
     assert messages(errors) == []
@@ -190,7 +191,8 @@ def test_share_below_one_rounds_half_up():
     assert entry.meta["owed"] == Decimal("500.03")  # 500.025 half-up
 
 
-def test_net_profit_counts_income_tax_and_non_operating_items():
+def test_net_profit_counts_income_tax_and_non_operating_items(monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-02")  # 2024 is over
     income_tax = """
     2024-12-31 * "计提所得税"
       Expenses:5801-所得税费用  250.00 CNY
@@ -204,7 +206,8 @@ def test_net_profit_counts_income_tax_and_non_operating_items():
     assert entry.meta["net-profit"] == Decimal("10250.00")
 
 
-def test_hand_written_closing_entry_does_not_hide_the_profit():
+def test_hand_written_closing_entry_does_not_hide_the_profit(monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-02")  # 2024 is over
     closing = """
     2024-12-31 * "结转本年利润"
       Income:5001-主营业务收入:500101-勤工俭学收入  10000.00 CNY
@@ -224,13 +227,14 @@ def test_open_year_is_not_booked_but_computed_provisionally():
     assert treasury_years(entries, today=datetime.date(2025, 1, 5)).row(2024).closed
 
 
-def test_config_renames_the_accounts():
+def test_config_renames_the_accounts(monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-02")  # 2024 is over
     text = HEAD.replace('plugin "plugins.treasury"',
                         "plugin \"plugins.treasury\" \"{'treasury_payable': 'Liabilities:2232-应付利润:223299-其他'}\"")
     text += "    2023-01-01 open Liabilities:2232-应付利润:223299-其他 CNY\n" + sale("2024-03-01", "10.00")
     entries, errors, _ = load_ledger(text)
     assert messages(errors) == []
-    (entry,) = generated(entries)
+    (entry,) = generated(entries)  # judged 2025-01-02: 2024 is over, its 10.00 not yet due
     assert {p.account for p in entry.postings} == {APPROPRIATION, "Liabilities:2232-应付利润:223299-其他"}
 
 
@@ -269,7 +273,8 @@ def test_a_payment_spanning_two_years_is_split_fifo():
     assert r23.outstanding == r24.outstanding == 0
 
 
-def test_accounts_not_opened_is_one_chinese_error_and_nothing_generated():
+def test_accounts_not_opened_is_one_chinese_error_and_nothing_generated(monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-02")  # 2024 is over, its profit not yet due
     text = HEAD.replace("    2023-01-01 open Equity:3104-利润分配:310405-应付利润 CNY\n", "")
     entries, errors, _ = load_ledger(text + sale("2024-03-01", "10.00"))
     (message,) = messages(errors)

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from reports import users as users_mod
 from reports import viewkit
+from serving import users as users_mod
 
 LEDGER = """\
 option "title" "测试经营中心"
@@ -52,7 +52,7 @@ def make_app(tmp_path, text=LEDGER, guard_users=None):
     path = tmp_path / "main.beancount"
     path.write_text(text, encoding="utf-8")
     if guard_users:
-        from reports.serve import make_app as make_guarded
+        from serving.server import make_app as make_guarded
 
         users = tmp_path / "users.txt"
         for name, role in guard_users.items():

@@ -7,7 +7,7 @@ import pytest
 from beancount import loader
 
 from plugins.common import GENERATED
-from tests.conftest import load_ledger, messages
+from tests.conftest import load_judged_on_last_booking, load_ledger, messages
 
 BANK = "Assets:1002-银行存款:100201-农商银行基本户"
 INCOME = "Income:5001-主营业务收入:500101-勤工俭学收入"
@@ -29,7 +29,7 @@ HEADER = f'''
 
 
 def load(body: str, header: str = HEADER):
-    return load_ledger(header + textwrap.dedent(body))
+    return load_judged_on_last_booking(header + textwrap.dedent(body))
 
 
 def accruals(entries):
@@ -404,7 +404,8 @@ def write_ledger(tmp_path, body, roster=None, plugin_line='plugin "plugins.work_
 ROSTER = "学号,姓名,班级,基地\n20240101,阿依古丽,2024级农产品加工1班,农产品精深加工\n20240102,马晓东,2024级电子商务1班,电子商务\n"
 
 
-def test_roster_next_to_the_top_file_knows_students(tmp_path):
+def test_roster_next_to_the_top_file_knows_students(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-02-05")
     main = write_ledger(tmp_path, f'''
         2024-01-15 * "sale"
           {BANK}  1000.00 CNY
@@ -443,7 +444,7 @@ def test_configured_roster_path_relative_to_ledger_and_missing_is_an_error(tmp_p
 
 
 @pytest.mark.parametrize("content, words", [
-    ("学号,姓名\n1,a\n", "缺少列: 班级,基地"),
+    ("学号,班级\n1,a\n", "缺少表头"),
     ("", "为空"),
     (ROSTER + "20240101,重名,x,y\n", "学号 20240101 重复"),
 ])
@@ -454,11 +455,27 @@ def test_broken_roster_is_an_error_naming_file_and_row(tmp_path, content, words)
     assert words in message and "students.csv" in errors[0].source["filename"]
 
 
-def test_gbk_roster_is_an_error(tmp_path):
-    main = write_ledger(tmp_path, "")
-    (tmp_path / "students.csv").write_bytes(ROSTER.encode("gbk"))
+HOURS_OF_UNKNOWN_AND_KNOWN = '''
+    2024-01-31 custom "work-hours" "20240101" 40
+      base: "农产品精深加工"
+    2024-01-31 custom "work-hours" "20249999" 8
+      base: "农产品精深加工"
+'''
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8-sig"])
+def test_gbk_and_bom_rosters_read_as_utf8(tmp_path, encoding):
+    main = write_ledger(tmp_path, HOURS_OF_UNKNOWN_AND_KNOWN)
+    (tmp_path / "students.csv").write_bytes(ROSTER.encode(encoding))
     [message] = messages(loader.load_file(str(main))[1], "P1")
-    assert "不是 UTF-8 编码" in message
+    assert "学号 20249999 不在学生名册中" in message
+
+
+def test_undecodable_roster_is_one_error_and_skips_the_check(tmp_path):
+    main = write_ledger(tmp_path, HOURS_OF_UNKNOWN_AND_KNOWN)
+    (tmp_path / "students.csv").write_bytes(b"\x81\xff\xfe\x00" * 50)
+    [message] = messages(loader.load_file(str(main))[1], "P1")
+    assert "学生名册" in message and "不在学生名册中" not in message
 
 
 def test_bad_policy_is_reported_once_by_the_plugin():

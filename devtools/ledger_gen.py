@@ -26,12 +26,18 @@ BANK = "Assets:1002-银行存款:100201-农商银行基本户"
 BANK2 = "Assets:1002-银行存款:100202-建设银行一般户"
 CASH = "Assets:1001-库存现金"
 RECEIVABLE = "Assets:1122-应收账款"
+RAW_MATERIALS = "Assets:1403-原材料"
+GOODS = "Assets:1405-库存商品"
 EQUIPMENT = "Assets:1601-固定资产:160101-实训设备"
+OFFICE_EQUIPMENT = "Assets:1601-固定资产:160102-办公设备"
 DEPRECIATION = "Assets:1602-累计折旧"
+PAYABLE = "Liabilities:2202-应付账款"
 WAGES_PAYABLE = "Liabilities:2211-应付职工薪酬:221101-工资"
+SOCIAL_PAYABLE = "Liabilities:2211-应付职工薪酬:221102-社会保险费"
 TRAINING_PAYABLE = "Liabilities:2211-应付职工薪酬:221104-职工教育经费"
 VAT = "Liabilities:2221-应交税费:222101-应交增值税"
 INCOME_TAX_PAYABLE = "Liabilities:2221-应交税费:222103-应交所得税"
+IIT_PAYABLE = "Liabilities:2221-应交税费:222107-应交个人所得税"
 SURCHARGE_PAYABLE = {
     "city": "Liabilities:2221-应交税费:222104-应交城市维护建设税",
     "edu": "Liabilities:2221-应交税费:222105-应交教育费附加",
@@ -44,15 +50,19 @@ SURCHARGE_EXPENSE = {
 }
 TREASURY = "Liabilities:2232-应付利润:223201-上缴国库"
 STUDENT_PAYABLE = "Liabilities:2241-其他应付款:224101-学生劳动报酬"
+SOCIAL_WITHHELD = "Liabilities:2241-其他应付款:224102-代扣社会保险费"
+CAPITAL = "Equity:3001-实收资本"
 FUND_LIABILITY = {
     "FJ": "Liabilities:2401-递延收益:240101-福建援疆资金",
     "ZJ": "Liabilities:2401-递延收益:240102-职业教育专项资金",
 }
 WORK_STUDY = "Income:5001-主营业务收入:500101-勤工俭学收入"
 TECH_SERVICE = "Income:5001-主营业务收入:500102-技术服务收入"
+GRANT_INCOME = "Income:5301-营业外收入:530102-政府补助"
 MATERIALS = "Expenses:5401-主营业务成本:540103-原材料耗用"
 APPRENTICE = "Expenses:5401-主营业务成本:540102-学徒补贴"
 PRODUCTION_WAGES = "Expenses:5401-主营业务成本:540104-生产人员工资"
+PRODUCTION_SOCIAL = "Expenses:5401-主营业务成本:540105-生产人员社会保险费"
 FREIGHT = "Expenses:5601-销售费用:560101-运输费"
 PLATFORM = "Expenses:5601-销售费用:560102-平台服务费"
 ADMIN_WAGES = "Expenses:5602-管理费用:560201-管理人员工资"
@@ -60,6 +70,8 @@ OFFICE = "Expenses:5602-管理费用:560202-办公费"
 UTILITIES = "Expenses:5602-管理费用:560203-水电费"
 TRAINING_EXPENSE = "Expenses:5602-管理费用:560204-职工教育经费"
 DEPRECIATION_EXPENSE = "Expenses:5602-管理费用:560205-折旧费"
+ADMIN_SOCIAL = "Expenses:5602-管理费用:560206-社会保险费"
+ENTERTAINMENT = "Expenses:5602-管理费用:560207-业务招待费"
 BANK_FEES = "Expenses:5603-财务费用:560301-手续费"
 RETURN_MISUSE = "Expenses:5711-营业外支出:571101-退还违规资金"
 INCOME_TAX = "Expenses:5801-所得税费用"
@@ -69,25 +81,28 @@ CHART = [
     (CASH, "1001"), ("Assets:1002-银行存款", "1002"), (BANK, "100201"), (BANK2, "100202"),
     ("Assets:1012-其他货币资金", "1012"), (RECEIVABLE, "1122"), ("Assets:1123-预付账款", "1123"),
     ("Assets:1221-其他应收款", "1221"), ("Assets:1221-其他应收款:122199-待查明款项", "122199"),
-    ("Assets:1403-原材料", "1403"), ("Assets:1405-库存商品", "1405"),
-    (EQUIPMENT, "160101"), (DEPRECIATION, "1602"),
-    ("Liabilities:2202-应付账款", "2202"), (WAGES_PAYABLE, "221101"),
-    ("Liabilities:2211-应付职工薪酬:221102-社会保险费", "221102"), (TRAINING_PAYABLE, "221104"),
+    (RAW_MATERIALS, "1403"), (GOODS, "1405"),
+    (EQUIPMENT, "160101"), (OFFICE_EQUIPMENT, "160102"), (DEPRECIATION, "1602"),
+    (PAYABLE, "2202"), (WAGES_PAYABLE, "221101"),
+    (SOCIAL_PAYABLE, "221102"), (TRAINING_PAYABLE, "221104"),
     (VAT, "222101"), (INCOME_TAX_PAYABLE, "222103"),
     (SURCHARGE_PAYABLE["city"], "222104"), (SURCHARGE_PAYABLE["edu"], "222105"),
-    (SURCHARGE_PAYABLE["local"], "222106"), (TREASURY, "223201"), (STUDENT_PAYABLE, "224101"),
+    (SURCHARGE_PAYABLE["local"], "222106"), (IIT_PAYABLE, "222107"),
+    (TREASURY, "223201"), (STUDENT_PAYABLE, "224101"), (SOCIAL_WITHHELD, "224102"),
     (FUND_LIABILITY["FJ"], "240101"), (FUND_LIABILITY["ZJ"], "240102"),
-    ("Equity:3001-实收资本", "3001"), ("Equity:3104-利润分配:310405-应付利润", "310405"),
+    (CAPITAL, "3001"), ("Equity:3101-盈余公积", "3101"), ("Equity:3103-本年利润", "3103"),
+    ("Equity:3104-利润分配:310405-应付利润", "310405"),
     ("Equity:3104-利润分配:310415-未分配利润", "310415"),
     (WORK_STUDY, "500101"), (TECH_SERVICE, "500102"),
     ("Income:5051-其他业务收入:505101-场地租赁收入", "505101"),
-    ("Income:5301-营业外收入:530101-政府补助", "530101"),
+    ("Income:5301-营业外收入:530101-非流动资产处置净收益", "530101"), (GRANT_INCOME, "530102"),
     ("Expenses:5401-主营业务成本:540101-学生劳动报酬", "540101"), (APPRENTICE, "540102"),
-    (MATERIALS, "540103"), (PRODUCTION_WAGES, "540104"),
+    (MATERIALS, "540103"), (PRODUCTION_WAGES, "540104"), (PRODUCTION_SOCIAL, "540105"),
     (SURCHARGE_EXPENSE["city"], "540301"), (SURCHARGE_EXPENSE["edu"], "540302"),
     (SURCHARGE_EXPENSE["local"], "540303"),
     (FREIGHT, "560101"), (PLATFORM, "560102"), (ADMIN_WAGES, "560201"), (OFFICE, "560202"),
     (UTILITIES, "560203"), (TRAINING_EXPENSE, "560204"), (DEPRECIATION_EXPENSE, "560205"),
+    (ADMIN_SOCIAL, "560206"), (ENTERTAINMENT, "560207"),
     (BANK_FEES, "560301"), (RETURN_MISUSE, "571101"), (INCOME_TAX, "5801"),
 ]
 
@@ -108,6 +123,19 @@ SUPPLIERS = {
 RELATED_PARTY = "呼图壁县职业技术学校后勤服务部"
 # 六税两费 halving for small-scale taxpayers: 财政部 税务总局公告2023年第12号, 2023–2027.
 HALVING_FROM, HALVING_UNTIL = 2023, 2028
+# 小型微利企业: 应纳税所得额减按25%计入, 按20%税率 (财政部 税务总局公告2023年第12号) = 5%.
+INCOME_TAX_RATE = Decimal("0.05")
+# 业务招待费 is deductible at 60% (企业所得税法实施条例 第四十三条): the rest is the 汇算清缴 adjustment.
+ENTERTAINMENT_DEDUCTIBLE = Decimal("0.60")
+# 社保: the employer's share (养老 16%, 医疗 7%, 失业 0.5%, 工伤 0.5%) and the employee's (8% + 2% + 0.5%).
+UNIT_SOCIAL_RATE, PERSONAL_SOCIAL_RATE = Decimal("0.24"), Decimal("0.105")
+# The books are written up to this month: the month before the demo's date of judgement.
+LAST_MONTH = (2026, 11)
+
+
+def opening_day(start_year: int) -> datetime.date:
+    """The day the books are set up: the chart opens and the opening balances are entered."""
+    return datetime.date(start_year - 1, 12, 31)
 
 
 def workdays(year: int, month: int) -> list[datetime.date]:
@@ -150,14 +178,21 @@ class Books:
     """Generates the centre's books month by month, keeping every running total the
     plugins will check: VAT base and sales per quarter, P1 pool per month, profit per year."""
 
-    def __init__(self, seed: int, start_year: int, years: int, scale: float, students_per_base: int):
+    def __init__(self, seed: int, start_year: int, scale: float, students_per_base: int, last_month=LAST_MONTH):
         self.rng = random.Random(seed)
-        self.start_year, self.years, self.scale = start_year, years, scale
+        self.start_year, self.scale = start_year, scale
+        self.last_month = last_month
+        self.years = last_month[0] - start_year + 1
         self.txns: list[Txn] = []
         self.customs: list[str] = []
         self.balances: list[str] = []
         self.bank = Decimal(0)
         self.profit = collections.defaultdict(Decimal)  # year → profit before income tax
+        self.tax_accrued = collections.defaultdict(Decimal)  # year → income tax accrued so far
+        self.surcharges_accrued = {}  # P9 surcharges accrued so far in the running quarter
+        self.loss = Decimal(0)  # P2 losses carried forward, absorbed by later profits first
+        self.nondeductible = collections.defaultdict(Decimal)  # year → 纳税调增 of the 汇算清缴
+        self.releases = {}  # fund → monthly release: grants released over their assets' depreciation
         self.invoice_seq = 0
         self.students = self._roster(students_per_base)
         self.apprentices = []
@@ -211,30 +246,67 @@ class Books:
     def run(self):
         self.opening()
         pool, last_hours = Decimal(0), []  # P1 accruals of the month and its hours, paid the next month
-        for year in range(self.start_year, self.start_year + self.years):
+        for year in range(self.start_year, self.last_month[0] + 1):
             for quarter in range(4):
                 sales = Decimal(0)
-                for month in range(3 * quarter + 1, 3 * quarter + 4):
+                months = [m for m in range(3 * quarter + 1, 3 * quarter + 4) if (year, m) <= self.last_month]
+                for month in months:
                     days = workdays(year, month)
-                    if (year, month) != (self.start_year, 1):  # the centre opens in January
-                        self.balances.append(f"{datetime.date(year, month, 1)} balance {BANK}  {money(self.bank)} CNY")
+                    self.balances.append(f"{datetime.date(year, month, 1)} balance {BANK}  {money(self.bank)} CNY")
                     for txn in self.scheduled.pop((year, month), []):
                         self.add(txn)
                     if pool:
                         self.student_payout(days[min(6, len(days) - 1)], pool, last_hours)
                     income, pool, last_hours = self.month(year, month, days, last_month_of_quarter=month % 3 == 0)
                     sales += income
-                self.quarter_end(year, quarter, self.quarter_vat, sales)
-                self.quarter_vat = Decimal(0)
-            self.year_end(year)
+                    if month % 3:
+                        self.accrue_surcharges(days[-1], year, quarter, self.quarter_vat, sales, final=False)
+                if len(months) == 3:  # a quarter still running on the last booked month is not closed
+                    self.quarter_end(year, quarter, self.quarter_vat, sales)
+                    self.quarter_vat = Decimal(0)
+            if (year, 12) <= self.last_month:
+                self.year_end(year)
         return self
 
     def opening(self):
-        day = workdays(self.start_year, 1)[0]
-        capital = to_fen(Decimal(1500000) * Decimal(str(max(1, self.scale))))
-        self.add(Txn(day, "呼图壁县财政局", "县财政拨入开办资本金",
-                     [(BANK, capital, None), ("Equity:3001-实收资本", -capital, None)],
+        """The balances carried over from the centre's books of the year before (建账: 期初余额),
+        one entry dated the previous 12-31, so they are the first year's 年初余额 and no flow
+        of it; what was owed or receivable then is settled in January. The registers:
+        related party, funds, apprentices."""
+        start = opening_day(self.start_year)
+        scale = Decimal(str(max(1, self.scale)))
+
+        def amount(value) -> Decimal:
+            return to_fen(Decimal(value) * scale)
+
+        wages = amount(46000)  # the December wages whose social insurance and 个税 are paid in January
+        social_unit, social_personal = to_fen(wages * UNIT_SOCIAL_RATE), to_fen(wages * PERSONAL_SOCIAL_RATE)
+        iit = to_fen((wages - social_personal) * Decimal("0.01"))
+        balances = [
+            (CASH, Decimal("2150.00")), (BANK2, amount(85000)), (RECEIVABLE, amount(46800)),
+            (RAW_MATERIALS, amount(18600)), (GOODS, amount(32450)), (EQUIPMENT, amount(420000)),
+            (OFFICE_EQUIPMENT, amount(60000)), (DEPRECIATION, -amount(126000)), (PAYABLE, -amount(28900)),
+            (SOCIAL_PAYABLE, -social_unit), (SOCIAL_WITHHELD, -social_personal), (IIT_PAYABLE, -iit),
+            (INCOME_TAX_PAYABLE, -amount("3862.40")), (CAPITAL, -amount(1500000)),
+        ]
+        bank = -sum(value for _, value in balances)
+        self.add(Txn(start, None, f"建账: {start.year}年12月31日各科目余额 (期初余额)",
+                     sorted([(BANK, bank, None)] + [(account, value, None) for account, value in balances],
+                            key=lambda posting: posting[0].split(":")[1])))  # chart order
+        # Straight line: training equipment over ten years, office equipment over five.
+        self.depreciation += amount(420000) / 120 + amount(60000) / 60
+        self.depreciation = to_fen(self.depreciation)
+        days = workdays(self.start_year, 1)
+        prior = self.start_year - 1
+        self.schedule(Txn(days[4], "新疆丝路粮油贸易有限公司", f"收回{prior}年末应收货款",
+                     [(BANK, amount(46800), None), (RECEIVABLE, -amount(46800), None)]))
+        self.schedule(Txn(days[6], "呼图壁县农丰农资有限公司", f"支付{prior}年末应付材料款",
+                     [(PAYABLE, amount(28900), None), (BANK, -amount(28900), None)], {"document": None}))
+        self.schedule(Txn(days[8], "国家税务总局呼图壁县税务局", f"缴纳{prior}年第4季度企业所得税 (预缴)",
+                     [(INCOME_TAX_PAYABLE, amount("3862.40"), None), (BANK, -amount("3862.40"), None)],
                      {"document": None}))
+        self.social_payments(days, prior, 12, social_unit, social_personal, iit, book=self.schedule)
+        day = days[0]
         self.customs.append(f'{day} custom "related-party" {q(RELATED_PARTY)}\n  relation: "举办学校的内部服务部门"')
         allowed = "Assets:1601-固定资产,Expenses:5401-主营业务成本:540103-原材料耗用"
         first, second = self.start_year, self.start_year + 1
@@ -267,12 +339,11 @@ class Books:
 
     def month(self, year, month, days, last_month_of_quarter):
         rng = self.rng
-        slow_start = year == self.start_year and month <= 3  # the centre's first quarter
-        n_sales = max(3, round(rng.randint(8, 11) * self.scale * (0.7 if slow_start else 1)))
+        n_sales = max(3, round(rng.randint(8, 11) * self.scale))
         income, pool, receivables = Decimal(0), Decimal(0), []
         sale_days = sorted(rng.choice(days[:-1] or days) for _ in range(n_sales))
         for i, day in enumerate(sale_days):
-            net = to_fen(Decimal(rng.randint(600000, 2400000)) / 100 * (Decimal("0.72") if slow_start else 1))
+            net = to_fen(Decimal(rng.randint(600000, 2400000)) / 100)
             on_credit = rng.random() < 0.2 and day < days[-3]
             self.sale(day, BASES[i % 3], net, to_fen(net * Decimal("0.01")), on_credit)
             if on_credit:
@@ -280,9 +351,12 @@ class Books:
             income += net
             pool += to_fen(Decimal("0.20") * net)
         for day, amount in receivables:
-            later = [d for d in days if d > day]
-            collect = later[min(len(later) - 1, rng.randint(3, 8))]
-            self.add(Txn(collect, None, "收回应收货款", [(BANK, amount, None), (RECEIVABLE, -amount, None)]))
+            # Collected two to five weeks later, often in the next month (the balance sheet's 应收账款).
+            collect = day + datetime.timedelta(days=rng.randint(14, 35))
+            while not is_workday(collect):
+                collect += datetime.timedelta(days=1)
+            txn = Txn(collect, None, "收回应收货款", [(BANK, amount, None), (RECEIVABLE, -amount, None)])
+            self.add(txn) if collect.month == month else self.schedule(txn)
         if rng.random() < 0.25 * self.scale:
             net = to_fen(Decimal(rng.randint(200000, 900000)) / 100)
             vat = to_fen(net * Decimal("0.01"))
@@ -315,14 +389,23 @@ class Books:
             amount = to_fen(Decimal(rng.randint(80000, 940000)) / 100)
             self.pay(rng.choice(days), supplier, f"{base}实训基地采购原材料", MATERIALS, amount,
                      {"invoice": self.invoice(year), "base": q(base)})
-        wages_prod = to_fen(Decimal(rng.randint(3000000, 3400000)) / 100 * scale)
-        wages_admin = to_fen(Decimal(rng.randint(1300000, 1500000)) / 100 * scale)
-        accrual_day = days[-1]
-        self.add(Txn(accrual_day, None, f"计提{month}月工资", [
-            (PRODUCTION_WAGES, wages_prod, None), (ADMIN_WAGES, wages_admin, None),
-            (WAGES_PAYABLE, -(wages_prod + wages_admin), None)], {"document": None}))
-        self.profit[year] -= wages_prod + wages_admin
-        self.pay(accrual_day, None, f"发放{month}月工资", WAGES_PAYABLE, wages_prod + wages_admin, {"document": None})
+        self.wages(year, month, days, scale)
+        if rng.random() < 0.6 * self.scale:
+            # Bought on credit, paid the next month: the payable the balance sheet shows.
+            base = rng.choice(BASES)
+            amount = to_fen(Decimal(rng.randint(150000, 600000)) / 100)
+            txn = self.add(Txn(rng.choice(days[:-5] or days), rng.choice(SUPPLIERS[base]),
+                               f"{base}实训基地赊购原材料", [(MATERIALS, amount, None), (PAYABLE, -amount, None)],
+                               {"invoice": self.invoice(year), "base": q(base)}))
+            self.profit[year] -= amount
+            nyear, nmonth = (year, month + 1) if month < 12 else (year + 1, 1)
+            self.schedule(Txn(workdays(nyear, nmonth)[7], txn.payee, "支付上月赊购材料款",
+                              [(PAYABLE, amount, None), (BANK, -amount, None)], {"document": None}))
+        if month % 2 == 0:
+            amount = to_fen(Decimal(rng.randint(30000, 160000)) / 100)
+            self.pay(rng.choice(days), rng.choice(["呼图壁县天山宾馆", "呼图壁县丝路人家餐厅"]), "客户接待餐费",
+                     ENTERTAINMENT, amount, {"invoice": self.invoice(year)})
+            self.nondeductible[year] += to_fen(amount * (1 - ENTERTAINMENT_DEDUCTIBLE))
         self.pay(rng.choice(days[5:] or days), "国网新疆电力有限公司昌吉供电公司", f"{month}月水电费", UTILITIES,
                  to_fen(Decimal(rng.randint(300000, 900000)) / 100 * scale), {"invoice": self.invoice(year)})
         self.pay(rng.choice(days), "拼多多平台结算", f"{month}月电商平台服务费", PLATFORM,
@@ -346,12 +429,54 @@ class Books:
             self.add(Txn(days[-1], None, f"计提{month}月固定资产折旧", [
                 (DEPRECIATION_EXPENSE, self.depreciation, None), (DEPRECIATION, -self.depreciation, None)]))
             self.profit[year] -= self.depreciation
+        for fund, monthly in self.releases.items():
+            self.release(days[-1], fund, monthly, f"按{month}月折旧额结转{fund}购置设备的政府补助")
         self.funds(year, month, days)
 
-    def funds(self, year, month, days):
-        """The earmarked funds: 福建援疆 (FJ) in the first year, 职业教育专项 (ZJ) in the second."""
+    def wages(self, year, month, days, scale):
+        """计提 the month's wages and the employer's social insurance; 发放 them the same day,
+        withholding the employee's social insurance and 个税, both paid over the next month."""
         rng = self.rng
-        first, second = self.start_year, self.start_year + 1
+        wages_prod = to_fen(Decimal(rng.randint(2400000, 2700000)) / 100 * scale)
+        wages_admin = to_fen(Decimal(rng.randint(1000000, 1150000)) / 100 * scale)
+        social_prod, social_admin = to_fen(wages_prod * UNIT_SOCIAL_RATE), to_fen(wages_admin * UNIT_SOCIAL_RATE)
+        gross = wages_prod + wages_admin
+        self.add(Txn(days[-1], None, f"计提{month}月工资及单位社会保险费", [
+            (PRODUCTION_WAGES, wages_prod, None), (ADMIN_WAGES, wages_admin, None),
+            (WAGES_PAYABLE, -gross, None), (PRODUCTION_SOCIAL, social_prod, None),
+            (ADMIN_SOCIAL, social_admin, None), (SOCIAL_PAYABLE, -(social_prod + social_admin), None)],
+            {"document": None}))
+        self.profit[year] -= gross + social_prod + social_admin
+        personal = to_fen(gross * PERSONAL_SOCIAL_RATE)
+        iit = to_fen((gross - personal) * Decimal(rng.randint(80, 120)) / 10000)
+        self.add(Txn(days[-1], None, f"发放{month}月工资 (代扣个人社会保险费及个人所得税)", [
+            (WAGES_PAYABLE, gross, None), (SOCIAL_WITHHELD, -personal, None), (IIT_PAYABLE, -iit, None),
+            (BANK, -(gross - personal - iit), None)], {"document": None}))
+        nyear, nmonth = (year, month + 1) if month < 12 else (year + 1, 1)
+        self.social_payments(workdays(nyear, nmonth), year, month, social_prod + social_admin, personal, iit,
+                             book=self.schedule)
+
+    def social_payments(self, days, year, month, unit, personal, iit, book):
+        """The month's social insurance (both shares) and the 个税 withheld, paid the next month."""
+        book(Txn(days[min(9, len(days) - 1)], "国家税务总局呼图壁县税务局", f"缴纳{year}年{month}月社会保险费", [
+            (SOCIAL_PAYABLE, unit, None), (SOCIAL_WITHHELD, personal, None), (BANK, -(unit + personal), None)],
+            {"document": None}))
+        book(Txn(days[min(9, len(days) - 1)], "国家税务总局呼图壁县税务局", f"缴纳{year}年{month}月代扣个人所得税", [
+            (IIT_PAYABLE, iit, None), (BANK, -iit, None)], {"document": None}))
+
+    def release(self, day, fund, amount, narration):
+        """SPEC §2 政府补助: Dr 2401 / Cr 530102, `fund:` on the 2401 posting (neither a receipt nor a use)."""
+        self.add(Txn(day, None, narration, [
+            (FUND_LIABILITY[fund[:2]], amount, {"fund": q(fund)}), (GRANT_INCOME, -amount, None)],
+            {"document": None}))
+        self.profit[day.year] += amount
+
+    def funds(self, year, month, days):
+        """The earmarked funds: 福建援疆 (FJ) in the first year, 职业教育专项 (ZJ) in the second
+        and third. Grant income is released as SPEC §2 says: materials in the month they are
+        used, equipment over its depreciation (from the month after it is bought)."""
+        rng = self.rng
+        first, second, third = self.start_year, self.start_year + 1, self.start_year + 2
         fj, zj = f"FJ-{first}", f"ZJ-{second}"
         plan = {
             (first, 3): ("receive", fj, Decimal(300000), "福建省对口援疆资金拨入"),
@@ -361,6 +486,7 @@ class Books:
             (second, 3): ("equipment", fj, Decimal("74500.00"), "购置电子商务直播实训设备"),
             (second, 5): ("equipment", zj, Decimal("58800.00"), "购置纺织服装实训缝纫设备"),
             (second, 10): ("materials", zj, Decimal("21360.00"), "专项资金购置实训面料"),
+            (third, 4): ("materials", zj, Decimal("15600.00"), "专项资金购置实训耗材"),
         }
         if (year, month) not in plan:
             return
@@ -373,10 +499,13 @@ class Books:
         elif kind == "equipment":
             self.pay(day, rng.choice(["新疆天工机械设备有限公司", "乌鲁木齐智联教学设备有限公司"]), narration,
                      EQUIPMENT, amount, dict(fund_meta, invoice=self.invoice(year)))
-            self.depreciation += to_fen(amount / 120)  # ten years, straight line
+            monthly = to_fen(amount / 120)  # ten years, straight line
+            self.depreciation += monthly
+            self.releases[fund] = self.releases.get(fund, Decimal(0)) + monthly
         else:
             self.pay(day, rng.choice(SUPPLIERS["纺织服装"]), narration, MATERIALS, amount,
                      dict(fund_meta, invoice=self.invoice(year)))
+            self.release(day, fund, amount, f"{fund}购置实训材料, 结转政府补助")
         if (year, month) == (second, 3):
             # The 2025 audit found 4,800 of the centre's money spent on staff meals charged
             # as training; the finding is recorded and the money returned before the deadline.
@@ -406,9 +535,10 @@ class Books:
         postings.append((BANK, -pool, None))
         self.add(Txn(day, None, "发放上月学生劳动报酬", postings, {"document": None}))
 
-    def quarter_end(self, year, quarter, vat_base, sales):
-        """P9 surcharges (quarterly, 六税两费 halved) and the P5 training-fund accrual."""
-        last = max(d for m in range(3 * quarter + 1, 3 * quarter + 4) for d in workdays(year, m))
+    def accrue_surcharges(self, day, year, quarter, vat_base, sales, final):
+        """P9, 按月计提、按季申报: each month-end accrues the quarter's surcharges so far
+        (城建税 5%, the two surcharges 3% and 2% unless the quarter's sales stay within
+        300,000, 六税两费 halved) less what the quarter has accrued; returns the quarter's due."""
         exempt = sales <= Decimal(300000)
         due = {
             "city": to_fen(vat_base * Decimal("0.05")),
@@ -420,21 +550,41 @@ class Books:
             due = {k: to_fen(v / 2) for k, v in due.items()}
         postings = []
         for key in ("city", "edu", "local"):
-            if due[key]:
-                postings += [(SURCHARGE_EXPENSE[key], due[key], None), (SURCHARGE_PAYABLE[key], -due[key], None)]
-        note = "(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if exempt else ""
-        half = ", 减半征收" if halving else ""
-        self.add(Txn(last, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{half}{note}", postings))
-        self.profit[year] -= sum(due.values())
+            delta = due[key] - self.surcharges_accrued.get(key, Decimal(0))
+            if delta:
+                postings += [(SURCHARGE_EXPENSE[key], delta, None), (SURCHARGE_PAYABLE[key], -delta, None)]
+                self.profit[year] -= delta
+        self.surcharges_accrued = {} if final else due
+        if postings:
+            note = "" if not exempt else ("(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if final
+                                          else "(本季累计销售额未超过30万元, 暂不计提教育费附加和地方教育附加)")
+            half = ", 减半征收" if halving else ""
+            when = "" if final else f"(截至{day.month}月预提)"
+            self.add(Txn(day, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{when}{half}{note}", postings))
+        return due
+
+    def quarter_end(self, year, quarter, vat_base, sales):
+        """P9 surcharges, the P5 training-fund accrual and the income tax 预缴 of the quarter."""
+        last = max(d for m in range(3 * quarter + 1, 3 * quarter + 4) for d in workdays(year, m))
+        due = self.accrue_surcharges(last, year, quarter, vat_base, sales, final=True)
         training = to_fen(sales * Decimal("0.025"))
         self.add(Txn(last, None, f"按收入2.5%计提{year}年第{quarter + 1}季度职工教育经费", [
             (TRAINING_EXPENSE, training, None), (TRAINING_PAYABLE, -training, None)]))
         self.profit[year] -= training
-        # The next quarter's first month: pay the VAT and surcharges, spend the training fund.
+        # 企业所得税 预缴 on the profit of the year so far (累计利润 × 5%, less what is accrued).
+        prepay = max(Decimal(0), to_fen(self.profit[year] * INCOME_TAX_RATE) - self.tax_accrued[year])
+        if prepay:
+            self.add(Txn(last, None, f"计提{year}年第{quarter + 1}季度企业所得税 (预缴)", [
+                (INCOME_TAX, prepay, None), (INCOME_TAX_PAYABLE, -prepay, None)]))
+            self.tax_accrued[year] += prepay
+        # The next quarter's first month: pay the VAT, surcharges and income tax, spend the training fund.
         nyear, nmonth = (year, 3 * quarter + 4) if quarter < 3 else (year + 1, 1)
-        if nyear < self.start_year + self.years:
+        if (nyear, nmonth) <= self.last_month:
             days = workdays(nyear, nmonth)
             tax_day = days[min(9, len(days) - 1)]
+            if prepay:
+                self.schedule(Txn(tax_day, "国家税务总局呼图壁县税务局", f"预缴{year}年第{quarter + 1}季度企业所得税",
+                                  [(INCOME_TAX_PAYABLE, prepay, None), (BANK, -prepay, None)], {"document": None}))
             lines = [(VAT, vat_base, None)] + [(SURCHARGE_PAYABLE[k], v, None) for k, v in due.items() if v]
             total = vat_base + sum(due.values())
             self.schedule(Txn(tax_day, "国家税务总局呼图壁县税务局", f"缴纳{year}年第{quarter + 1}季度增值税及附加税费",
@@ -449,22 +599,31 @@ class Books:
                                       {"frontline": "FALSE", "document": None}))
 
     def year_end(self, year):
-        """Income tax (小型微利企业: 25% × 20% = 5% effective) and next year's remittance."""
+        """Income tax 汇算清缴 (小型微利企业: 5% of the taxable income = profit + 纳税调增),
+        its difference to the quarterly 预缴 accrued on 12-31 and paid by 05-31; then the
+        remittance of the year's net profit (P2), with its 缴款书号. No 结转 entries: the
+        statements compute 本年利润 themselves (SPEC §2, the recommended practice)."""
         end = datetime.date(year, 12, 31)
         profit = self.profit[year]
-        tax = to_fen(profit * Decimal("0.05")) if profit > 0 else Decimal(0)
-        if tax:
-            self.add(Txn(end, None, f"计提{year}年度企业所得税", [(INCOME_TAX, tax, None), (INCOME_TAX_PAYABLE, -tax, None)]))
+        taxable = profit + self.nondeductible[year]
+        tax = to_fen(taxable * INCOME_TAX_RATE) if taxable > 0 else Decimal(0)
+        adjust = tax - self.tax_accrued[year]
+        if adjust:
+            self.add(Txn(end, None, f"{year}年度企业所得税汇算清缴: 纳税调增 {money(self.nondeductible[year])} 元, "
+                         f"补提应纳税额", [(INCOME_TAX, adjust, None), (INCOME_TAX_PAYABLE, -adjust, None)]))
         net = profit - tax
-        if year + 1 < self.start_year + self.years:
+        absorbed = min(self.loss, max(net, Decimal(0)))
+        self.loss += max(-net, Decimal(0)) - absorbed
+        owed = max(net, Decimal(0)) - absorbed
+        if (year + 1, 5) <= self.last_month:
             days = workdays(year + 1, 4)
-            if tax:
-                self.schedule(Txn(workdays(year + 1, 3)[-5], "国家税务总局呼图壁县税务局",
-                                          f"缴纳{year}年度企业所得税", [(INCOME_TAX_PAYABLE, tax, None), (BANK, -tax, None)],
-                                          {"document": None}))
-            if net > 0:
+            if adjust > 0:
+                self.schedule(Txn(workdays(year + 1, 5)[9], "国家税务总局呼图壁县税务局",
+                                  f"缴纳{year}年度企业所得税汇算清缴补税", [
+                                      (INCOME_TAX_PAYABLE, adjust, None), (BANK, -adjust, None)], {"document": None}))
+            if owed > 0:
                 self.schedule(Txn(days[12], "国家金库呼图壁县支库", f"上缴{year}年度生产经营纯利润", [
-                    (TREASURY, net, None), (BANK, -net, None)],
+                    (TREASURY, owed, None), (BANK, -owed, None)],
                     {"receipt": q(f"({year + 1})新财缴{self.rng.randrange(10**6, 10**7)}"), "document": None}))
         self.net_profit[year] = net
 
@@ -486,7 +645,7 @@ class Books:
 
     def sections(self, plugins, configs=None) -> dict[str, str]:
         """The ledger's parts: name → text, in include order."""
-        start = datetime.date(self.start_year, 1, 1)
+        start = opening_day(self.start_year)
         accounts = [";; 会计科目表 (小企业会计准则): 科目组件 = 科目代码-科目名称, 每个科目带 code 元数据"]
         accounts += [f'{start} open {account} CNY\n  code: "{code}"' for account, code in CHART]
         policy_lines = [";; 政策参数 (按生效日期; 某日适用的值 = 该日及之前最近的一条; 无条目时用默认值)"]
@@ -507,6 +666,9 @@ class Books:
         }
         sections["indicators"] = self.indicators(sorted(years))
         for year, texts in years.items():
+            if year < self.start_year:  # the opening entry
+                sections["opening"] = ";; 建账: 期初余额 (上年末各科目余额, 为首个年度的年初余额)\n\n" + "\n\n".join(texts)
+                continue
             sections[str(year)] = f";; {TITLE} {year} 年度记账凭证 (凭证号按月连续)\n\n" + "\n\n".join(texts)
         return sections
 
@@ -524,8 +686,7 @@ class Books:
             first = to_fen(revenue * Decimal(rng.randint(150, 165)) / 1000)
             second = to_fen(revenue * Decimal(rng.randint(155, 170)) / 1000)
             day = {m: workdays(year, m) for m in (3, 6, 9, 10, 12)}
-            lines += [
-                f"\n;; ---- {year} 年度 ----",
+            declared = [
                 f'{day[3][9]} custom "per-student-funds" "{year}" {money(spring)} CNY\n'
                 f'  source: "县财政局"\n  description: "{year}年春季学期中职生均公用经费"',
                 f'{day[9][9]} custom "per-student-funds" "{year}" {money(autumn)} CNY\n'
@@ -538,6 +699,9 @@ class Books:
                 f'{datetime.date(year, 12, 31)} custom "local-edu-surcharge-revenue" "{year}" {money(revenue)} CNY\n'
                 f'  source: "县财政局预算执行报表"',
             ]
+            # What the bureaus have declared by the last booked month (no entry dated later).
+            lines.append(f"\n;; ---- {year} 年度 ----")
+            lines += [text for text in declared if (int(text[:4]), int(text[5:7])) <= self.last_month]
         return "\n".join(lines)
 
     def roster_csv(self) -> str:
@@ -591,10 +755,13 @@ def write_example(directory: pathlib.Path, books: "Books", plugins) -> list[path
     (directory / "main.beancount").write_text(main, encoding="utf-8")
     (directory / "students.csv").write_text(books.roster_csv(), encoding="utf-8")
     if "seal" in plugins:
-        # The first year is closed and sealed, as the accountant does after the year's reports.
+        # Every year whose remittance and 汇算清缴 are done is sealed, at the end of the
+        # following June, as the accountant does after the year's reports.
         from scripts.cmd_seal import seal_ledger
 
-        seal_ledger(str(directory / "main.beancount"), books.start_year)
+        for year in range(books.start_year, books.last_month[0]):
+            if (year + 1, 6) <= books.last_month:
+                seal_ledger(str(directory / "main.beancount"), year, workdays(year + 1, 6)[-1])
     return written + [directory / "main.beancount", directory / "students.csv"]
 
 
@@ -626,6 +793,7 @@ def seal_first_year(text_without_plugins: str, year: int) -> str:
     return seal_text(year, datetime.date(year + 1, 12, 31), info)
 
 
-def generate(seed: int = 2024, start_year: int = 2024, years: int = 2, scale: float = 1.0,
-             students_per_base: int = 15) -> Books:
-    return Books(seed, start_year, years, scale, students_per_base).run()
+def generate(seed: int = 2024, start_year: int = 2024, scale: float = 1.0, students_per_base: int = 15,
+             last_month=LAST_MONTH) -> Books:
+    """The books from January of `start_year` to `last_month` (year, month)."""
+    return Books(seed, start_year, scale, students_per_base, last_month).run()

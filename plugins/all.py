@@ -1,0 +1,63 @@
+"""`plugin "plugins.all"`: every rule family in one plugin line (SPEC §2).
+
+The families run in SPEC order — work_study (P1), treasury (P2), taxes (P8, P9),
+funds (P5, P6, P10), seal — on the same entries, with the policies and the date of
+judgement (`plugins.asof`) read once for all of them. What a family generates is
+placed where Beancount's stable sort would put it (`plugins.common.merged`) before
+the next family runs, so each family sees exactly what it sees as its own plugin
+line: a family alone and inside `plugins.all` give the same entries and errors.
+The result is an ordinary list; Beancount's own re-sort after the plugin is kept.
+
+Config: one dict literal with any family's keys, e.g.
+`plugin "plugins.all" "{'roster': 'students.csv', 'granularity': 'day'}"`.
+"""
+import ast
+
+from plugins import funds, seal, taxes, treasury, work_study
+from plugins.asof import as_of
+from plugins.common import file_error, merged, own_config
+from plugins.policy import read_policies
+
+__plugins__ = ("all_rules",)
+
+# (module, its settings' defaults), in the order SPEC §2 runs them.
+FAMILIES = (
+    (work_study, work_study.DEFAULTS),
+    (treasury, treasury.DEFAULTS),
+    (taxes, taxes.DEFAULTS),
+    (funds, funds.DEFAULTS),
+    (seal, {}),
+)
+
+
+def _config_problems(config, options_map) -> list:
+    """Errors for a config string that is no dict or names keys no family knows."""
+    if not config or not config.strip():
+        return []
+    try:
+        given = ast.literal_eval(config)
+    except (ValueError, SyntaxError):
+        given = None
+    filename = (options_map or {}).get("filename", "<plugin>")
+    if not isinstance(given, dict):
+        return [file_error("其他", filename, 0, f"plugins.all 的配置无法解析 (应为 Python 字典): {config!r}")]
+    known = set().union(*(defaults for _, defaults in FAMILIES))
+    unknown = sorted(str(k) for k in set(given) - known)
+    if unknown:
+        return [file_error("其他", filename, 0, f"plugins.all 的配置含未知项: {', '.join(unknown)}")]
+    return []
+
+
+def all_rules(entries, options_map, config=None):
+    """Beancount plugin `plugins.all`."""
+    errors = _config_problems(config, options_map)
+    policies = read_policies(entries)
+    judged = as_of(entries).date
+    for family, defaults in FAMILIES:
+        share = own_config(config, defaults) if config else None
+        found = family.run(entries, options_map, share, policies=policies, judged=judged)
+        generated, family_errors = found[0], found[1]
+        if generated:  # P1 also says which entry each accrual comes from: a faster merge
+            entries = merged(entries, generated, found[2] if len(found) > 2 else None)
+        errors.extend(family_errors)
+    return list(entries), errors

@@ -1,0 +1,140 @@
+"""`plugin "plugins.all"`: the same entries and errors as the five family lines, a plain
+list, and Beancount's own re-sort kept (foreign plugins after ours still check clean)."""
+import re
+
+import pytest
+from beancount import loader
+from beancount.core import data
+from beancount.parser import cmptest, printer
+
+from tests.conftest import load_ledger
+
+try:
+    from devtools import ledger_gen
+except ImportError:  # until the ledger room's move lands
+    from scripts import ledger_gen
+
+FIVE = "\n".join(f'plugin "plugins.{name}"' for name in ("work_study", "treasury", "taxes", "funds", "seal"))
+
+
+def summary(entries, errors):
+    """Every entry as Beancount text (without the file positions) and every error message."""
+    texts = [re.sub(r"\n\s+(filename|lineno): .*", "", printer.format_entry(e)) for e in entries]
+    return texts, sorted((e.source or {}).get("lineno", 0).__str__() + str(e.message) for e in errors)
+
+
+def with_plugin_lines(text, lines):
+    body = re.sub(r'^plugin "plugins\.[a-z_]+".*\n', "", text, flags=re.M)
+    return lines + "\n" + body
+
+
+@pytest.fixture(scope="module")
+def generated_10k(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("g10k")
+    books = ledger_gen.generate(seed=7, start_year=2024, scale=(5000 - 167) / 193, last_month=(2025, 12))
+    path = folder / "g.beancount"
+    ledger_gen.write_single(path, books, ledger_gen.available_plugins())
+    return path
+
+
+def _compare(path, monkeypatch, roster=None):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2026-01-05")
+    text = path.read_text(encoding="utf-8")
+    config = f" \"{{'roster': '{roster}'}}\"" if roster else ""
+    five = FIVE.replace('plugin "plugins.work_study"', f'plugin "plugins.work_study"{config}')
+    results = []
+    # The same file name and line numbers for both: only the plugin lines differ.
+    for lines in (five, f'plugin "plugins.all"{config}' + "\n;" * FIVE.count("\n")):
+        variant = path.with_name("variant.beancount")
+        variant.write_text(with_plugin_lines(text, lines), encoding="utf-8")
+        entries, errors, _ = loader.load_file(str(variant))
+        results.append(summary(entries, errors))
+    assert results[0] == results[1]
+    return results[1]
+
+
+def test_all_equals_the_five_lines_on_the_bundled_ledger(tmp_path, monkeypatch):
+    import shutil
+    import pathlib
+    source = pathlib.Path(__file__).parent.parent / "ledger"
+    shutil.copytree(source, tmp_path / "ledger")
+    texts, errors = _compare(tmp_path / "ledger" / "main.beancount", monkeypatch)
+    assert len(texts) > 2000
+
+
+def test_all_equals_the_five_lines_on_a_generated_10k_ledger(generated_10k, monkeypatch):
+    texts, _ = _compare(generated_10k, monkeypatch, roster=f"{generated_10k.stem}.students.csv")
+    assert sum(t.count(" * ") for t in texts) > 9000
+
+
+LEDGER = '''
+option "operating_currency" "CNY"
+plugin "plugins.all"
+{foreign}
+2024-01-01 open Assets:1002-银行存款:100201-农商银行基本户 CNY
+2024-01-01 open Income:5001-主营业务收入:500101-勤工俭学收入 CNY
+2024-01-01 open Expenses:5401-主营业务成本:540101-学生劳动报酬 CNY
+2024-01-01 open Liabilities:2241-其他应付款:224101-学生劳动报酬 CNY
+2024-01-01 open Liabilities:2232-应付利润:223201-上缴国库 CNY
+2024-01-01 open Equity:3104-利润分配:310405-应付利润 CNY
+2024-03-05 * "食堂订购馕"
+  voucher: "记-2024-03-0001"
+  Assets:1002-银行存款:100201-农商银行基本户  1000.00 CNY
+  Income:5001-主营业务收入:500101-勤工俭学收入
+2024-03-20 * "发放学生劳动报酬"
+  Liabilities:2241-其他应付款:224101-学生劳动报酬  200.00 CNY
+    student: "20240101"
+  Assets:1002-银行存款:100201-农商银行基本户
+'''
+
+
+@pytest.mark.parametrize("foreign", [
+    'plugin "beancount.plugins.auto_accounts"',
+    'plugin "tests.appending_plugin"',
+    'plugin "tests.appending_plugin"\nplugin "beancount.plugins.auto_accounts"',
+])
+def test_foreign_plugins_after_ours_see_a_sorted_list_and_check_clean(foreign, monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-04-01")
+    entries, errors, _ = load_ledger(LEDGER.replace("{foreign}", foreign))
+    assert errors == []
+    assert entries == sorted(entries, key=data.entry_sortkey)
+    assert type(entries) is list
+
+
+def test_generated_entries_as_beancount_text(monkeypatch):
+    """P1's accrual and P2's year-end entry, as the accountant would read them in Fava."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-02")
+    entries, errors, _ = load_ledger(LEDGER.replace("{foreign}", ""))
+    assert [e.message[:4] for e in errors] == ["[P5]"]  # no 职工教育经费 accrued in this small ledger
+    made = [e for e in entries if (e.meta or {}).get("generated")]
+    cmptest.assertEqualEntries('''
+    2024-03-05 * "计提学生劳动报酬: 当日 1 笔勤工俭学收入 (逐笔四舍五入到分)"
+      generated: "work_study"
+      source: "<string>:9"
+      sources: 1
+      source-vouchers: "记-2024-03-0001"
+      Expenses:5401-主营业务成本:540101-学生劳动报酬  200.00 CNY
+      Liabilities:2241-其他应付款:224101-学生劳动报酬  -200.00 CNY
+    2024-12-31 * "2024年度净利润上缴国库: 计提应付利润 (净利润 800.00 元, 弥补以前年度亏损 0.00 元)" ^treasury-2024
+      generated: "treasury"
+      net-profit: 800.00
+      losses-absorbed: 0.00
+      treasury-share: 1.00
+      owed: 800.00
+      Equity:3104-利润分配:310405-应付利润  800.00 CNY
+      Liabilities:2232-应付利润:223201-上缴国库  -800.00 CNY
+    ''', made)
+
+
+def test_generated_entries_never_move_the_date_of_judgement(monkeypatch):
+    """With as-of 2024-12-31 the year is not over: P2 generates nothing, and a later
+    entry of ours could not make it over (only the accountant's pin or SHIXUN_AS_OF)."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-12-31")
+    entries, errors, _ = load_ledger(LEDGER.replace("{foreign}", ""))
+    assert errors == [] and not [e for e in entries if (e.meta or {}).get("generated") == "treasury"]
+
+
+def test_unknown_config_key_of_plugins_all_is_an_error():
+    _, errors, _ = load_ledger(LEDGER.replace('plugin "plugins.all"', "plugin \"plugins.all\" \"{'rooster': 1}\"")
+                               .replace("{foreign}", ""))
+    assert any("plugins.all 的配置含未知项: rooster" in e.message for e in errors)
