@@ -178,13 +178,13 @@ def build(entries, options_map, start: datetime.date, end: datetime.date,
             shares = [a + b for a, b in zip(shares, parts)]
     students = []
     for sid, weight, allocated in zip(ids, weights, shares):
-        info = roster.get(sid, {})
+        info = roster.get(sid)  # plugins.roster.Student, or None for a 学号 not on the roster
         got = paid.get(sid, ZERO)
         students.append({
             "student": sid,
-            "name": info.get("name", "（未注明学号）" if sid == UNNAMED else ""),
-            "class": info.get("class", ""),
-            "base": "、".join(bases.get(sid, [])) or info.get("base", ""),
+            "name": info.name if info else ("（未注明学号）" if sid == UNNAMED else ""),
+            "class": info.class_name if info else "",
+            "base": "、".join(bases.get(sid, [])) or (info.base if info else ""),
             "hours": weight,
             "allocated": allocated,
             "paid": got,

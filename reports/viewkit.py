@@ -237,7 +237,8 @@ POLICY_NAMES = {
     "approval-threshold": "审批限额",
 }
 META_NAMES = {"receipt": "缴款书号", "voucher": "凭证号", "document": "附件", "invoice": "发票号",
-              "student": "学号", "fund": "资金编号", "apprentice": "学徒编号", "corrects": "更正"}
+              "student": "学号", "fund": "资金编号", "apprentice": "学徒编号", "corrects": "更正",
+              "authority": "文号", "finding": "整改编号"}
 _ACCOUNT = re.compile(r"\b(?:Assets|Liabilities|Equity|Income|Expenses)(?::[^\s,;:，；。()（）'\"]+)+")
 _POLICY = re.compile(r"(?<![\w-])(" + "|".join(sorted(POLICY_NAMES, key=len, reverse=True)) + r")(?![\w-])")
 _META = re.compile(r"\((" + "|".join(META_NAMES) + r"):\)")
@@ -250,60 +251,23 @@ def plain(message: str) -> str:
     text = _ACCOUNT.sub(lambda m: account_label(m.group(0)), text)
     text = _POLICY.sub(lambda m: f"「{POLICY_NAMES[m.group(1)]}」", text)
     text = text.replace(" ≥ ", " 不低于 ").replace("≥ ", "不低于 ")
+    text = re.sub(r"(\d) CNY\b", r"\1 元", text)
     return _META.sub(lambda m: f"({META_NAMES[m.group(1)]})", text)
 
 
 # ---- Beancount's errors ----------------------------------------------------------------------
 
-def error_groups(errors) -> list[dict]:
-    """Errors as the audit page lists them: [{"error", "message", "members": [...]}].
+def error_groups(errors, entries=None, options_map=None) -> list[dict]:
+    """The load's errors as the audit page lists them, from the one translation layer
+    (plugins.errors: Chinese messages, a cascade such as the balance failures after one
+    change grouped under its cause): [{"clause", "message", "members", "entry", "filename",
+    "lineno"}], messages in plain Chinese (see `plain`)."""
+    from plugins import errors as translation
 
-    The one translation layer is plugins.errors (cli room): `translate(error)` gives the
-    Chinese message, `group(errors)` puts a cascade (balance failures after one change)
-    under its cause. Until it is in main (SEAM: delete the fallback then), rule errors
-    pass through, a failed balance is said in Chinese, and the balance failures of one
-    account that share one difference are grouped under the first of them."""
-    try:
-        from plugins import errors as translation
-    except ImportError:
-        translation = None
-    if translation is not None:
-        out = []
-        for item in translation.group(list(errors)):
-            head, members = (item if isinstance(item, tuple) else (item, []))
-            out.append({"error": head, "message": plain(translation.translate(head)),
-                        "members": [{"error": m, "message": plain(translation.translate(m))} for m in members]})
-        return out
-    out, cascades = [], {}
-    for error in errors:
-        message = " ".join(str(getattr(error, "message", error)).split())
-        match = _BALANCE.match(message)
-        item = {"error": error, "message": plain(_fallback_message(message, match)), "members": []}
-        if match:
-            key = (match.group(1), match.group(4), match.group(5))
-            if key in cascades:
-                cascades[key]["members"].append(item)
-                continue
-            cascades[key] = item
-        out.append(item)
-    for item in cascades.values():
-        if item["members"]:
-            item["message"] += f" (其后 {len(item['members'])} 条余额断言相差同一金额, 系同一笔改动所致, 已归并)"
-    return out
-
-
-_BALANCE = re.compile(r"Balance failed for '([^']+)': expected (\S+) (\w+) != accumulated \S+ \w+ "
-                      r"\((\S+) too (much|little)\)")
-
-
-def _fallback_message(message: str, balance) -> str:
-    if message.startswith("["):
-        return message
-    if balance:
-        account, expected, _currency, diff, side = balance.groups()
-        return (f"余额断言不符: {account_label(account)} 断言余额 {expected} 元, 账面余额"
-                f"{'多' if side == 'much' else '少'} {diff} 元")
-    return "账本格式或平衡错误, 请运行 shixun check 查看该行"
+    return [{"clause": p.clause, "message": plain(p.message), "entry": p.entry,
+             "filename": p.filename, "lineno": p.lineno,
+             "members": [{"message": plain(c.message), "where": c.location} for c in p.consequences]}
+            for p in translation.group(list(errors), entries, options_map)]
 
 
 # ---- a bounded cache ------------------------------------------------------------------------
