@@ -7,6 +7,7 @@ tries to save in the editor and is refused. Screenshots go to test-output/.
 """
 import base64
 import os
+import re
 import pathlib
 import shutil
 import socket
@@ -27,6 +28,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "test-output"
+AS_OF = "2026-03-01"
 ROLES = {"caizheng": "finance", "shenji": "audit", "kuaiji": "accountant"}
 
 
@@ -61,7 +63,8 @@ def server(tmp_path_factory):
     log = open(root / "server.out", "wb")
     proc = subprocess.Popen([shixun, "serve", str(root / "main.beancount"), "--users", str(users),
                              "--port", str(port), "--access-log", str(root / "access.log")],
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "SHIXUN_AS_OF": AS_OF})  # 2024 overdue, 2025 not yet due
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -248,5 +251,26 @@ def test_every_download_and_document_link_works_on_a_click(server, browser, name
         assert response.status == 200 and response.body().startswith(b"%PDF")
         tab.close()
         page.screenshot(path=str(OUTPUT / f"browser-{ROLES[name]}-downloads.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_finance_page_prints_as_one_document(server, browser, tmp_path):
+    """Chromium's print of 财政监管: no sidebar or download list, page numbers, the signature block."""
+    context, page = login(browser, "caizheng")
+    try:
+        page.goto(f"{server['base']}/{server['slug']}/extension/FinanceView/")
+        page.wait_for_selector("#treasury-table")
+        target = tmp_path / "finance.pdf"
+        page.pdf(path=str(target), prefer_css_page_size=True, print_background=True)
+        text = subprocess.run(["pdftotext", "-layout", str(target), "-"], check=True, capture_output=True,
+                              text=True).stdout
+        pages = [p for p in text.split("\f") if p.strip()]
+        assert "财政监管情况表" in pages[0] and "利润上缴国库" in pages[0]
+        assert "单位负责人" in pages[-1] and "判断日期" in text
+        assert "报表下载" not in text and "打印本页" not in text  # the screen-only parts
+        for number, content in enumerate(pages, start=1):
+            footer = re.search(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页", content)
+            assert footer and footer.groups() == (str(number), str(len(pages))), number
     finally:
         context.close()
