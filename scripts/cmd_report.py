@@ -9,6 +9,7 @@ one line in REPORTS: its module and its arguments.
 import datetime
 import importlib
 import re
+import sys
 
 from scripts.common import UserError, add_report_arguments, check_output, load_for_report, write_output
 
@@ -102,6 +103,8 @@ def run(args) -> int:
     else:
         content = module.html(report) if args.format == "html" else module.xlsx(report)
     write_output(args.output, content)
+    for note in report.get("notes") or []:  # what the reader of the file must know
+        print(note, file=sys.stderr)
     return 0
 
 
