@@ -746,6 +746,12 @@ def combined_plugin() -> bool:
 
 
 
+def plugin_label(plugins) -> str:
+    """What the plugin line runs, for the accountant: `plugins.all (work_study, …)`."""
+    names = ", ".join(plugins) or "无"
+    return f"plugins.all ({names})" if combined_plugin() else names
+
+
 def header(plugins, config=None, importing=False) -> str:
     """Options, the Fava pages and the plugin line: `plugin "plugins.all"` when it exists,
     else one line per family; `config` (a dict) is the rules' settings, e.g. the roster's
