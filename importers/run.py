@@ -135,7 +135,7 @@ def _extract(paths, existing: list, importers, log):
     if failures:
         raise Refused(failures)
 
-    for number, (path, entries, account, importer) in enumerate(extracted):
+    for number, (path, entries, _account, importer) in enumerate(extracted):
         if isinstance(importer, WorkHoursImporter):
             earlier = [e for item in extracted[:number] for e in item[1]]
             failures.extend(workhours.conflicts(path, entries, earlier))
@@ -144,7 +144,7 @@ def _extract(paths, existing: list, importers, log):
 
     bg_extract.sort_extracted_entries(extracted)
     duplicates = []
-    for path, entries, account, importer in extracted:
+    for _path, entries, _account, importer in extracted:
         importer.deduplicate(entries, existing)
         existing.extend(entries)
 

@@ -232,7 +232,7 @@ class WorkHoursImporter(beangulp.Importer):
     def entries(self, filepath: str) -> list:
         stat = os.stat(filepath)
         try:
-            self.roster  # read and check the roster first: a bad roster refuses the sheet
+            _ = self.roster  # read and check the roster first: a bad roster refuses the sheet
         except ImportFailure as failure:
             if failure.path != ROSTER_LABEL:
                 raise ImportFailure(filepath, f"学生名册 {failure}") from None

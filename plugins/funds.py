@@ -261,6 +261,7 @@ class Analysis:
         returned = Decimal(0)
         income = None
         closing = False
+        roles = self._roles
         for posting in txn.postings:
             account = posting.account
             pmeta = posting.meta or _EMPTY
@@ -270,7 +271,11 @@ class Analysis:
                 self._fund_posting(txn, posting, str(fund), pmeta.get("finding", txn_finding))
             if txn_finding is not None and number < 0 and is_monetary(account):
                 returned -= number
-            role = self._role(account)
+            role = roles.get(account)
+            if role is None:
+                role = self._role(account)
+            if not role:
+                continue
             if role == _INCOME:
                 income = (income or Decimal(0)) - number
             elif role == _EQUITY:
@@ -474,7 +479,7 @@ class Analysis:
             fund = self.funds.get(fund_id)
             if fund is None:
                 seen = set()
-                for date, kind, value, account, txn, _, _ in events:
+                for _date, _kind, value, account, txn, _, _ in events:
                     if id(txn) in seen:
                         continue
                     seen.add(id(txn))

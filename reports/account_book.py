@@ -78,7 +78,7 @@ def build(entries, options_map, account, start, end) -> dict:
     closing = total(books.balances(entries, after, start.year))
     return {"account": target, "code": code, "name": books.account_title(target),
             "title": title_of(code) if cash_book else "明细账", "from": start, "to": end,
-            "unit": books.unit(options_map), "rows": rows, "closing": to_fen(closing),
+            "unit": books.unit(options_map), "as_of": books.as_of_label(entries), "rows": rows, "closing": to_fen(closing),
             "cash_book": cash_book}
 
 
@@ -106,7 +106,7 @@ def sheet(report: dict) -> dict:
         styles.append("total" if row["kind"] in ("month_total", "year_total") else "")
     title = report["title"] if cash else "明细账"
     return {
-        "title": title, "name": f"{title}{report['code']}", "unit": report["unit"],
+        "title": title, "name": f"{title}{report['code']}", "unit": report["unit"], "as_of": report.get("as_of"),
         "period": f"科目：{report['code']} {report['name']}    {report['from']} 至 {report['to']}",
         "columns": columns, "rows": rows, "styles": styles, "checks": checks(report),
         "signatures": ("会计主管", "记账", "审核"), "orientation": "landscape" if cash else "portrait",

@@ -17,7 +17,7 @@ from beancount.core import data
 from beancount.parser import parser
 
 from importers import config as config_lib
-from importers import headers, run, table
+from importers import run, table
 from plugins.common import ledger_end
 from importers.bank import BankStatementImporter
 from importers.table import ImportFailure, parse_amount, parse_date

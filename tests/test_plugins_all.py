@@ -9,10 +9,7 @@ from beancount.parser import cmptest, printer
 
 from tests.conftest import load_ledger
 
-try:
-    from devtools import ledger_gen
-except ImportError:  # until the ledger room's move lands
-    from scripts import ledger_gen
+from devtools import ledger_gen
 
 FIVE = "\n".join(f'plugin "plugins.{name}"' for name in ("work_study", "treasury", "taxes", "funds", "seal"))
 
@@ -107,7 +104,7 @@ def test_generated_entries_as_beancount_text(monkeypatch):
     entries, errors, _ = load_ledger(LEDGER.replace("{foreign}", ""))
     assert [e.message[:4] for e in errors] == ["[P5]"]  # no 职工教育经费 accrued in this small ledger
     made = [e for e in entries if (e.meta or {}).get("generated")]
-    cmptest.assertEqualEntries('''
+    cmptest.TestCase().assertEqualEntries('''
     2024-03-05 * "计提学生劳动报酬: 当日 1 笔勤工俭学收入 (逐笔四舍五入到分)"
       generated: "work_study"
       source: "<string>:9"
