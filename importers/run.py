@@ -131,6 +131,8 @@ def _extract(paths, existing: list, importers, log):
         except bg_exceptions.Error as exc:
             failures.append(ImportFailure(path, f"无法确定导入方式: {exc.message}"))
             continue
+        if isinstance(importer, BankStatementImporter):
+            log(f"      银行格式: {importer.statement(path).profile}, 记入 {account}")
         extracted.append((path, entries, account, importer))
     if failures:
         raise Refused(failures)
