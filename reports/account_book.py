@@ -64,7 +64,7 @@ def build(entries, options_map, account, start, end) -> dict:
                        "summary": books.summary_of(txn, posting), "debit": to_fen(debit), "credit": to_fen(credit),
                        "direction": _side(balance), "balance": to_fen(abs(balance)), "kind": "entry"}
                 if target != posting.account:
-                    row["sub_account"] = books.account_title(posting.account)
+                    row["sub_account"] = books.account_title(posting.account).rsplit("—", 1)[-1]
                 if cash_book:
                     row["counterpart"] = "、".join(dict.fromkeys(
                         books.account_title(p.account) for p in txn.postings if not _under(p.account, target)))
@@ -100,8 +100,9 @@ def sheet(report: dict) -> dict:
         values = [row["date"].isoformat(), row["voucher"], summary]
         if cash:
             values.append(row.get("counterpart", ""))
-        entry = row["kind"] != "opening"
-        values += [row["debit"] if entry else "", row["credit"] if entry else "", row["direction"], row["balance"]]
+        totals = row["kind"] in ("month_total", "year_total")  # a posting leaves its other side blank
+        values += [row["debit"] if totals or row["debit"] else "", row["credit"] if totals or row["credit"] else "",
+                   row["direction"], row["balance"]]
         rows.append(values)
         styles.append("total" if row["kind"] in ("month_total", "year_total") else "")
     title = report["title"] if cash else "明细账"
