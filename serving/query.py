@@ -57,7 +57,8 @@ class QueryLimits:
     result_mb: int = 32
     parallel: int = 2
     queue_seconds: float = 30.0
-    waiting: int = 8  # queries waiting for a child at most; more get 503 at once (the workers stay free)
+    waiting: int = 22  # queries waiting for a child at most; more get 503 at once, so that
+    # a flood of slow queries leaves workers for the pages (serve: threads - parallel - 8)
 
 
 class QueryError(FavaJSONAPIError):
