@@ -32,6 +32,15 @@ reports: setup
 	  $(BIN)/shixun audit --year $$year --format xlsx -o out/audit-$$year.xlsx || exit 1; \
 	  $(BIN)/shixun audit --year $$year --format json -o out/audit-$$year.json || exit 1; \
 	done
+	for fmt in html xlsx json; do \
+	  $(BIN)/shixun report balance-sheet --year 2025 --format $$fmt -o out/balance-sheet-2025.$$fmt || exit 1; \
+	  $(BIN)/shixun report income-statement --year 2025 --format $$fmt -o out/income-statement-2025.$$fmt || exit 1; \
+	  $(BIN)/shixun report cash-flow --year 2025 --format $$fmt -o out/cash-flow-2025.$$fmt || exit 1; \
+	  $(BIN)/shixun report account-balances --from 2025-01-01 --to 2025-12-31 --format $$fmt -o out/account-balances-2025.$$fmt || exit 1; \
+	  $(BIN)/shixun report account-book --account 1002 --from 2025-01-01 --to 2025-12-31 --format $$fmt -o out/bank-journal-2025.$$fmt || exit 1; \
+	  $(BIN)/shixun report tax-return --year 2025 --format $$fmt -o out/tax-return-2025.$$fmt || exit 1; \
+	done
+	$(BIN)/shixun report vouchers --from 2025-01-01 --to 2025-12-31 --format html -o out/vouchers-2025.html
 	@echo "报表已写入 out/"
 
 # Fava behind a login: the accountant edits, the finance and audit bureaus only read.
@@ -53,8 +62,9 @@ serve: setup demo-users
 	$(BIN)/shixun serve ledger/main.beancount --users $(USERS) --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the browser tests (never a downloaded browser build), a CJK
-# font so screenshots show Chinese, openssl for the TLS test.
-DEBS := chromium fonts-wqy-microhei openssl
+# font so screenshots show Chinese, openssl for the TLS test, LibreOffice Calc for the
+# XLSX → PDF print test of the statements.
+DEBS := chromium fonts-wqy-microhei openssl libreoffice-calc
 chromium:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

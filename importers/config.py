@@ -5,7 +5,6 @@ One TOML file (format in docs/guide/06-导入银行流水与工时表.md; the sh
 is importers/default.toml):
 
     currency = "CNY"
-    default_account = "Assets:1002-银行存款:100201-农商银行基本户"   # optional
     suspense_account = "Assets:1221-其他应收款:122199-待查明款项"
 
     [accounts]                      # 对账单上的本方账号 → 银行存款明细账户
@@ -66,7 +65,6 @@ class Rule:
 class Config:
     path: str
     accounts: dict          # digits → account
-    default_account: str | None
     suspense_account: str
     currency: str
     rules: list
@@ -107,15 +105,16 @@ def _account(path, value, what) -> str:
     return value
 
 
-def _regex(path, value, what):
+def regex(path, value, what, kind="配置错误"):
+    """A regex of a TOML file (None stays None); ImportFailure naming file and key."""
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ImportFailure(path, f"配置错误: {what} 应为字符串")
+        raise ImportFailure(path, f"{kind}: {what} 应为字符串")
     try:
         return re.compile(value)
     except re.error as exc:
-        raise ImportFailure(path, f"配置错误: {what} 不是有效的正则表达式: {value!r} ({exc})") from None
+        raise ImportFailure(path, f"{kind}: {what} 不是有效的正则表达式: {value!r} ({exc})") from None
 
 
 def read_toml(path: str) -> dict:
@@ -151,9 +150,9 @@ def parse_rules(path: str, items) -> list:
         rule = Rule(
             account=_account(path, item["account"], f"{what} 的 account"),
             name=str(item.get("name", "")),
-            summary=_regex(path, item.get("summary"), f"{what} 的 summary"),
-            counterparty=_regex(path, item.get("counterparty"), f"{what} 的 counterparty"),
-            counterparty_account=_regex(path, item.get("counterparty_account"),
+            summary=regex(path, item.get("summary"), f"{what} 的 summary"),
+            counterparty=regex(path, item.get("counterparty"), f"{what} 的 counterparty"),
+            counterparty_account=regex(path, item.get("counterparty_account"),
                                         f"{what} 的 counterparty_account"),
             direction=DIRECTIONS.get(direction, 0),
             fund=str(item["fund"]) if item.get("fund") else None,
@@ -171,7 +170,10 @@ def load_config(path: str | os.PathLike | None = None, rules_path: str | None = 
     file of [[rule]] tables, replaces the configuration's rules."""
     path = str(path or DEFAULT_CONFIG)
     raw = read_toml(path)
-    known = {"currency", "default_account", "suspense_account", "accounts", "rule"}
+    known = {"currency", "suspense_account", "accounts", "rule"}
+    if "default_account" in raw:
+        raise ImportFailure(path, "配置错误: default_account 已停用 — 对账单记入哪个账户只按其账号 "
+                                  "在 [accounts] 中确定, 找不到账号的对账单会被拒绝, 请删去此行")
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ImportFailure(path, f"配置错误: 未知项 {', '.join(unknown)}")
@@ -184,9 +186,6 @@ def load_config(path: str | os.PathLike | None = None, rules_path: str | None = 
         if not digits:
             raise ImportFailure(path, f"配置错误: [accounts] 中的账号无数字: {number!r}")
         accounts[digits] = _account(path, account, f"账号 {number} 对应的账户")
-    default = raw.get("default_account")
-    if default is not None:
-        default = _account(path, default, "default_account")
     suspense = _account(path, raw.get("suspense_account", SUSPENSE_ACCOUNT), "suspense_account")
     currency = raw.get("currency", "CNY")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z][A-Z0-9'._-]{0,22}[A-Z0-9]", currency):
@@ -198,7 +197,7 @@ def load_config(path: str | os.PathLike | None = None, rules_path: str | None = 
         if extra:
             raise ImportFailure(rules_path, f"规则文件只应含 [[rule]]: 未知项 {', '.join(extra)}")
         rules = parse_rules(rules_path, rules_raw.get("rule"))
-    return Config(path, accounts, default, suspense, currency, rules)
+    return Config(path, accounts, suspense, currency, rules)
 
 
 def find_config(explicit: str | None, ledger: str | None) -> str:

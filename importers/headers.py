@@ -26,8 +26,10 @@ BANK = {
     "direction": ["借贷标志", "借贷方向", "收支方向", "收/支", "收支", "借贷", "方向", "收支标志",
                   "借/贷"],
     "balance": ["余额", "账户余额", "交易后余额", "联机余额", "当前余额", "本次余额", "账面余额"],
-    "serial": ["交易流水号", "流水号", "交易流水", "银行流水号", "业务流水号", "交易序号",
+    "serial": ["交易流水号", "流水号", "交易流水", "银行流水号", "业务流水号",
                "交易参考号", "流水号码", "核心流水号", "柜员流水号", "交易编号"],
+    # Numbered per statement (1, 2, 3 … each month again): identifies no transaction.
+    "sequence": ["交易序号", "序号", "序列号", "顺序号", "记录号"],
     "own_account": ["本方账号", "账号", "本方账户", "卡号", "账户账号"],
     "currency": ["币种", "币别", "货币"],
 }
@@ -52,25 +54,36 @@ def work_hours_required(found: set) -> bool:
     return {"student", "date", "hours"} <= found
 
 
-def known_header(table) -> bool:
-    return bool(tables.find_header(table, BANK, bank_required)
-                or tables.find_header(table, WORK_HOURS, work_hours_required))
+class KnownHeader:
+    """The header test of one set of bank profiles: a work-hour sheet, or a table one
+    of the profiles (or the generic synonyms) finds its header in."""
+
+    def __init__(self, profile_list):
+        self.profiles = tuple(profile_list)
+
+    def __call__(self, table) -> bool:
+        from importers import profiles
+
+        return bool(tables.find_header(table, WORK_HOURS, work_hours_required)
+                    or profiles.match(table, self.profiles))
 
 
-def load(path: str):
+def load(path: str, known: KnownHeader):
     """The file's rows, read once per run (cached); ImportFailure if unreadable or no
     known header is in it."""
-    return tables.read_table(path, known_header)
+    return tables.read_table(path, known)
 
 
-def kind(path: str) -> str | None:
+def kind(path: str, known: KnownHeader) -> str | None:
     """"bank", "work-hours" or None; never raises."""
+    from importers import profiles
+
     try:
-        table = load(path)
+        table = load(path, known)
     except tables.ImportFailure:
         return None
     if tables.find_header(table, WORK_HOURS, work_hours_required):
         return "work-hours"
-    if tables.find_header(table, BANK, bank_required):
+    if profiles.match(table, known.profiles):
         return "bank"
     return None

@@ -4,10 +4,12 @@ machinery (`identify.identify`, `extract.extract_from_file`,
 `extract.print_extracted_entries`, `archive.filepath`/`archive.move`) driven with
 Chinese messages instead of beangulp's click commands (English, tracebacks).
 
-All or nothing: if any file is refused, no entry at all is returned.
+All or nothing: if any file is refused, no entry at all is returned; `archive` checks
+every move first, then moves, and puts back what it moved if a later move fails.
 """
 from __future__ import annotations
 
+import gc
 import io
 import os
 
@@ -16,7 +18,7 @@ from beangulp import exceptions as bg_exceptions
 from beangulp import extract as bg_extract
 from beangulp import identify as bg_identify
 
-from importers import headers
+from importers import headers, profiles, table, workhours
 from importers.bank import BankStatementImporter
 from importers.config import Config
 from importers.table import ImportFailure, is_supported
@@ -39,8 +41,11 @@ class Refused(Exception):
         return lines
 
 
-def make_importers(config: Config, roster: str | None):
-    return [BankStatementImporter(config), WorkHoursImporter(roster)]
+def make_importers(config: Config, roster: str | None, ledger_dir: str | None = None):
+    """The bank-statement and work-hours importers; bank profiles from `ledger_dir`'s
+    bank-profiles/ (if any) before the shipped ones."""
+    bank = BankStatementImporter(config, profiles.load_profiles(ledger_dir))
+    return [bank, WorkHoursImporter(roster, bank.known)]
 
 
 def _expand(paths, failures):
@@ -66,16 +71,44 @@ def identify(importers, path):
     """The importer for a file, or ImportFailure saying why none fits."""
     importer = bg_identify.identify(importers, path)
     if importer is None:
-        headers.load(path)  # raises with the precise reason (empty, corrupt, no header…)
-        raise ImportFailure(path, "无法识别的文件: 既不是银行对账单也不是工时表",
-                            unrecognised=True)
+        known = importers[0].known
+        try:
+            headers.load(path, known)  # raises with the precise reason (empty, corrupt…)
+        except ImportFailure as failure:
+            if not failure.unrecognised:
+                raise
+        raise ImportFailure(path, unrecognised_reason(path, known.profiles), unrecognised=True)
     return importer
+
+
+def unrecognised_reason(path, profile_list) -> str:
+    """Why a readable file is neither kind: the bank profiles that come closest."""
+    try:
+        rows = table.read_table(path, lambda t: True)
+    except ImportFailure:
+        rows = None
+    near = profiles.closest(rows, profile_list) if rows is not None else []
+    if not near:
+        return "无法识别的文件: 既不是银行对账单也不是工时表 (未找到表头)"
+    return ("无法识别的银行对账单格式: 最接近的是 " + "; ".join(near)
+            + f"; 可在账本旁 {profiles.LEDGER_DIR_NAME}/ 中添加此银行的格式 (见使用指南第 6 章)")
 
 
 def extract(paths, existing: list, importers, log=None):
     """(beancount text, summary dict). Raises Refused (nothing produced) if any file
     is bad. `existing` is extended in place with the new entries (beangulp's way of
-    deduplicating within a run)."""
+    deduplicating within a run). The garbage collector is paused meanwhile: a run
+    makes objects by the hundred thousand and frees none of them (SPEC §6)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _extract(paths, existing, importers, log)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _extract(paths, existing: list, importers, log):
     log = log or (lambda message: None)
     failures = []
     files = _expand(paths, failures)
@@ -102,9 +135,16 @@ def extract(paths, existing: list, importers, log=None):
     if failures:
         raise Refused(failures)
 
+    for number, (path, entries, _account, importer) in enumerate(extracted):
+        if isinstance(importer, WorkHoursImporter):
+            earlier = [e for item in extracted[:number] for e in item[1]]
+            failures.extend(workhours.conflicts(path, entries, earlier))
+    if failures:
+        raise Refused(failures)
+
     bg_extract.sort_extracted_entries(extracted)
     duplicates = []
-    for path, entries, account, importer in extracted:
+    for _path, entries, _account, importer in extracted:
         importer.deduplicate(entries, existing)
         existing.extend(entries)
 
@@ -117,6 +157,8 @@ def extract(paths, existing: list, importers, log=None):
                 duplicates.append((path, entry))
             else:
                 fresh.append(entry)
+                if entry.meta.get("warning"):
+                    warnings.append(f"{path}: 第 {entry.meta.get('lineno')} 行: {entry.meta['warning']}")
         total += len(fresh)
         kept.append((path, fresh, account, importer))
     buffer = io.StringIO()
@@ -155,6 +197,33 @@ def archive_plan(paths, importers, destination, overwrite=False):
     return plan
 
 
+class ArchiveFailed(Exception):
+    """A move failed: `lines` says which, and what was put back."""
+
+    def __init__(self, lines):
+        self.lines = lines
+        super().__init__("; ".join(lines))
+
+
 def archive_move(plan):
+    """Move every file of the plan, or none: the plan is checked again just before
+    (sources still there, targets still free), and on a failed move the files already
+    moved are moved back."""
+    problems = [f"{source}: 文件已不存在" for source, _ in plan if not os.path.isfile(source)]
+    if problems:
+        raise ArchiveFailed(problems)
+    done = []
     for source, target in plan:
-        bg_archive.move(source, target)
+        try:
+            bg_archive.move(source, target)
+        except OSError as exc:
+            lines = [f"{source}: 无法移动到 {target} ({exc.strerror or exc})"]
+            for moved_source, moved_target in reversed(done):
+                try:
+                    bg_archive.move(moved_target, moved_source)
+                    lines.append(f"{moved_source}: 已移回原处")
+                except OSError as back:
+                    lines.append(f"{moved_source}: 未能移回, 文件现在在 {moved_target} "
+                                 f"({back.strerror or back})")
+            raise ArchiveFailed(lines) from None
+        done.append((source, target))

@@ -1,5 +1,5 @@
 """Reading the files the accountant gets: CSV (any of the encodings Chinese banks and
-training bases use) and XLSX, into rows of cells, and finding the header row by its
+training bases use) and Excel workbooks (.xls/.xlsx via python-calamine), into rows of cells, and finding the header row by its
 column names however many preamble lines stand before it.
 
 County policy (seed), the supervision these importers serve: "财政、审计部门对中职校
@@ -20,17 +20,19 @@ import io
 import os
 import re
 import unicodedata
-import zipfile
+
+from beangulp import exceptions as bg_exceptions
 
 # How many rows we look at for the header (preamble lines come before it).
 HEADER_SEARCH_ROWS = 40
 CSV_DELIMITERS = (",", "\t", ";", "|")
-XLSX_SUFFIXES = (".xlsx", ".xlsm")
+WORKBOOK_SUFFIXES = (".xls", ".xlsx", ".xlsm", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
-class ImportFailure(Exception):
-    """A file we refuse: one Chinese line naming the file and, where there is one, the row."""
+class ImportFailure(bg_exceptions.Error):
+    """A file we refuse: one Chinese line naming the file and, where there is one, the row.
+    A beangulp `Error`, so beangulp's own CLI prints it as it is (no traceback)."""
 
     def __init__(self, path: str, message: str, row: int | None = None, unrecognised=False):
         self.path = path
@@ -66,13 +68,19 @@ def clean(value) -> str:
     text trick and the tab some banks prefix to long numbers removed, outer spaces gone."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    match = _FORMULA_TEXT.match(text)
-    if match:
-        text = match.group(1).strip()
-    return text.strip("'\"").strip()
+    if type(value) is str:
+        text = value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
+    else:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            value = int(value)
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text[:1] == "=":
+        match = _FORMULA_TEXT.match(text)
+        if match:
+            text = match.group(1).strip()
+    if text[:1] in ("'", '"') or text[-1:] in ("'", '"'):
+        text = text.strip("'\"").strip()
+    return text
 
 
 def header_key(value) -> str:
@@ -188,32 +196,29 @@ def read_csv(path: str, raw: bytes, header_test) -> Table:
                         unrecognised=True)
 
 
-def read_xlsx(path: str, header_test) -> Table:
-    """The first worksheet on which `header_test` finds a header."""
-    import openpyxl
+def read_workbook(path: str, header_test) -> Table:
+    """The first worksheet of an .xls/.xlsx/.xlsm/.ods on which `header_test` finds a
+    header, read by python-calamine (SPEC §7: it reads legacy .xls and ignores the wrong
+    `<dimension>` tag some banks write, which makes openpyxl's read-only mode see one row)."""
+    import python_calamine
 
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError,
-            AttributeError, EOFError, decimal.InvalidOperation, SyntaxError, LookupError) as exc:
-        raise ImportFailure(path, f"无法读取 XLSX 文件 (文件损坏或不是 XLSX: {type(exc).__name__})") from exc
-    except Exception as exc:  # openpyxl raises many kinds on a corrupt package
-        raise ImportFailure(path, f"无法读取 XLSX 文件 (文件损坏: {type(exc).__name__})") from exc
+        book = python_calamine.CalamineWorkbook.from_path(path)
+    except Exception as exc:  # calamine's errors (zip, xml, cfb, password) share no base
+        raise ImportFailure(path, "无法读取 Excel 文件 (文件损坏, 加密, 或不是 XLS/XLSX)") from exc
+    empty = True
     try:
-        empty = True
-        for sheet in book.worksheets:
-            rows = []
-            for row in sheet.iter_rows(values_only=True):
-                rows.append(list(row))
+        for name in book.sheet_names:
+            rows = [list(row) for row in book.get_sheet_by_name(name).to_python(skip_empty_area=False)]
             if any(any(clean(c) for c in r) for r in rows):
                 empty = False
-            table = Table(path, rows, list(range(1, len(rows) + 1)), None, sheet.title)
+            table = Table(path, rows, list(range(1, len(rows) + 1)), None, name)
             if header_test(table):
                 return table
     except ImportFailure:
         raise
     except Exception as exc:
-        raise ImportFailure(path, f"XLSX 文件内容损坏 ({type(exc).__name__})") from exc
+        raise ImportFailure(path, "Excel 文件内容损坏, 无法读取工作表") from exc
     finally:
         book.close()
     if empty:
@@ -245,22 +250,26 @@ def _read_cached(path, header_test, _mtime, _size) -> Table:
             raw = handle.read()
     except OSError as exc:
         raise ImportFailure(path, f"无法读取文件 ({exc.strerror})") from exc
-    if lower.endswith(".xls") or raw.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFailure(path, "不支持旧版 Excel (.xls) 文件, 请在 Excel/WPS 中另存为 .xlsx 或 .csv")
-    if lower.endswith(XLSX_SUFFIXES) or raw.startswith(b"PK\x03\x04"):
-        if not raw:
-            raise ImportFailure(path, "文件为空")
-        return read_xlsx(path, header_test)
+    if not raw:
+        raise ImportFailure(path, "文件为空")
+    if raw.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):
+        return read_workbook(path, header_test)
+    if lower.endswith(WORKBOOK_SUFFIXES) and not lower.endswith(".xls"):
+        raise ImportFailure(path, "无法读取 Excel 文件 (文件损坏或不是 XLSX)")
+    # Many banks' ".xls" downloads are really tab-separated text: read them as such.
     return read_csv(path, raw, header_test)
 
 
 def is_supported(path: str) -> bool:
-    return path.lower().endswith(XLSX_SUFFIXES + CSV_SUFFIXES + (".xls",))
+    return path.lower().endswith(WORKBOOK_SUFFIXES + CSV_SUFFIXES)
 
 
 # ---------------------------------------------------------------- values
 
 _AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"^[+-]?\d{1,3}(,?\d{3})*(\.\d{1,2})?$")
+CENT = decimal.Decimal("0.01")
+LIMIT = decimal.Decimal("1e13")
 EMPTY_MARKS = {"", "-", "--", "—", "——", "/", "无", "null", "none", "nan"}
 
 
@@ -282,6 +291,10 @@ def parse_amount(value, *, what="金额") -> decimal.Decimal | None:
             number = rounded
     else:
         text = clean(value)
+        if _PLAIN_AMOUNT.match(text):  # the usual cell: 1234.50, -12.00, 1,234.50
+            number = decimal.Decimal(text.replace(",", ""))
+            if number == number.quantize(CENT) and abs(number) < LIMIT:
+                return number.quantize(CENT)
         if text.lower() in EMPTY_MARKS:
             return None
         negative = False
@@ -317,9 +330,13 @@ def parse_date(value, *, what="日期") -> tuple[datetime.date, str]:
         return value.date(), value.strftime("%H:%M:%S") if value.time() != datetime.time() else ""
     if isinstance(value, datetime.date):
         return value, ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return excel_serial(value, what)
     text = clean(value)
     if not text:
         raise ValueError(f"{what}为空")
+    if _SERIAL.match(text):
+        return excel_serial(float(text), what)
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -334,11 +351,32 @@ def parse_date(value, *, what="日期") -> tuple[datetime.date, str]:
     raise ValueError(f"{what}格式无法识别: {text[:40]}")
 
 
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+EXCEL_EPOCH = datetime.datetime(1899, 12, 30)
+
+
+def excel_serial(number: float, what="日期") -> tuple[datetime.date, str]:
+    """An Excel serial date (45352 = 2024-03-01; a fraction is the time of day), as
+    a workbook cell without a date format, or its CSV export, holds it."""
+    if not 32874 <= number < 73051:  # 1990-01-01 .. 2100-01-01, the years parse_date accepts
+        raise ValueError(f"{what}格式无法识别: {clean(number)[:40]}")
+    moment = EXCEL_EPOCH + datetime.timedelta(days=number)
+    moment = (moment + datetime.timedelta(microseconds=500_000)).replace(microsecond=0)
+    return moment.date(), moment.strftime("%H:%M:%S") if moment.time() != datetime.time() else ""
+
+
 def parse_time(value) -> str:
     """A time cell as HH:MM:SS ("" when empty or unreadable: time only orders rows)."""
     if isinstance(value, (datetime.time, datetime.datetime)):
         return value.strftime("%H:%M:%S")
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds() / 86400
+    if isinstance(value, float) and 0 <= value < 1:  # Excel: a time is a fraction of a day
+        seconds = round(value * 86400)
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     text = clean(value)
+    if not text:
+        return ""
     match = re.match(r"^(\d{1,2})[:.：]?(\d{2})(?:[:.：]?(\d{2}))?", text)
     if not match:
         match = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)

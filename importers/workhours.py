@@ -14,15 +14,16 @@ Output: ONE entry per student per base per month, dated the month's last day, wi
     2024-03-31 custom "work-hours" "20240101" 42.5
       base: "农产品精深加工"
 
-Dedupe: (学号, month, base) already in the ledger or earlier in the run → left out.
-A base sends one sheet per month (two half-month sheets of the same base and month
-in one run: the second is left out as a duplicate, with a warning).
+Dedupe: (学号, month, base) already in the ledger or earlier in the run with the same
+hours → left out. With other hours it is a corrected sheet, and that is an error naming
+both files and the hours that differ (the accountant deletes the old entries first):
+hours are never silently replaced nor silently kept. A base sends one sheet per month.
+The base must be one the roster knows; a 学号 twice in the roster is an error.
 """
 from __future__ import annotations
 
 import calendar
 import collections
-import dataclasses
 import decimal
 import functools
 import os
@@ -34,43 +35,24 @@ from beancount.parser.grammar import ValueType
 from beangulp import extract as bg_extract
 
 from importers import headers
-from importers.table import ImportFailure, clean, find_header, parse_date, read_table
+from importers.table import ImportFailure, clean, find_header, parse_date
+from plugins.roster import ROSTER_FILE, read_roster
 from importers.bank import FOOTER, MAX_REPORTED
 
 ARCHIVE_ACCOUNT = "Liabilities:2241-其他应付款:224101-学生劳动报酬"
-ROSTER_NAME = "students.csv"
-ROSTER = {"student": ["学号"], "name": ["姓名", "学生姓名"], "class": ["班级"],
-          "base": ["基地", "实训基地"]}
+ROSTER_LABEL = "学生名册"
 _HOURS = re.compile(r"^\d+(\.\d+)?$")
 
 
-@dataclasses.dataclass
-class Student:
-    number: str
-    name: str
-    base: str
-
-
-def _roster_header(table) -> bool:
-    return bool(find_header(table, ROSTER, {"student", "name"}))
-
-
 def load_roster(path: str) -> dict:
-    """学号 → Student from students.csv (UTF-8, or any encoding the importers read)."""
-    table = read_table(path, _roster_header)
-    index, columns = find_header(table, ROSTER, {"student", "name"})
-    students = {}
-    for offset, row in enumerate(table.rows[index + 1:], index + 1):
-        cells = {f: clean(row[c]) if c < len(row) else "" for f, c in columns.items()}
-        if not any(cells.values()):
-            continue
-        if not cells["student"]:
-            raise ImportFailure(path, "学生名册中学号为空", table.rownos[offset])
-        students[cells["student"]] = Student(cells["student"], cells.get("name", ""),
-                                             cells.get("base", ""))
-    if not students:
-        raise ImportFailure(path, "学生名册为空")
-    return students
+    """学号 → Student, read by the rule engine's one roster reader (plugins.roster);
+    any error of the roster (duplicate 学号, unreadable file…) refuses the sheets."""
+    roster = read_roster(path)
+    if roster.errors:
+        failures = [ImportFailure(ROSTER_LABEL, error.message) for error in roster.errors]
+        failures[0].others = failures[1:]
+        raise failures[0]
+    return roster.students
 
 
 def parse_hours(value) -> decimal.Decimal:
@@ -116,6 +98,7 @@ def parse_sheet(path: str, table, roster: dict) -> list:
         raise ImportFailure(path, "未找到工时表表头 (需要 学号、日期、工时)")
     index, columns = found
     needed = max(columns.values()) + 1
+    bases = {s.base for s in roster.values() if s.base}
     failures = []
     per_day = collections.defaultdict(decimal.Decimal)
     totals = collections.OrderedDict()
@@ -154,6 +137,8 @@ def parse_sheet(path: str, table, roster: dict) -> list:
                 raise ValueError("基地为空 (表中与学生名册中都没有)")
             if '"' in base or "\\" in base:
                 raise ValueError(f"基地名称含非法字符: {base[:20]}")
+            if bases and base not in bases:
+                raise ValueError(f"基地 {base[:20]} 不是学生名册中的基地 ({'、'.join(sorted(bases))})")
             per_day[(number, date)] += hours
             if per_day[(number, date)] > 24:
                 raise ValueError(f"学号 {number} 在 {date} 的工时合计 {per_day[(number, date)]} "
@@ -175,6 +160,7 @@ def parse_sheet(path: str, table, roster: dict) -> list:
     for (number, date, base), (hours, rowno) in totals.items():
         meta = data.new_metadata(path, rowno)
         meta["base"] = base
+        meta["source"] = os.path.basename(path)
         entries.append(data.Custom(meta, date, "work-hours",
                                    [ValueType(number, str),
                                     ValueType(_tidy(hours), decimal.Decimal)]))
@@ -187,40 +173,77 @@ def work_hours_key(entry):
     return (str(number), entry.date, (entry.meta or {}).get("base"))
 
 
+def _hours(entry):
+    values = entry.values or []
+    return values[1].value if len(values) > 1 else None
+
+
+def _where(entry) -> str:
+    meta = entry.meta or {}
+    if meta.get("source") and meta.get("filename", "").endswith(meta["source"]):
+        return meta["filename"]
+    where = f"{meta.get('filename')} 第 {meta.get('lineno')} 行"
+    return f"{where} (来自 {meta['source']})" if meta.get("source") else where
+
+
+def conflicts(path: str, entries, earlier) -> list:
+    """ImportFailure for each entry of `path` whose (学号, month, base) an earlier
+    work-hours entry already has with other hours: a corrected sheet is never silently
+    dropped as a duplicate, nor silently added beside the first."""
+    known = {}
+    for entry in earlier:
+        if isinstance(entry, data.Custom) and entry.type == "work-hours" \
+                and not (entry.meta or {}).get(bg_extract.DUPLICATE):
+            known.setdefault(work_hours_key(entry), entry)
+    failures = []
+    for entry in entries:
+        other = known.get(work_hours_key(entry))
+        if other is not None and _hours(other) != _hours(entry):
+            number, date, base = work_hours_key(entry)
+            failures.append(ImportFailure(
+                path, f"与 {_where(other)} 冲突: 学号 {number} {date:%Y-%m} {base} 的工时"
+                      f"在那里是 {_hours(other)}, 本表是 {_hours(entry)}; 若本表是更正后的工时表, "
+                      "请先从账本删去原来的记录再导入", entry.meta.get("lineno")))
+    return failures
+
+
 class WorkHoursImporter(beangulp.Importer):
     """beangulp importer for the bases' work-hour sheets. `roster` is the path of
     students.csv (None: every sheet is refused, since no 学号 can be checked)."""
 
-    def __init__(self, roster: str | None):
+    def __init__(self, roster: str | None, known: headers.KnownHeader | None = None):
         self.roster_path = roster
+        self.known = known or headers.KnownHeader(())
 
     @property
     def name(self) -> str:
         return "shixun.work_hours"
 
     def identify(self, filepath: str) -> bool:
-        return headers.kind(filepath) == "work-hours"
+        return headers.kind(filepath, self.known) == "work-hours"
 
     @functools.cached_property
     def roster(self) -> dict:
         if not self.roster_path:
-            raise ImportFailure("学生名册", "导入工时表需要学生名册: 用 --roster 指定, "
-                                          f"或在 --existing 账本旁放 {ROSTER_NAME}")
+            raise ImportFailure(ROSTER_LABEL, "导入工时表需要学生名册: 用 --roster 指定, "
+                                              f"或在 --existing 账本旁放 {ROSTER_FILE}")
         return load_roster(self.roster_path)
 
     def entries(self, filepath: str) -> list:
         stat = os.stat(filepath)
         try:
-            self.roster  # read and check the roster first: a bad roster refuses the sheet
+            _ = self.roster  # read and check the roster first: a bad roster refuses the sheet
         except ImportFailure as failure:
-            if failure.path == "学生名册":
-                raise ImportFailure(filepath, failure.reason) from None
-            raise ImportFailure(filepath, f"学生名册 {failure}") from None
+            if failure.path != ROSTER_LABEL:
+                raise ImportFailure(filepath, f"学生名册 {failure}") from None
+            refused = ImportFailure(filepath, failure.reason)
+            refused.others = [ImportFailure(filepath, o.reason) for o in getattr(failure, "others", [])]
+            raise refused from None
         return self._entries(filepath, stat.st_mtime_ns, stat.st_size)
 
     @functools.lru_cache(maxsize=64)
     def _entries(self, filepath, _mtime, _size):
-        return parse_sheet(filepath, headers.load(filepath), self.roster)
+        return parse_sheet(filepath, headers.load(filepath, self.known), self.roster)
 
     def warnings(self, filepath: str) -> list:
         return []
@@ -243,14 +266,21 @@ class WorkHoursImporter(beangulp.Importer):
 
     def extract(self, filepath: str, existing) -> list:
         # Fresh copies: deduplicate marks metadata and the parse is cached.
-        return [e._replace(meta=dict(e.meta)) for e in self.entries(filepath)]
+        entries = [e._replace(meta=dict(e.meta)) for e in self.entries(filepath)]
+        failures = conflicts(filepath, entries, existing or [])
+        if failures:
+            failures[0].others = failures[1:]
+            raise failures[0]
+        return entries
 
     def deduplicate(self, entries, existing) -> None:
-        seen = {work_hours_key(e) for e in existing
+        seen = {work_hours_key(e): _hours(e) for e in existing
                 if isinstance(e, data.Custom) and e.type == "work-hours"
                 and not (e.meta or {}).get(bg_extract.DUPLICATE)}
         for entry in entries:
             key = work_hours_key(entry)
-            if key in seen:
+            if key in seen and seen[key] == _hours(entry):
                 entry.meta[bg_extract.DUPLICATE] = True
-            seen.add(key)
+            elif key in seen:  # two sheets of one run under beangulp's own CLI
+                entry.meta["warning"] = f"与本次导入的另一工时表冲突: 工时 {seen[key]} 与 {_hours(entry)}"
+            seen.setdefault(key, _hours(entry))

@@ -97,6 +97,19 @@ def is_grant_release(txn) -> bool:
     return debit and credit
 
 
+def _release_side(txn, fund):
+    """The posting a grant release is counted on, once: the Dr 2401 posting when it
+    carries the fund's `fund:` (on itself or its transaction), else the Cr 5301 one."""
+    def tagged(posting):
+        meta = posting.meta or {}
+        return str(meta.get("fund", (txn.meta or {}).get("fund"))) == str(fund)
+    for code in (DEFERRED_CODE, GRANT_INCOME_CODE):
+        for posting in txn.postings:
+            if account_code(posting.account) == code and tagged(posting):
+                return posting
+    return None
+
+
 def _yuan(value) -> str:
     return f"{fmt_thousands(value)} 元"
 
@@ -248,6 +261,7 @@ class Analysis:
         returned = Decimal(0)
         income = None
         closing = False
+        roles = self._roles
         for posting in txn.postings:
             account = posting.account
             pmeta = posting.meta or _EMPTY
@@ -257,7 +271,11 @@ class Analysis:
                 self._fund_posting(txn, posting, str(fund), pmeta.get("finding", txn_finding))
             if txn_finding is not None and number < 0 and is_monetary(account):
                 returned -= number
-            role = self._role(account)
+            role = roles.get(account)
+            if role is None:
+                role = self._role(account)
+            if not role:
+                continue
             if role == _INCOME:
                 income = (income or Decimal(0)) - number
             elif role == _EQUITY:
@@ -303,7 +321,7 @@ class Analysis:
         number = weight.number
         root = account.split(":", 1)[0]
         if is_grant_release(txn):
-            kind, value = ("release", -number) if account_code(account) == GRANT_INCOME_CODE else ("neither", number)
+            kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
         elif root in ("Income", "Liabilities") and number < 0:
             kind, value = "receipt", -number
         elif number > 0 and (root == "Expenses" or (root == "Assets" and not is_monetary(account))):
@@ -461,7 +479,7 @@ class Analysis:
             fund = self.funds.get(fund_id)
             if fund is None:
                 seen = set()
-                for date, kind, value, account, txn, _, _ in events:
+                for _date, _kind, value, account, txn, _, _ in events:
                     if id(txn) in seen:
                         continue
                     seen.add(id(txn))

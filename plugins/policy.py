@@ -178,7 +178,7 @@ class Policies:
 
     def changes(self, name: str) -> list[tuple[datetime.date, object]]:
         """Every dated value of `name`, oldest first (for reports that show the history)."""
-        return list(zip(self._dates.get(name, []), self._values.get(name, [])))
+        return list(zip(self._dates.get(name, []), self._values.get(name, []), strict=True))
 
 
 def read_policies(entries) -> Policies:

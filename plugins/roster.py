@@ -119,7 +119,7 @@ def read_roster(path: str) -> Roster:
         return _broken(path, f"学生名册 {path} 缺少表头 (应为 {','.join(COLUMNS)}; 至少要有 学号、姓名 两列)")
     index, columns = found
     students, errors = {}, []
-    for row, lineno in zip(rows[index + 1:], linenos[index + 1:]):
+    for row, lineno in zip(rows[index + 1:], linenos[index + 1:], strict=True):
         if not any(cell.strip() for cell in row):
             continue
         cells = {f: row[c].strip() if c < len(row) else "" for f, c in columns.items()}

@@ -22,19 +22,27 @@ price, flag) and every other metadata key and value, and on every field of the o
 directives (open, balance, custom, note, …). Entry digests are sorted before the year
 digest is taken, so the year digest is a digest of the multiset of entries.
 
-`months` keeps a short digest and a count per month, so a broken seal says which
-months changed and whether entries were added, removed or edited.
+`months` keeps a short digest and a count per month. `records:` names the seal's record
+list, a file beside the ledger file that holds the seal (`seal-2024.records.tsv`): one
+row per sealed record with its date, 凭证号, position and first line as Beancount text,
+and its digest. The list is itself covered: `records-sha256:` is the digest of the
+file, and its rows' digests must give the seal's own digest. With it, a broken seal
+names each changed, added or removed record (date, 凭证号, the line); without it (a
+seal written before the list existed, or a list gone missing), the months that changed.
 
-On load, `plugins.seal` recomputes each sealed year and reports a `[封账]` error on
-the seal entry for every month that no longer matches.
+On load, `plugins.seal` recomputes each sealed year: a `[封账]` error for each changed
+or added record (at the record) and each removed one (at the seal), or one error on
+the seal listing the changed months.
 """
 import collections
 import datetime
 import hashlib
+import os
 import re
 from decimal import Decimal
 
 from beancount.core import data
+from beancount.parser import printer
 
 from plugins.common import is_generated, rule_error
 
@@ -47,6 +55,9 @@ CORRECTION = ("已封账年度的记录不得改动; 发现错误应在当前未
               "(会计基础工作规范 第五十一条: 发现以前年度记账凭证有错误的, 应当用蓝字填制一张更正的记账凭证)")
 
 _SKIP_META = ("filename", "lineno")
+RECORDS_HEADER = "# shixun seal records v1"
+RECORDS_COLUMNS = ("日期", "凭证号", "位置", "记录首行", "SHA-256")
+MAX_LISTED = 30  # records named one by one in a broken seal; the rest are counted
 
 
 def _quote(text: str) -> str:
@@ -257,6 +268,112 @@ def describe_changes(year: int, sealed_months: dict | None, now: dict) -> list[s
     return changes or [f"{year} 年度的记录与封账时不一致"]
 
 
+def records_name(year: int) -> str:
+    return f"seal-{year}.records.tsv"
+
+
+def first_line(entry) -> str:
+    """The record's first line as Beancount text (tabs and newlines never inside)."""
+    try:
+        text = printer.format_entry(entry).strip().splitlines()[0]
+    except (ValueError, AttributeError, IndexError):
+        text = f"{entry.date} {type(entry).__name__.lower()}"
+    return " ".join(text.split())
+
+
+def _position(entry, base: str) -> str:
+    meta = entry.meta or {}
+    filename = str(meta.get("filename", "?"))
+    try:
+        filename = os.path.relpath(filename, base) if os.path.isabs(filename) else filename
+    except ValueError:
+        pass
+    return f"{filename}:{meta.get('lineno', '?')}"
+
+
+def year_records(entries, year: int) -> list[tuple[str, object]]:
+    """(digest hex, entry) of every sealed-over record dated in `year`, in ledger order."""
+    return [(entry_digest(e).hex(), e) for e in entries if e.date.year == year and sealable(e)]
+
+
+def records_text(entries, year: int, base: str) -> str:
+    """The record list `shixun seal` writes beside the seal (see the module docstring)."""
+    rows = [RECORDS_HEADER + f" {year}", "\t".join(RECORDS_COLUMNS)]
+    for digest, entry in year_records(entries, year):
+        rows.append("\t".join([entry.date.isoformat(), str((entry.meta or {}).get("voucher", "")),
+                               _position(entry, base), first_line(entry), digest]))
+    return "\n".join(rows) + "\n"
+
+
+def read_records(seal_entry, digest: str) -> tuple[list[dict] | None, str | None]:
+    """(rows of the seal's record list, None) or (None, why it can't be used)."""
+    meta = seal_entry.meta or {}
+    name, expected = meta.get("records"), meta.get("records-sha256")
+    if not name:
+        return None, None
+    path = os.path.join(os.path.dirname(str(meta.get("filename", ""))), str(name))
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError:
+        return None, f"封账记录清单 {name} 不存在, 只能按月份定位"
+    if hashlib.sha256(raw).hexdigest() != expected:
+        return None, f"封账记录清单 {name} 与封账时不一致 (已被改动), 只能按月份定位"
+    rows = []
+    for line in raw.decode("utf-8").splitlines()[2:]:
+        fields = line.split("\t")
+        if len(fields) == len(RECORDS_COLUMNS):
+            rows.append(dict(zip(("date", "voucher", "position", "line", "digest"), fields, strict=True)))
+    if _digest(bytes.fromhex(r["digest"]) for r in rows) != digest:
+        return None, f"封账记录清单 {name} 与封账哈希不符, 只能按月份定位"
+    return rows, None
+
+
+def _record_label(date, voucher) -> str:
+    return f"{date} {voucher or '(无凭证号)'}"
+
+
+def record_changes(year: int, rows: list[dict], now: list[tuple[str, object]]):
+    """[(entry or None, Chinese description)] of each changed, added and removed record:
+    a removed row and an added entry of the same date and 凭证号 are one change."""
+    sealed = collections.Counter(r["digest"] for r in rows)
+    added = []
+    for digest, entry in now:
+        if sealed[digest]:
+            sealed[digest] -= 1
+        else:
+            added.append(entry)
+    removed = []
+    for row in rows:
+        if sealed[row["digest"]]:
+            sealed[row["digest"]] -= 1
+            removed.append(row)
+    by_key = collections.defaultdict(list)
+    for row in removed:
+        if row["voucher"]:
+            by_key[(row["date"], row["voucher"])].append(row)
+    changes = []
+    for entry in added:
+        voucher = str((entry.meta or {}).get("voucher", ""))
+        label = _record_label(entry.date, voucher)
+        match = by_key.get((entry.date.isoformat(), voucher)) if voucher else None
+        if match:
+            old = match.pop(0)
+            removed.remove(old)
+            changes.append((entry, f"修改 {label}: 现为「{first_line(entry)}」, 封账时为「{old['line']}」"
+                                   f" (封账时位于 {old['position']})"))
+        else:
+            changes.append((entry, f"新增 {label}: 「{first_line(entry)}」"))
+    for row in removed:
+        changes.append((None, f"删除 {_record_label(row['date'], row['voucher'])}: 「{row['line']}」"
+                              f" (封账时位于 {row['position']})"))
+    return changes
+
+
+def _broken(year, seal_entry, text) -> str:
+    return f"{year} 年度已于 {seal_entry.date} 封账, 但该年度的记录已被改动, 封账被破坏: {text}。{CORRECTION}"
+
+
 def run(entries, options_map=None, config=None, policies=None, judged=None):
     """(generated entries (none), errors): every sealed year checked against its seal."""
     found, errors = seals(entries)
@@ -268,11 +385,19 @@ def run(entries, options_map=None, config=None, policies=None, judged=None):
         current = now[year]
         if current["digest"] == digest:
             continue
+        rows, problem = read_records(entry, digest)
+        if rows is not None:
+            changes = record_changes(year, rows, year_records(entries, year))
+            for record, text in changes[:MAX_LISTED]:
+                errors.append(rule_error("封账", record or entry, _broken(year, entry, text)))
+            if len(changes) > MAX_LISTED:
+                errors.append(rule_error("封账", entry, _broken(
+                    year, entry, f"另有 {len(changes) - MAX_LISTED} 条记录被修改、新增或删除")))
+            continue
         changes = describe_changes(year, parse_months(entry.meta.get("months")), current["months"])
-        errors.append(rule_error(
-            "封账", entry,
-            f"{year} 年度已于 {entry.date} 封账, 但该年度的记录已被改动, 封账被破坏: "
-            + "; ".join(changes) + f"。{CORRECTION}"))
+        if problem:
+            changes.insert(0, problem)
+        errors.append(rule_error("封账", entry, _broken(year, entry, "; ".join(changes))))
     return [], errors
 
 

@@ -39,7 +39,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from plugins.asof import as_of, is_over, year_over
-from plugins.closing import is_closing_entry
+from plugins.closing import is_closing_entry, is_closing_equity
 from plugins.common import ACCOUNTS, generated_meta, meta_value, read_settings, rule_error, under
 from plugins.money import ZERO, fmt, to_fen
 from plugins.policy import read_policies
@@ -107,26 +107,50 @@ class YearScan:
     """The one pass P2 needs: per-year P&L totals (closing entries left out), the
     postings to the treasury payable, each year's last transaction, the opened accounts."""
 
+    # An account's role here: 0 none, 1 profit and loss, 2 the treasury payable, 3 the
+    # equity of a closing entry (3103/3104: a transaction reaching it may be one).
     def __init__(self, entries, payable):
         self.pnl, self.collected, self.last, self.opened = {}, [], {}, set()
+        roles = {}
         for entry in entries:
-            if isinstance(entry, data.Open):
-                self.opened.add(entry.account)
-            if not isinstance(entry, data.Transaction):
+            if type(entry) is not data.Transaction:
+                if isinstance(entry, data.Open):
+                    self.opened.add(entry.account)
                 continue
             year = entry.date.year
             self.last[year] = entry
-            closing = None
+            pnl = None
+            may_close = False
             for posting in entry.postings:
-                account = posting.account
-                if account.startswith(("Income:", "Expenses:")):
-                    if closing is None:
-                        closing = is_closing_entry(entry)
-                    if not closing and posting.units is not None and posting.units.currency == CURRENCY:
-                        totals = self.pnl.setdefault(year, {})
-                        totals[account] = totals.get(account, ZERO) + posting.units.number
-                elif under(account, payable):
+                role = roles.get(posting.account)
+                if role is None:
+                    role = roles[posting.account] = _role(posting.account, payable)
+                if role == 1:
+                    if pnl is None:
+                        pnl = [posting]
+                    else:
+                        pnl.append(posting)
+                elif role == 2:
                     self.collected.append((entry, posting))
+                elif role == 3:
+                    may_close = True
+            if pnl is None or (may_close and is_closing_entry(entry)):
+                continue
+            totals = self.pnl.get(year)
+            if totals is None:
+                totals = self.pnl[year] = {}
+            for posting in pnl:
+                units = posting.units
+                if units is not None and units.currency == CURRENCY:
+                    totals[posting.account] = totals.get(posting.account, ZERO) + units.number
+
+
+def _role(account: str, payable: str) -> int:
+    if account.startswith(("Income:", "Expenses:")):
+        return 1
+    if under(account, payable):
+        return 2
+    return 3 if is_closing_equity(account) else 0
 
 
 def _deadline(year: int, monthday: str) -> datetime.date:

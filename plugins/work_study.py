@@ -41,6 +41,7 @@ Config (a Python dict literal, every key optional):
                                   'student_payable': 'Liabilities:…', 'roster': 'students.csv',
                                   'granularity': 'day'}"
 """
+import collections
 import datetime
 import os
 from decimal import ROUND_HALF_UP, Decimal
@@ -172,6 +173,84 @@ def _daily_entry(date, currency, total, count, first, vouchers, links, expense_a
                             links or data.EMPTY_SET, postings)
 
 
+def _settle(events, policies, judged) -> list:
+    """P1 payouts against accruals, in date order (accruals before payouts on a day).
+
+    The invariant holds at every date: cumulative payouts never exceed cumulative
+    accruals, so a return after a payout breaks it too. Payouts settle accruals oldest
+    first (FIFO); an accrual still unpaid past `student-pay-days` on the date of
+    judgement is blamed on the sale whose share is unpaid.
+    """
+    errors = []
+    queue = []      # [date, remaining, source entry, (its sales, their accruals), amount]
+    head = 0
+    advance = ZERO  # paid (or reversed) beyond what was outstanding
+    accrued_total = paid_total = ZERO
+    for date, rank, entry, amount, sales in events:
+        if amount > 0:
+            accrued_total += amount
+            used = min(advance, amount)
+            advance -= used
+            if amount - used > 0:
+                queue.append([date, amount - used, entry, sales, amount])
+            continue
+        amount = -amount
+        if rank == 1:
+            paid_total += amount
+        else:  # a return reverses part of what was accrued
+            accrued_total -= amount
+        while amount > 0 and head < len(queue):
+            item = queue[head]
+            used = min(item[1], amount)
+            item[1] -= used
+            amount -= used
+            if item[1] == 0:
+                head += 1
+        advance += amount
+        if paid_total > accrued_total:
+            what = ("发放" if rank == 1 else "冲回勤工俭学收入 (退货) 后")
+            errors.append(rule_error(CLAUSE, entry,
+                f"{date} {what}: 累计发放学生劳动报酬 {fmt(paid_total)} 元超过累计计提 {fmt(accrued_total)} 元 "
+                f"(超出 {fmt(paid_total - accrued_total)} 元)"))
+    for date, remaining, entry, sales, amount in queue[head:]:
+        limit = policies.value("student-pay-days", date)
+        if remaining > 0 and is_over(date + datetime.timedelta(days=limit), judged):
+            sale = _unpaid_sale(sales, amount - remaining) or entry
+            voucher = (sale.meta or {}).get("voucher")
+            errors.append(rule_error(CLAUSE, sale,
+                f"{date} 计提的学生劳动报酬尚有 {fmt(remaining)} 元未发放 (自 {date} "
+                f"{voucher or where(sale)} 这笔销售的提成起), 至判断日期 {judged} 已 {(judged - date).days} 天, "
+                f"超过 student-pay-days 规定的 {limit} 天"))
+    return errors
+
+
+def _unpaid_sale(sales, settled):
+    """The first sale of a day (or accrual) whose share is not fully paid, when
+    `settled` of the day's accruals were paid oldest first. `sales`: (sales, accruals)."""
+    total = ZERO
+    for sale, accrual in zip(*sales, strict=True):
+        total += accrual
+        if total > settled:
+            return sale
+    return None
+
+
+def _cap_errors(expense_acc, income, cap, generated, by_hand, last_by_hand) -> list:
+    """P1 cap over everything booked to the student remuneration expense in a year, by
+    the plugin or by hand: never above the policy share of that year's work-study income."""
+    errors = []
+    for year in sorted(set(generated) | set(by_hand)):
+        booked = generated.get(year, ZERO) + by_hand.get(year, ZERO)
+        limit = cap.get(year, ZERO)
+        if booked > limit and by_hand.get(year, ZERO):
+            errors.append(rule_error(CLAUSE, last_by_hand[year],
+                f"{year} 年记入 {expense_acc} 的学生劳动报酬合计 {fmt(booked)} 元 (其中手工记入 "
+                f"{fmt(by_hand[year])} 元), 超过当年勤工俭学收入 {fmt(income.get(year, ZERO))} 元按 "
+                f"work-study-share 计的上限 {fmt(limit)} 元, 超出 {fmt(booked - limit)} 元; "
+                "学生劳动报酬由系统按勤工俭学收入逐笔计提, 不应手工记入该费用"))
+    return errors
+
+
 def _run(entries, errors, settings, roster, policies, judged):
     Transaction, Custom = data.Transaction, data.Custom
     income_acc, expense_acc, payable_acc = (settings["work_study_income"], settings["student_expense"],
@@ -181,8 +260,13 @@ def _run(entries, errors, settings, roster, policies, judged):
     cap_date = cap = None
     payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
 
-    # Account → role, decided once per account name: 0 other, 1 equity, 2 income, 3 payable.
+    # Account → role, decided once per account name: 0 other, 1 equity, 2 income, 3 payable,
+    # 4 the student remuneration expense.
     kinds = {}
+    cap_of_year = collections.defaultdict(Decimal)  # year → the cap on the year's sales (CNY)
+    income_of_year = collections.defaultdict(Decimal)
+    booked_by_hand = collections.defaultdict(Decimal)  # year → accountant's debits to the expense
+    last_by_hand = {}
 
     def kind_of(account):
         if account.startswith("Equity:"):
@@ -191,6 +275,8 @@ def _run(entries, errors, settings, roster, policies, judged):
             kind = 2
         elif under(account, payable_acc):
             kind = 3
+        elif under(account, expense_acc):
+            kind = 4
         else:
             kind = 0
         kinds[account] = kind
@@ -198,7 +284,8 @@ def _run(entries, errors, settings, roster, policies, judged):
 
     new_entries = []
     sources = []  # for each new entry, the index in `entries` of the sale it is dated and lined as
-    days = {}  # (date, currency) → [total, count, first sale, vouchers, links, its index] per day
+    # (date, currency) → [total, count, first sale, vouchers, links, its index, sales, their accruals]
+    days = {}
 
     def add_to_day(txn, currency, accrual, voucher, index):
         """Per-day mode: one running total per day, hence one generated entry and one
@@ -206,10 +293,12 @@ def _run(entries, errors, settings, roster, policies, judged):
         group = days.get((txn.date, currency))
         if group is None:
             days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
-                                          index]
+                                          index, [txn], [accrual]]
             return
         group[0] += accrual
         group[1] += 1
+        group[6].append(txn)
+        group[7].append(accrual)
         if voucher:
             group[3].append(voucher)
         if txn.links:
@@ -226,8 +315,8 @@ def _run(entries, errors, settings, roster, policies, judged):
         problem = None
         if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
             # The common case (one income posting, the policy share): no bookkeeping sets.
-            single = incomes[0][0]
-            by_currency = {incomes[0][2]: cap * single}
+            single, _, single_currency = incomes[0]
+            by_currency = {single_currency: cap * single}
             shares = (cap,)
             incomes = ()
         else:
@@ -249,6 +338,10 @@ def _run(entries, errors, settings, roster, policies, judged):
             sale_errors.append(rule_error(CLAUSE, txn,
                 f"{problem}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
             return
+        for number, _, currency in incomes or ((single, None, single_currency),):
+            if currency == "CNY":
+                income_of_year[txn.date.year] += number
+                cap_of_year[txn.date.year] += (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
         tmeta = txn.meta or {}
         voucher = tmeta.get("voucher")
         if type(shares) is tuple:
@@ -270,7 +363,7 @@ def _run(entries, errors, settings, roster, policies, judged):
             if daily:
                 add_to_day(txn, currency, accrual, voucher, index)
                 continue
-            events.append((txn.date, 0, txn, accrual))
+            events.append((txn.date, 0, txn, accrual, ((txn,), (accrual,))))
             if accrual > 0:
                 narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
             else:
@@ -298,6 +391,7 @@ def _run(entries, errors, settings, roster, policies, judged):
                 continue
             incomes = None
             paid = None
+            by_hand = None
             equity = False
             for posting in entry.postings:
                 account = posting.account
@@ -330,6 +424,9 @@ def _run(entries, errors, settings, roster, policies, judged):
                             errors.append(rule_error(CLAUSE, entry,
                                 f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
                     paid = number if paid is None else paid + number
+                elif kind == 4:
+                    number = posting.units.number
+                    by_hand = number if by_hand is None else by_hand + number
                 else:
                     equity = True
             if incomes is not None and not equity:
@@ -340,6 +437,9 @@ def _run(entries, errors, settings, roster, policies, judged):
                     # The usual sale, per-day mode: round its share, add it to the day's total.
                     number, _, currency = incomes[0]
                     accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
+                    if currency == "CNY":
+                        income_of_year[date.year] += number
+                        cap_of_year[date.year] += accrual
                     if accrual:
                         add_to_day(entry, currency, accrual, meta.get("voucher") if meta else None,
                                    index)
@@ -347,6 +447,9 @@ def _run(entries, errors, settings, roster, policies, judged):
                     accrue(entry, incomes, index, cap, txn_share)
             if paid is not None:
                 payouts.append((entry, paid))
+            if by_hand is not None and not equity:  # a 结转 of the expense is no booking of it
+                booked_by_hand[date.year] += by_hand
+                last_by_hand[date.year] = entry
             continue
         if isinstance(entry, Custom):
             if entry.type == "work-hours":
@@ -359,61 +462,23 @@ def _run(entries, errors, settings, roster, policies, judged):
     errors.extend(policies.errors_of(CLAUSES))
     errors.extend(sale_errors)
 
-    for (date, currency), (total, count, first, vouchers, links, index) in days.items():
+    for (date, currency), (total, count, first, vouchers, links, index, sales, amounts) in days.items():
         if total:
-            events.append((date, 0, first, total))
+            events.append((date, 0, first, total, (sales, amounts)))
             new_entries.append(_daily_entry(date, currency, total, count, first, vouchers, links,
                                             expense_acc, payable_acc))
             sources.append(index)
     for txn, paid in payouts:
         if paid > 0:
-            events.append((txn.date, 1, txn, -paid))
+            events.append((txn.date, 1, txn, -paid, None))
         elif paid < 0:  # an accountant's credit to the payable: a manual accrual
-            events.append((txn.date, 0, txn, -paid))
+            events.append((txn.date, 0, txn, -paid, ((txn,), (-paid,))))
     events.sort(key=lambda e: (e[0], e[1]))
-
-    # Payouts settle accruals oldest first; an overpayment is carried as an advance.
-    queue = []      # [date, remaining, source entry], oldest first
-    head = 0
-    advance = ZERO  # paid (or reversed) beyond what was outstanding
-    accrued_total = paid_total = ZERO
-    for date, rank, entry, amount in events:
-        if amount > 0:
-            accrued_total += amount
-            if advance > 0:
-                used = min(advance, amount)
-                advance -= used
-                amount -= used
-            if amount > 0:
-                queue.append([date, amount, entry])
-            continue
-        amount = -amount
-        if rank == 1:
-            paid_total += amount
-        else:  # a return reverses part of what was accrued
-            accrued_total -= amount
-        while amount > 0 and head < len(queue):
-            item = queue[head]
-            used = min(item[1], amount)
-            item[1] -= used
-            amount -= used
-            if item[1] == 0:
-                head += 1
-        if amount > 0:
-            advance += amount
-        if rank == 1 and paid_total > accrued_total:
-            errors.append(rule_error(CLAUSE, entry,
-                f"累计发放学生劳动报酬 {fmt(paid_total)} 元超过累计计提 {fmt(accrued_total)} 元 "
-                f"(超出 {fmt(paid_total - accrued_total)} 元)"))
-
-    for date, remaining, entry in queue[head:]:
-        if remaining <= 0:
-            continue
-        limit = policies.value("student-pay-days", date)
-        age = (judged - date).days
-        if is_over(date + datetime.timedelta(days=limit), judged):
-            errors.append(rule_error(CLAUSE, entry,
-                f"{date} 计提的学生劳动报酬尚有 {fmt(remaining)} 元未发放, 至判断日期 {judged} "
-                f"已 {age} 天, 超过 student-pay-days 规定的 {limit} 天"))
-
+    errors.extend(_settle(events, policies, judged))
+    generated_of_year = collections.defaultdict(Decimal)
+    for entry in new_entries:
+        if entry.postings[0].units.currency == "CNY":
+            generated_of_year[entry.date.year] += entry.postings[0].units.number
+    errors.extend(_cap_errors(expense_acc, income_of_year, cap_of_year, generated_of_year,
+                              booked_by_hand, last_by_hand))
     return new_entries, errors, sources

@@ -35,8 +35,10 @@ from decimal import Decimal
 import pandas as pd
 from beancount.core import data
 
+from plugins.asof import as_of
 from plugins.common import GENERATED, account_code, customs, is_generated, is_monetary
 from plugins.money import fmt_thousands
+from reports.viewkit import account_label, plain
 from plugins.policy import read_policies
 from reports.memo import between, memo
 from reports.workdays import OutsideCalendar, non_working_reason
@@ -72,10 +74,10 @@ BENFORD_EXPECTED = {d: math.log10(1 + 1 / d) for d in range(1, 10)}
 ZERO = Decimal("0")
 PURCHASE_CODES = ("1403", "1405")
 
-EXCLUSIONS = ("各项检验只看该年度会计人员录入的交易; 插件生成的分录 (带 generated 元数据) 不作为发现。"
+EXCLUSIONS = ("各项检验只看该年度会计人员录入的交易; 由规则插件自动生成的分录 (计提、结转等) 不作为发现。"
               "节假日记账检验另外排除 12-31 的年末结转/计提分录 (不涉及库存现金、银行存款、其他货币资金的分录); "
-              "缺少附件检验按会计基础工作规范第五十一条(四) 排除结账分录 (损益类与所有者权益类对转) 和带 corrects: 元数据的更正分录; "
-              "节假日与调休工作日取自 chinese_calendar 软件包 (依据国务院办公厅每年发布的节假日安排通知)。")
+              "缺少附件检验按会计基础工作规范第五十一条(四) 排除结账分录 (损益类与所有者权益类对转) 和标明所更正凭证的更正分录; "
+              "节假日与调休工作日依据国务院办公厅每年发布的节假日安排通知。")
 
 
 def _is_purchase(account: str) -> bool:
@@ -107,7 +109,7 @@ def _location(meta, base, files) -> str:
 
 
 COLUMNS = ["date", "location", "payee", "narration", "voucher", "invoices", "document",
-           "amount", "pay", "cash_pay", "expense", "purchase", "money", "exempt"]
+           "amount", "pay", "cash_pay", "expense", "purchase", "money", "exempt", "account"]
 
 
 def _invoice_index(entries, options_map) -> dict:
@@ -165,6 +167,7 @@ def build_frame(entries, options_map, year: int):
         money = cash = debit = expense = purchase = ZERO
         touches_money = False
         roots = {}
+        main_account = None
         txn_invoice = meta.get("invoice")
         own = {str(txn_invoice)} if txn_invoice else set()
         document = bool(meta.get("document"))
@@ -188,6 +191,8 @@ def build_frame(entries, options_map, year: int):
             roots[kind[0]] = True
             if number > 0:
                 debit += number
+                if main_account is None and not kind[1]:
+                    main_account = account
             if kind[1]:
                 touches_money = True
                 money += number
@@ -203,13 +208,21 @@ def build_frame(entries, options_map, year: int):
         exempt = bool(meta.get("corrects")) or ("Equity" in roots and ("Income" in roots or "Expenses" in roots))
         rows.append((entry.date, location, entry.payee or "", entry.narration or "",
                      meta.get("voucher"), tuple(sorted(own)), document,
-                     debit, pay, cash_pay, expense, purchase, touches_money, exempt))
+                     debit, pay, cash_pay, expense, purchase, touches_money, exempt,
+                     main_account or (entry.postings[0].account if entry.postings else "")))
     frame = pd.DataFrame.from_records(rows, columns=COLUMNS)
     return frame, _invoice_index(entries, options_map)
 
 
 def _finding(test, date, location, amount, detail):
     return {"test": test, "date": date, "location": location, "amount": amount, "detail": detail}
+
+
+def _text(value, empty="—") -> str:
+    """A frame cell as text: None and pandas' NaN are `empty` (never "nan")."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
+        return empty
+    return str(value)
 
 
 def _yuan(value) -> str:
@@ -264,10 +277,10 @@ def find_benford(frame, invoices, ctx):
         group = population[firsts == d]
         top = group.loc[group["value"].idxmax()]
         findings.append(_finding(
-            "benford", top["date"], top["location"], sum(group["value"], ZERO),
-            f"首位数字 {d} 出现 {row['count']} 次, 占 {row['observed']:.1%}, 本福特期望 {row['expected']:.1%} "
-            f"(z={row['z']}); 整体 MAD {summary['mad']:.4f}, {summary['band']} (Nigrini 标准){note}。"
-            f"定位为该组最大一笔 {_yuan(top['value'])} 元, 请抽查首位为 {d} 的付款"))
+            "benford", top["date"], top["location"], top["value"],
+            f"首位数字 {d} 出现 {row['count']} 次 (合计 {_yuan(sum(group['value'], ZERO))} 元), 占 {row['observed']:.1%}, "
+            f"本福特理论占比 {row['expected']:.1%} (z={row['z']}); 整体平均绝对偏差 {summary['mad']:.4f}, "
+            f"{summary['band']} (Nigrini 标准){note}。本行为该组最大一笔, 请抽查首位为 {d} 的付款"))
     return findings
 
 
@@ -365,7 +378,7 @@ def find_weekend_holiday(frame, invoices, ctx):
         try:
             reasons[date] = non_working_reason(date)
         except OutsideCalendar:
-            ctx["notes"].append(f"chinese_calendar 没有 {date.year} 年的节假日数据, 节假日记账检验未覆盖该年")
+            ctx["notes"].append(f"节假日日历没有 {date.year} 年的数据, 节假日记账检验未覆盖该年")
             return []
     findings = []
     flagged = candidates[candidates["date"].map(lambda d: bool(reasons[d]))]
@@ -374,7 +387,7 @@ def find_weekend_holiday(frame, invoices, ctx):
         if reason:
             findings.append(_finding(
                 "weekend-holiday", row.date, row.location, row.amount,
-                f"记账日期 {row.date} 为{reason}, 非工作日; 凭证 {row.voucher or '无凭证号'}: {row.narration}"))
+                f"记账日期 {row.date} 为{reason}, 非工作日; 凭证 {_text(row.voucher, '无凭证号')}: {row.narration}"))
     return findings
 
 
@@ -450,7 +463,7 @@ def find_missing_document(frame, invoices, ctx):
             findings.append(_finding(
                 "missing-document", row.date, row.location, total,
                 f"{what} {_yuan(total)} 元 (≥ {_yuan(threshold)} 元) 没有 document: 原始凭证附件; "
-                f"凭证 {row.voucher or '无凭证号'}: {row.narration}"))
+                f"凭证 {_text(row.voucher, '无凭证号')}: {row.narration}"))
     return findings
 
 
@@ -527,8 +540,16 @@ def run_audit(entries, options_map, year: int, **options) -> dict:
         findings.extend(found)
     from reports.query import unit_name
 
+    facts = frame.set_index("location")[["voucher", "narration", "payee", "account"]].to_dict("index") \
+        if not frame.empty else {}
+    for finding in findings:  # what an official reads first: 凭证号, 摘要, 科目
+        fact = facts.get(finding["location"]) or {}
+        finding["voucher"] = _text(fact.get("voucher"))
+        finding["narration"] = " ".join(x for x in (_text(fact.get("payee"), ""), _text(fact.get("narration"), "")) if x) or "—"
+        finding["account"] = account_label(fact.get("account"))
     return {
         "year": year,
+        "as_of": as_of(entries).label(),
         "unit": unit_name(options_map),
         "base": _base(options_map),
         "transactions": len(frame),
@@ -578,9 +599,87 @@ def sample(entries, options_map, year: int, size: int = 25, seed: int | None = N
         cumulative += value
         if hits:
             result["items"].append({"date": row.date, "location": row.location, "amount": row.value,
-                                    "payee": row.payee, "narration": row.narration,
-                                    "voucher": row.voucher, "hits": hits})
+                                    "payee": _text(row.payee, ""), "narration": _text(row.narration, ""),
+                                    "voucher": _text(row.voucher), "account": account_label(row.account),
+                                    "hits": hits})
     return result
+
+
+PARAMETERS = {
+    "duplicate_days": ("疑似重复付款的天数窗口", "天"),
+    "split_days": ("拆分付款的间隔天数", "天"),
+    "split_ratio": ("拆分付款: 每笔不低于审批限额的比例", ""),
+    "round_floor": ("整数金额检验的起点", "元"),
+    "document_threshold": ("缺少附件检验的金额起点", "元"),
+    "benford_min": ("本福特检验的最少笔数 (不足仅供参考)", "笔"),
+    "benford_floor": ("本福特检验不计的小额 (低于)", "元"),
+    "cash-limit": ("现金支付限额", "元"),
+    "approval-threshold": ("审批限额", "元"),
+}
+
+
+def parameter_lines(parameters: dict) -> list[str]:
+    """The tests' settings in Chinese ("整数金额检验的起点: 5,000.00 元"), never raw keys."""
+    out = []
+    for key, (label, unit) in PARAMETERS.items():
+        value = parameters.get(key)
+        if value is None:
+            continue
+        text = fmt_thousands(value) if unit == "元" else f"{value}"
+        out.append(f"{label}: {text}{(' ' + unit) if unit else ''}")
+    return out
+
+
+def build(entries, options_map, year: int, **options) -> dict:
+    """The report API (SPEC §8): `run_audit` of `year`."""
+    return run_audit(entries, options_map, year, **options)
+
+
+def seal_register(entries, errors, years) -> list[dict]:
+    """Per year: sealed or not, the seal's date and digest, and the [封账] errors raised on
+    the seal entry itself (plugins.seal attaches each to its entry: no text matching)."""
+    from plugins.seal import seal_year, seals
+
+    found, _ = seals(entries)
+    problems = collections.defaultdict(list)
+    for error in errors:
+        entry = getattr(error, "entry", None)
+        for year, seal_entry in found.items():
+            if entry is seal_entry:
+                problems[year].append(" ".join(str(error.message).split()).removeprefix("[封账] "))
+    rows = []
+    for year in years:
+        entry = found.get(year)
+        rows.append({"year": year, "sealed": entry is not None, "date": entry.date if entry else None,
+                     "digest": seal_year(entry)[1][:16] if entry else "", "entry": entry,
+                     "problems": problems.get(year, [])})
+    return rows
+
+
+FACT_COLUMNS = [("日期", 11, "date"), ("凭证号", 16, "text"), ("摘要", 30, "text"),
+                ("科目", 22, "text"), ("金额", 14, "money")]
+
+
+def violations_xlsx(rows, options_map, as_of_label: str) -> bytes:
+    """规则违反清单: each violation (translated, cascades under their cause) with the
+    entry's 日期, 凭证号, 摘要, 科目, 金额, then the clause and the file:line."""
+    from reports.query import unit_name
+    from reports.render import xlsx_bytes
+    from reports.viewkit import clause_basis, clause_title, entry_facts
+
+    body = []
+    for row in rows:
+        facts = entry_facts(row["entry"]) if row["entry"] is not None else {
+            "date": row["date"], "voucher": "—", "narration": "—", "account": "—", "amount": None}
+        message = row["message"] + "".join(f"\n· {m['message']}" for m in row["members"])
+        body.append([facts["date"], facts["voucher"], facts["narration"], facts["account"], facts["amount"],
+                     f"{clause_title(row['clause'])}\n依据: {clause_basis(row['clause'])}", message, row["where"]])
+    return xlsx_bytes([{
+        "title": "规则违反清单", "name": "规则违反清单",
+        "subtitle": [f"被审计单位: {unit_name(options_map)}    共 {len(rows)} 条    {as_of_label}"],
+        "columns": FACT_COLUMNS + [("条款及依据", 30, "text"), ("说明", 60, "text"), ("位置 (文件:行号)", 22, "text")],
+        "rows": body, "orientation": "landscape",
+    }])
 
 
 def audit_xlsx(result: dict) -> bytes:
@@ -593,41 +692,44 @@ def audit_xlsx(result: dict) -> bytes:
     by_test = {t: [] for t in TESTS}
     for finding in result["findings"]:
         by_test[finding["test"]].append(finding)
-    summary_rows = [[t, TESTS[t], len(by_test[t])] for t in TESTS]
+    summary_rows = [[number, TESTS[t], len(by_test[t])] for number, t in enumerate(TESTS, start=1)]
     benford = result["benford"]
     sheets = [{
         "name": "汇总", "title": f"{unit} {year} 年度审计分析汇总", "subtitle": subtitle,
-        "columns": [("检验项目", 20, "text"), ("名称", 22, "text"), ("发现数", 10, "number")],
+        "columns": [("序号", 8, "number"), ("检验项目", 40, "text"), ("发现数", 12, "number")],
         "rows": summary_rows, "totals": ["合计", "", len(result["findings"])],
-        "footer": [f"本福特检验: 样本 {benford['n']} 笔, MAD {benford['mad']}, {benford['band']}"
+        "footer": [f"本福特检验: 样本 {benford['n']} 笔, 平均绝对偏差 {benford['mad']}, {benford['band']}"
                    + ("(样本少于 500 笔, 仅供参考)" if benford["indicative"] else ""),
                    result["exclusions"], *result.get("notes", []),
+                   *parameter_lines(result["parameters"]), result.get("as_of", ""),
                    "位置列为 文件:行号 (相对账本主文件所在目录), 可在 Fava 中定位原始分录。"],
     }]
     for test, name in TESTS.items():
         sheets.append({
-            "name": name, "title": f"{name} ({test})", "subtitle": subtitle,
-            "columns": [("日期", 12, "date"), ("位置 (文件:行号)", 32, "text"),
-                        ("金额", 16, "money"), ("说明", 90, "text")],
-            "rows": [[f["date"], f["location"], f["amount"], f["detail"]] for f in by_test[test]],
+            "name": name, "title": name, "subtitle": subtitle,
+            "columns": FACT_COLUMNS + [("说明", 70, "text"), ("位置 (文件:行号)", 22, "text")],
+            "rows": [[f["date"], f["voucher"], f["narration"], f["account"], f["amount"], plain(f["detail"]), f["location"]]
+                     for f in by_test[test]],
             "orientation": "landscape",
         })
     sheets.append({
         "name": "本福特分布", "title": "本福特首位数字分布", "subtitle": subtitle,
         "columns": [("首位数字", 10, "number"), ("笔数", 10, "number"), ("实际占比", 12, "percent"),
-                    ("期望占比", 12, "percent"), ("z 值", 10, "number")],
+                    ("理论占比", 12, "percent"), ("z 值", 10, "decimal")],
         "rows": [[d["digit"], d["count"], d["observed"], d["expected"], d["z"]] for d in benford["digits"]],
     })
     if result.get("sample"):
         s = result["sample"]
         sheets.append({
-            "name": "货币单位抽样", "title": "货币单位抽样 (MUS)",
+            "name": "货币单位抽样", "title": "货币单位抽样",
             "subtitle": subtitle + [f"种子 {s['seed']}, 样本量 {s['size']}, 总体 {s['population_count']} 笔 "
                                     f"{s['population_total']} 元, 抽样间隔 {s['interval']} 元, 起点 {s['start']} 元"],
-            "columns": [("日期", 12, "date"), ("位置 (文件:行号)", 32, "text"), ("金额", 16, "money"),
-                        ("凭证号", 18, "text"), ("收款人", 24, "text"), ("摘要", 36, "text"), ("命中", 8, "number")],
-            "rows": [[i["date"], i["location"], i["amount"], i["voucher"] or "", i["payee"], i["narration"], i["hits"]]
-                     for i in s["items"]],
+            "columns": FACT_COLUMNS + [("命中次数", 10, "number"), ("位置 (文件:行号)", 22, "text")],
+            "rows": [[i["date"], i["voucher"], " ".join(x for x in (i["payee"], i["narration"]) if x) or "—",
+                      i["account"], i["amount"], i["hits"], i["location"]] for i in s["items"]],
             "orientation": "landscape",
         })
-    return xlsx_bytes(sheets)
+    return xlsx_bytes(sheets, as_of=result.get("as_of"))
+
+
+xlsx = audit_xlsx

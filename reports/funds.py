@@ -1,7 +1,7 @@
 """专项资金使用情况表: earmarked funds (P10), training fund (P5), apprentice subsidies
 (P6) and the findings ledger (审计整改台账), for one year.
 
-`build_funds` and `findings_status` are pure builders over loaded entries; the CLI
+`build` and `findings_status` are pure builders over loaded entries; the CLI
 (`shixun report funds`) and the Fava views call them. Both rest on the single pass of
 `plugins.funds.analyse`, so the report and the plugin's errors never disagree.
 """
@@ -14,7 +14,9 @@ from plugins.funds import STATUS_LABELS, analyse
 from plugins.money import ZERO, fmt_thousands, to_fen
 from reports.capital import capital
 from reports.memo import memo
-from reports.render import render_html, to_json, xlsx_bytes
+from plugins.asof import as_of
+from reports.render import SIGNATURE, render_html, to_json, xlsx_bytes
+from reports.viewkit import account_label, clause_title, plain
 
 TITLE = "专项资金使用情况表"
 OTHER_CATEGORY = "不在允许范围"
@@ -107,7 +109,7 @@ def _violation_row(v: dict) -> dict:
             "balance": to_fen(v["balance"])}
 
 
-def build_funds(entries, options_map, year: int) -> dict:
+def build(entries, options_map, year: int) -> dict:
     """The 专项资金使用情况表 of `year` as plain data (Decimals, dates, lists)."""
     analysis = _analysis(entries, options_map)
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
@@ -138,7 +140,7 @@ def build_funds(entries, options_map, year: int) -> dict:
     findings = [_finding_row(f) for f in analysis.findings.values() if f["date"] <= end]
     return {
         "year": year, "unit": analysis.title, "ledger_end": analysis.end,
-        "title": TITLE,
+        "title": TITLE, "as_of": as_of(entries).label(),
         "funds": funds, "totals": totals,
         "training_fund": dict(training, ok=(not training["complete"]) or (
             training["accrued"] >= training["required"]
@@ -165,7 +167,7 @@ def fund_indicators(entries, options_map, year) -> dict:
     p5 = {"clause": "P5", "title": "职工教育经费提取比例", "year": year,
           "operating_income": income, "required": t["required"], "accrued": t["accrued"],
           "value": percent, "unit": "%", "value_text": "—" if percent is None else f"{percent:.2f}%",
-          "threshold": t["rate"] * 100, "threshold_text": f"≥ {rate_text}",
+          "threshold": t["rate"] * 100, "threshold_text": f"不低于 {rate_text}",
           "passed": accrual_passed, "status": _indicator_status(accrual_passed, complete)}
     share = t["frontline_share"]
     front_percent = (share * 100).quantize(cent, ROUND_DOWN) if share is not None else None
@@ -175,7 +177,7 @@ def fund_indicators(entries, options_map, year) -> dict:
                 "value": front_percent, "unit": "%",
                 "value_text": "—" if front_percent is None else f"{front_percent:.2f}%",
                 "threshold": t["frontline_share_min"] * 100,
-                "threshold_text": f"≥ {(t['frontline_share_min'] * 100).normalize():f}%",
+                "threshold_text": f"不低于 {(t['frontline_share_min'] * 100).normalize():f}%",
                 "passed": front_passed,
                 "status": _indicator_status(front_passed, complete, "无使用")}
     rows = [app["years"][year] for app in analysis.apprentices.values()
@@ -187,7 +189,7 @@ def fund_indicators(entries, options_map, year) -> dict:
           "apprentices": len(rows), "met": met,
           "value": Decimal(met), "unit": "人", "value_text": f"{met}/{len(rows)} 人" if rows else "—",
           "threshold": to_fen(minimum),
-          "threshold_text": f"每人每年 ≥ {fmt_thousands(minimum)} 元 (按在册月数折算)",
+          "threshold_text": f"每人每年不低于 {fmt_thousands(minimum)} 元 (按在册月数折算)",
           "passed": app_passed, "status": _indicator_status(app_passed, complete, "无学徒")}
     return {"P5": p5, "P5-frontline": p5_front, "P6": p6}
 
@@ -220,7 +222,7 @@ def json_text(report: dict) -> str:
 
 def html(report: dict) -> str:
     return render_html("funds.html", title=f"{report['year']} 年度{TITLE}", r=report,
-                       percent=_percent, capital=capital, orientation="landscape")
+                       percent=_percent, capital=capital, orientation="landscape", as_of=report.get("as_of"))
 
 
 def _d(value):
@@ -230,7 +232,7 @@ def _d(value):
 def xlsx(report: dict) -> bytes:
     year, unit = report["year"], report["unit"]
     subtitle = [f"编制单位: {unit}    年度: {year}    单位: 元    账本截至: {_d(report['ledger_end'])}"]
-    signature = "单位负责人: ________  财务负责人: ________  复核: ________  制表: ________"
+    signature = SIGNATURE
     funds = report["funds"]
     totals = report["totals"]
     summary = {
@@ -249,47 +251,51 @@ def xlsx(report: dict) -> bytes:
     categories = {
         "name": "支用明细", "title": f"{year} 年度专项资金支用分类", "subtitle": subtitle,
         "columns": [("资金编号", 12, "text"), ("允许科目 (类别)", 44, "text"), ("本年支用", 14, "money")],
-        "rows": [[f["id"], c["category"] or c["label"], c["amount"]] for f in funds for c in f["used_by_category"]],
+        "rows": [[f["id"], account_label(c["category"]) if c["category"] else plain(c["label"]), c["amount"]]
+                 for f in funds for c in f["used_by_category"]],
     }
     violations = {
         "name": "违规支用", "title": f"{year} 年度专项资金违规支用", "subtitle": subtitle, "orientation": "landscape",
         "columns": [("资金编号", 12, "text"), ("日期", 12, "text"), ("凭证号", 16, "text"), ("科目", 40, "text"),
                     ("金额", 14, "money"), ("问题", 16, "text"), ("余额", 14, "money"), ("整改事项", 14, "text"),
                     ("位置", 30, "text")],
-        "rows": [[f["id"], _d(v["date"]), v["voucher"], v["account"], v["amount"], v["label"], v["balance"],
+        "rows": [[f["id"], _d(v["date"]), v["voucher"] or "—", account_label(v["account"]), v["amount"], v["label"], v["balance"],
                   v["finding"] or "", v["location"]] for f in funds for v in f["violations"]],
     }
     t = report["training_fund"]
     training = {
-        "name": "职工教育经费", "title": f"{year} 年度职工教育经费提取和使用 (P5)", "subtitle": subtitle,
-        "columns": [("项目", 30, "text"), ("金额 / 比例", 18, "text")],
-        "rows": [["营业收入 (5001+5051)", fmt_thousands(t["operating_income"])],
-                 ["提取比例", _percent(t["rate"])],
-                 ["应提取", fmt_thousands(t["required"])],
-                 ["实际提取", fmt_thousands(t["accrued"])],
-                 ["少提取", fmt_thousands(t["accrual_shortfall"])],
-                 ["本年使用", fmt_thousands(t["uses"])],
-                 ["其中一线职工", fmt_thousands(t["frontline"])],
-                 ["一线职工占比", _percent(t["frontline_share"])],
-                 ["一线职工最低占比", _percent(t["frontline_share_min"])],
-                 ["结论", ("符合" if t["ok"] else "不符合") if t["complete"] else "年度未结束, 暂不判断"]],
+        "name": "职工教育经费", "title": f"{year} 年度职工教育经费提取和使用", "subtitle": subtitle,
+        "columns": [("项目", 30, "text"), ("金额 (元)", 18, "money"), ("比例", 14, "text")],
+        "rows": [["营业收入 (5001+5051)", t["operating_income"], ""],
+                 ["提取比例 (不低于)", None, _percent(t["rate"])],
+                 ["应提取", t["required"], ""],
+                 ["实际提取", t["accrued"], ""],
+                 ["少提取", t["accrual_shortfall"], ""],
+                 ["本年使用", t["uses"], ""],
+                 ["其中一线职工", t["frontline"], _percent(t["frontline_share"])],
+                 ["一线职工占比 (不低于)", None, _percent(t["frontline_share_min"])],
+                 ["结论", None, ("符合" if t["ok"] else "不符合") if t["complete"] else "年度未结束, 暂不判断"]],
     }
     apprentices = {
         "name": "学徒补贴", "title": f"{year} 年度学徒补贴发放 (P6)", "subtitle": subtitle,
         "columns": [("学徒编号", 14, "text"), ("姓名", 10, "text"), ("开始", 12, "text"), ("结束", 12, "text"),
-                    ("在册月数", 9, "number"), ("年标准", 12, "money"), ("应发", 12, "money"),
-                    ("实发", 12, "money"), ("差额", 12, "money"), ("结论", 14, "text")],
+                    ("在册月数", 9, "number"), ("年标准 (不低于)", 12, "money"), ("应发 (不低于)", 12, "money"),
+                    ("实发", 12, "money"), ("少发", 12, "money"), ("结论", 14, "text")],
         "rows": [[a["id"], a["name"], _d(a["start"]), _d(a["end"]), a["months"], a["minimum"], a["required"],
                   a["paid"], a["shortfall"],
-                  ("符合" if a["ok"] else "不足") if a["complete"] else "年度未结束"] for a in report["apprentices"]],
+                  ("符合" if a["ok"] else "少发") if a["complete"] else "年度未结束"] for a in report["apprentices"]],
     }
     findings = {
         "name": "审计整改台账", "title": "审计整改台账", "subtitle": subtitle, "orientation": "landscape",
-        "columns": [("编号", 14, "text"), ("登记日期", 12, "text"), ("条款", 8, "text"), ("问题描述", 36, "text"),
+        "columns": [("编号", 14, "text"), ("登记日期", 12, "text"), ("条款", 20, "text"), ("问题描述", 36, "text"),
                     ("资金", 12, "text"), ("应退金额", 14, "money"), ("整改期限", 12, "text"),
                     ("已退金额", 14, "money"), ("尚欠金额", 14, "money"), ("状态", 12, "text")],
-        "rows": [[f["id"], _d(f["date"]), f["clause"], f["description"], f["fund"] or "", f["amount"],
+        "rows": [[f["id"], _d(f["date"]), clause_title(f["clause"]), f["description"], f["fund"] or "", f["amount"],
                   _d(f["deadline"]), f["returned"], f["outstanding"],
                   f["status_label"] + (" (逾期退还)" if f["late"] else "")] for f in report["findings"]],
     }
-    return xlsx_bytes([summary, categories, violations, training, apprentices, findings])
+    return xlsx_bytes([summary, categories, violations, training, apprentices, findings], as_of=report.get("as_of"))
+
+
+# The name before the one report API (reports.bench and older callers).
+build_funds = build

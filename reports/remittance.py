@@ -3,7 +3,7 @@
 Seed: "生产经营所获纯利润上交国库,用于改善办学条件"; "财政、审计部门对…经营中心账务进行
 监督、审计". The county finance bureau reads this report (SPEC §1).
 
-`build_remittance(entries, options_map, year)` returns plain data: the JSON keys of
+`build(entries, options_map, year)` returns plain data: the JSON keys of
 SPEC §2 (`year`, `unit`, `income_total`, `work_study_income`, `student_remuneration`,
 `net_profit`, `losses_absorbed`, `owed`, `arrears_start`, `payments`, `paid_total`,
 `arrears_end`, `owed_capital`) and, under further keys, the income-statement lines
@@ -20,12 +20,15 @@ from decimal import Decimal
 
 from beancount.core import data as _data
 
-from plugins.common import ACCOUNTS, account_code
+from plugins.asof import as_of
+from plugins.common import ACCOUNTS
 from plugins.money import ZERO, to_fen
 from plugins.policy import read_policies
 from plugins.treasury import treasury_years
+from reports import statement_lines
 from reports.capital import capital
 from reports.memo import memo
+from reports.render import SIGNATURE
 from reports.query import (entries_of_year, is_closing, postings_between,
                            sum_under, unit_name, year_bounds)
 
@@ -34,47 +37,37 @@ class ReportError(ValueError):
     """A report asked for something the ledger cannot answer (one Chinese line)."""
 
 
-# 小企业会计准则 利润表: (key, 行次, label, first-level account codes, sign)
-# sign +1: an income line (credit balance shown positive); −1: an expense line.
+# 小企业会计准则 利润表, the lines this report prints: (key, 行次). Which accounts a line
+# takes is reports.statement_lines (the one mapping table); P&L accounts that table does not
+# place are shown as 其他收益 / 其他费用 so the net profit stays P2's to the fen.
 STATEMENT = [
-    ("operating_revenue", 1, "一、营业收入", ("5001", "5051"), 1),
-    ("operating_cost", 2, "减：营业成本", ("5401", "5402"), -1),
-    ("taxes_and_surcharges", 3, "税金及附加", ("5403",), -1),
-    ("selling_expenses", 11, "销售费用", ("5601",), -1),
-    ("admin_expenses", 14, "管理费用", ("5602",), -1),
-    ("finance_expenses", 18, "财务费用", ("5603",), -1),
-    ("investment_income", 20, "加：投资收益", ("5111",), 1),
-    ("other_income", None, "加：其他收益", (), 1),          # Income accounts of other codes
-    ("other_expenses", None, "减：其他费用", (), -1),       # Expenses of other codes
-    ("operating_profit", 21, "二、营业利润", None, 1),
-    ("non_operating_income", 22, "加：营业外收入", ("5301",), 1),
-    ("non_operating_expense", 24, "减：营业外支出", ("5711",), -1),
-    ("total_profit", 30, "三、利润总额", None, 1),
-    ("income_tax", 31, "减：所得税费用", ("5801",), -1),
-    ("net_profit", 32, "四、净利润", None, 1),
+    ("operating_revenue", 1), ("operating_cost", 2), ("taxes_and_surcharges", 3),
+    ("selling_expenses", 11), ("admin_expenses", 14), ("finance_expenses", 18),
+    ("investment_income", 20), ("other_income", None), ("other_expenses", None),
+    ("operating_profit", 21), ("non_operating_income", 22), ("non_operating_expense", 24),
+    ("total_profit", 30), ("income_tax", 31), ("net_profit", 32),
 ]
-_KNOWN = {code for _k, _n, _l, codes, _s in STATEMENT if codes for code in codes}
+_OTHER_LABELS = {"other_income": "加：其他收益（未归入报表项目的收入）",
+                 "other_expenses": "减：其他费用（未归入报表项目的费用）"}
+
+
+def _label(key, number) -> str:
+    if number is None:
+        return _OTHER_LABELS[key]
+    label = next(label for line, label, *_ in statement_lines.INCOME_STATEMENT if line == number)
+    return label.split("（", 1)[0]  # the form's "（亏损以“-”号填列）" notes are not printed here
 
 
 def _statement(totals: dict[str, Decimal]) -> dict[str, Decimal]:
     """Statement amounts (positive = as printed) from per-account P&L totals."""
-    lines = {key: ZERO for key, *_ in STATEMENT}
-    for account, amount in totals.items():
-        code = account_code(account)
-        key = next((k for k, _n, _l, codes, _s in STATEMENT if codes and code in codes), None)
-        if key is None:
-            key = "other_income" if account.startswith("Income") else "other_expenses"
-        sign = dict((k, s) for k, _n, _l, _c, s in STATEMENT)[key]
-        # Beancount signs: Income credits negative, Expenses debits positive.
-        lines[key] += -amount if sign == 1 else amount
-    lines["operating_profit"] = (lines["operating_revenue"] - lines["operating_cost"]
-                                 - lines["taxes_and_surcharges"] - lines["selling_expenses"]
-                                 - lines["admin_expenses"] - lines["finance_expenses"]
-                                 + lines["investment_income"] + lines["other_income"]
-                                 - lines["other_expenses"])
-    lines["total_profit"] = (lines["operating_profit"] + lines["non_operating_income"]
-                             - lines["non_operating_expense"])
-    lines["net_profit"] = lines["total_profit"] - lines["income_tax"]
+    amounts = statement_lines.income_statement_amounts(totals)
+    lines = {key: amounts[number] for key, number in STATEMENT if number is not None}
+    unplaced = statement_lines.unplaced_accounts(totals)
+    lines["other_income"] = -sum((totals[a] for a in unplaced if a.startswith("Income")), ZERO)
+    lines["other_expenses"] = sum((totals[a] for a in unplaced if not a.startswith("Income")), ZERO)
+    other = lines["other_income"] - lines["other_expenses"]
+    for key in ("operating_profit", "total_profit", "net_profit"):
+        lines[key] += other
     return {k: to_fen(v) for k, v in lines.items()}  # rounded last: net profit = P2's to the fen
 
 
@@ -97,13 +90,13 @@ def _policies(entries):
 
 def _treasury(entries, options_map, today):
     """`plugins.treasury.treasury_years` once per loaded entries list and day (reports.memo)."""
-    today = today or datetime.date.today()
+    today = today or as_of(entries).date
     return memo(entries, options_map, "treasury_years",
                 lambda: treasury_years(entries, options_map, today=today, policies=_policies(entries)),
                 today)
 
 
-def build_remittance(entries, options_map, year: int, today=None) -> dict:
+def build(entries, options_map, year: int, today=None) -> dict:
     """The report's data for `year` (see the module docstring for the keys)."""
     if not any(isinstance(e, _data.Transaction) for e in entries_of_year(entries, year)):
         raise ReportError(f"账本中没有 {year} 年度的交易记录, 无法生成上缴国库报告")
@@ -156,14 +149,37 @@ def build_remittance(entries, options_map, year: int, today=None) -> dict:
         "student_cap": cap,
         "student_headroom": cap - student_remuneration,
         "income_statement": [
-            {"key": key, "line": number, "label": label, "amount": lines[key]}
-            for key, number, label, codes, _s in STATEMENT
-            if codes is None or codes or lines[key]  # "other" lines only when used
+            {"key": key, "line": number, "label": _label(key, number), "amount": lines[key]}
+            for key, number in STATEMENT
+            if number is not None or lines[key]  # "other" lines only when used
         ],
         "ledger_end": result.end,
+        "as_of": as_of(entries).label(),
+        "register": [row for row in treasury_register(entries, options_map, today) if row["closed"] and row["year"] <= year],
+        "notes": [] if any(name in ("plugins.treasury", "plugins.all") for name, _ in options_map.get("plugin", []))
+        else ['注意: 账本主文件未启用 plugin "plugins.treasury", 应缴数为按同一规则计算的结果, 账本中没有相应的计提分录。'],
     }
-    report.update({key: lines[key] for key, *_ in STATEMENT if key != "net_profit"})
+    report.update({key: lines[key] for key, _n in STATEMENT if key != "net_profit"})
     return report
+
+
+def treasury_register(entries, options_map, today=None) -> list[dict]:
+    """非税收入缴款书登记簿: per year 应缴 / 已缴 / 欠缴 with each 缴款书 applied to it
+    (FIFO, plugins.treasury), and for a payment after the deadline its days late
+    (逾期缴纳 N 天); `status` is 已缴清 / 欠缴 (已逾期) / 待缴 (未到期限) / 未结账."""
+    rows = treasury_by_year(entries, options_map, today)
+    for row in rows:
+        for payment in row["payments"]:
+            late = (payment["date"] - row["deadline"]).days if row["deadline"] else 0
+            payment["late_days"] = late if late > 0 else 0
+        if not row["closed"]:
+            row["status"] = "未结账"
+        elif row["outstanding"] > 0:
+            row["status"] = "欠缴 (已逾期)" if row["overdue"] else "待缴 (未到期限)"
+        else:
+            row["status"] = "已缴清"
+        row["late"] = any(p["late_days"] for p in row["payments"])
+    return rows
 
 
 def treasury_by_year(entries, options_map, today=None) -> list[dict]:
@@ -191,9 +207,9 @@ def treasury_by_year(entries, options_map, today=None) -> list[dict]:
 TITLE = "年度利润上缴国库情况表"
 
 
-def render_remittance_html(report: dict) -> str:
+def html(report: dict) -> str:
     from reports.render import render_html
-    return render_html("remittance.html", title=TITLE, r=report)
+    return render_html("remittance.html", title=TITLE, r=report, as_of=report.get("as_of"))
 
 
 def remittance_sheet(report: dict) -> dict:
@@ -221,7 +237,7 @@ def remittance_sheet(report: dict) -> dict:
         footer.append("注：本年度尚未结束，应缴数未计提。")
     if r["overdue"]:
         footer.append(f"注：已超过缴款期限 {r['deadline']}，存在欠缴。")
-    footer += ["单位负责人：__________  财务负责人：__________  复核：__________  制表：__________",
+    footer += [SIGNATURE,
                f"{r['unit']}（盖章）    日期：______年____月____日"]
     return {
         "title": TITLE,
@@ -233,9 +249,33 @@ def remittance_sheet(report: dict) -> dict:
     }
 
 
-def render_remittance_xlsx(report: dict) -> bytes:
+def register_sheet(report: dict) -> dict:
+    """非税收入缴款书登记簿: each closed year's 应缴, every 缴款书 applied to it, 欠缴."""
+    rows = []
+    for y in report["register"]:
+        state = "已缴清" if y["outstanding"] <= 0 else y["status"]
+        for index, p in enumerate(y["payments"] or [None]):
+            first = index == 0
+            rows.append([y["year"] if first else None, y["owed"] if first else None,
+                         p["date"] if p else None, (p["receipt"] or "（缺缴款书号）") if p else "—",
+                         p["amount"] if p else None,
+                         (f"逾期缴纳 {p['late_days']} 天" if p["late_days"] else "按期缴纳") if p else "尚未缴款",
+                         y["paid"] if first else None, y["outstanding"] if first else None, state if first else ""])
+    return {"title": "非税收入缴款书登记簿", "name": "缴款书登记簿",
+            "subtitle": [f"编制单位：{report['unit']}    截至 {report['year']} 年度    金额单位：元"],
+            "columns": [("所属年度", 9, "number"), ("应缴", 14, "money"), ("缴款日期", 12, "date"),
+                        ("缴款书号", 22, "text"), ("本笔缴入", 14, "money"), ("缴款情况", 16, "text"),
+                        ("已缴合计", 14, "money"), ("欠缴", 14, "money"), ("状态", 14, "text")],
+            "rows": rows, "orientation": "landscape"}
+
+
+def xlsx(report: dict) -> bytes:
     from reports.render import xlsx_bytes
-    return xlsx_bytes([remittance_sheet(report)])
+    return xlsx_bytes([remittance_sheet(report), register_sheet(report)], as_of=report.get("as_of"))
+
+
+# The names before the one report API (reports.bench and older callers).
+build_remittance, render_remittance_html, render_remittance_xlsx = build, html, xlsx
 
 
 def render_remittance_json(report: dict) -> str:

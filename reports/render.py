@@ -13,6 +13,7 @@ import jinja2
 
 from plugins.money import fmt, fmt_thousands
 from reports.capital import capital
+from reports.viewkit import account_label, clause_title, plain
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
@@ -22,6 +23,9 @@ _env = jinja2.Environment(
 )
 _env.filters["money"] = fmt_thousands
 _env.filters["capital"] = capital
+_env.filters["account"] = account_label
+_env.filters["plain"] = plain
+_env.filters["clause"] = clause_title
 
 
 def _plain(value):
@@ -48,21 +52,39 @@ def render_html(template: str, **context) -> str:
 
 # ---- XLSX -----------------------------------------------------------------
 
-def xlsx_bytes(sheets) -> bytes:
-    """A workbook from sheet specs, each a dict:
+SIGNATURE = "单位负责人: __________    财务负责人: __________    复核: __________    制表: __________"
+NOTHING = "无发现"
+PAGE_FOOTER = "第 &P 页 共 &N 页"
 
-    title (merged, bold, centred), subtitle lines, columns [(header, width, kind)]
-    with kind "text" | "money" | "number" | "date" | "percent", rows (lists),
-    totals (one row or None), footer lines (e.g. 大写, signatures), name (tab).
-    Money cells are numbers with format #,##0.00 so Excel/WPS can sum them.
+
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: CJK characters count two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell of `width` characters needs."""
+    usable = max(int(width) - 1, 1)
+    return sum(max(1, -(-_display_width(part) // usable)) for part in str(text).split("\n"))
+
+
+def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
+    """A workbook that prints: each sheet spec a dict of
+
+    title (merged over the table's width, bold, centred), subtitle lines, columns
+    [(header, width, kind)] with kind "text" | "money" | "number" (= "integer") | "decimal" | "date" |
+    "percent", rows (lists), totals (one row or None), footer lines (大写, notes),
+    name (tab), orientation. Numbers stay numbers (#,##0.00 money, #,##0 integers),
+    long text wraps with the row's height set, an empty table gets one "无发现" line,
+    every sheet ends with the signature block (unless its footer has one) and prints
+    "第 N 页 共 M 页" at the foot of each page; `as_of` (判断日期 …) goes under the title.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
-
     thin = Side(style="thin")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
-    formats = {"money": "#,##0.00", "number": "#,##0.##", "date": "yyyy-mm-dd",
+    formats = {"money": "#,##0.00", "number": "#,##0", "integer": "#,##0", "decimal": "#,##0.00", "date": "yyyy-mm-dd",
                "percent": "0.00%", "text": "@"}
     book = Workbook()
     book.remove(book.active)
@@ -71,44 +93,76 @@ def xlsx_bytes(sheets) -> bytes:
         columns = spec["columns"]
         width = len(columns)
         last = get_column_letter(width)
-        row = 1
-        sheet.merge_cells(f"A1:{last}1")
-        sheet["A1"] = spec["title"]
-        sheet["A1"].font = Font(size=16, bold=True)
-        sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-        sheet.row_dimensions[1].height = 28
-        for line in spec.get("subtitle", []):
-            row += 1
+        total_width = sum(w for _, w, _ in columns)
+
+        def merged_line(row: int, text: str, **font) -> None:
             sheet.merge_cells(f"A{row}:{last}{row}")
-            sheet[f"A{row}"] = line
+            cell = sheet[f"A{row}"]
+            cell.value = text
+            cell.alignment = Alignment(wrap_text=True, vertical="center",
+                                       horizontal="center" if font.get("size") else "left")
+            if font:
+                cell.font = Font(**font)
+            lines = _lines(text, total_width * (0.6 if font.get("size") else 1))
+            sheet.row_dimensions[row].height = (28 if font.get("size") else 15) * lines
+
+        row = 1
+        merged_line(row, spec["title"], size=16, bold=True)
+        subtitle = list(spec.get("subtitle", []))
+        if as_of and not any(as_of in line for line in subtitle):
+            subtitle.append(as_of)
+        for line in subtitle:
+            row += 1
+            merged_line(row, line)
         row += 1
         header_row = row
+        header_lines = 1
         for col, (header, col_width, _) in enumerate(columns, start=1):
             cell = sheet.cell(row=row, column=col, value=header)
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = box
             sheet.column_dimensions[get_column_letter(col)].width = col_width
+            header_lines = max(header_lines, _lines(header, col_width))
+        sheet.row_dimensions[row].height = 15 * header_lines
         body = list(spec.get("rows", []))
-        if spec.get("totals"):
+        if not body:
+            row += 1
+            merged_line(row, spec.get("empty", NOTHING))
+            for col in range(1, width + 1):
+                sheet.cell(row=row, column=col).border = box
+        if spec.get("totals") and body:
             body.append(spec["totals"])
         for values in body:
             row += 1
-            for col, ((_, _, kind), value) in enumerate(zip(columns, values), start=1):
+            lines = 1
+            for col, ((_, col_width, kind), value) in enumerate(zip(columns, values), start=1):
                 if isinstance(value, Decimal):
                     value = float(value) if kind != "text" else fmt(value)  # openpyxl stores numbers as double
+                elif isinstance(value, float) and value != value:  # NaN
+                    value = None
+                if value is None:
+                    value = "—" if kind == "text" else None
                 cell = sheet.cell(row=row, column=col, value=value)
-                cell.number_format = formats.get(kind, "General")
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                cell.number_format = formats.get(kind, "General") if (number or kind in ("text", "date")) else "@"
                 cell.border = box
-                if kind in ("money", "number", "percent"):
-                    cell.alignment = Alignment(horizontal="right")
-        if spec.get("totals"):
+                if kind in ("money", "number", "integer", "decimal", "percent"):
+                    cell.alignment = Alignment(horizontal="right", vertical="top")
+                else:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                    if isinstance(value, str):
+                        lines = max(lines, _lines(value, col_width))
+            sheet.row_dimensions[row].height = 15 * lines
+        if spec.get("totals") and spec.get("rows"):
             for col in range(1, width + 1):
                 sheet.cell(row=row, column=col).font = Font(bold=True)
-        for index, line in enumerate(spec.get("footer", [])):
-            row += 2 if index == 0 else 1
-            sheet.merge_cells(f"A{row}:{last}{row}")
-            sheet[f"A{row}"] = line
+        footer = list(spec.get("footer", []))
+        if not any("负责人" in line for line in footer):
+            footer.append(SIGNATURE)
+        for line in (line for line in footer if line):
+            row += 1
+            merged_line(row, line)
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
         sheet.print_title_rows = f"{header_row}:{header_row}"
         sheet.print_area = f"A1:{last}{row}"
@@ -118,6 +172,9 @@ def xlsx_bytes(sheets) -> bytes:
         sheet.page_setup.fitToHeight = 0
         sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.print_options.horizontalCentered = True
+        sheet.page_margins.left = sheet.page_margins.right = 0.4
+        sheet.oddFooter.center.text = PAGE_FOOTER
+        sheet.evenFooter.center.text = PAGE_FOOTER
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

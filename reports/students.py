@@ -9,8 +9,8 @@ sheet for a year is the sum of its monthly sheets; a month with a pool but no ho
 leaves that pool unallocated (shown); beside it, what each student was paid (accountant's debits to the
 payable with `student:`) on dates in the period, and the difference.
 
-`build_students` is a pure function of loaded entries (CLI and Fava both call it);
-`students_html` / `students_xlsx` / `to_json` render the same dict.
+`build` is a pure function of loaded entries (CLI and Fava both call it); `html`,
+`xlsx` and `reports.render.to_json` render the same dict.
 """
 import bisect
 import datetime
@@ -18,18 +18,20 @@ from decimal import Decimal
 
 from beancount.core import data
 
+from plugins.asof import as_of
 from plugins.common import ACCOUNTS, under
 from plugins.money import ZERO, allocate, fmt
+from plugins.policy import read_policies
 from plugins.work_study import PLUGIN, load_roster, read_hours, settings_from, work_study
 from reports.capital import capital
 from reports.memo import memo
-from reports.render import render_html, to_json, xlsx_bytes
+from reports.render import SIGNATURE, render_html, to_json, xlsx_bytes
 
 TITLE = "学生劳动报酬发放表"
 UNNAMED = ""  # the row of payouts written without `student:`
 NONE = Decimal(0)  # hours start from a plain zero (42.5, not 42.50)
 
-__all__ = ["build_students", "work_study_income", "students_html", "students_xlsx", "students_json", "TITLE"]
+__all__ = ["build", "html", "xlsx", "work_study_income", "TITLE"]
 
 
 def _plugin_enabled(options_map) -> bool:
@@ -109,7 +111,7 @@ def work_study_income(entries, options_map, start: datetime.date, end: datetime.
     return cumulative[high - 1] - (cumulative[low - 1] if low else ZERO)
 
 
-def build_students(entries, options_map, start: datetime.date, end: datetime.date,
+def build(entries, options_map, start: datetime.date, end: datetime.date,
                    paid_from: datetime.date | None = None, paid_to: datetime.date | None = None) -> dict:
     """The sheet for dates start..end (both inclusive) as plain data (Decimals, dates).
 
@@ -176,13 +178,13 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
             shares = [a + b for a, b in zip(shares, parts)]
     students = []
     for sid, weight, allocated in zip(ids, weights, shares):
-        info = roster.get(sid, {})
+        info = roster.get(sid)  # plugins.roster.Student, or None for a 学号 not on the roster
         got = paid.get(sid, ZERO)
         students.append({
             "student": sid,
-            "name": info.get("name", "（未注明学号）" if sid == UNNAMED else ""),
-            "class": info.get("class", ""),
-            "base": "、".join(bases.get(sid, [])) or info.get("base", ""),
+            "name": info.name if info else ("（未注明学号）" if sid == UNNAMED else ""),
+            "class": info.class_name if info else "",
+            "base": "、".join(bases.get(sid, [])) or (info.base if info else ""),
             "hours": weight,
             "allocated": allocated,
             "paid": got,
@@ -205,15 +207,26 @@ def build_students(entries, options_map, start: datetime.date, end: datetime.dat
         "unallocated": pool - allocated_total,
         "pool_capital": capital(pool),
         "paid_capital": capital(paid_total),
+        **_pay_deadline(entries, end),
     }
+
+
+def _pay_deadline(entries, end: datetime.date) -> dict:
+    """When the period's last accrual must be paid (student-pay-days, P1) and whether that
+    day has passed on the date of judgement: an unpaid share inside its days is 待发, not a breach."""
+    judged = as_of(entries)
+    days = memo(entries, None, "read_policies", lambda: read_policies(entries)).value("student-pay-days", end)
+    deadline = end + datetime.timedelta(days=int(days)) if days is not None else None
+    return {"as_of": judged.label(), "pay_deadline": deadline,
+            "pay_overdue": deadline is not None and judged.date > deadline}
 
 
 def students_json(sheet: dict) -> str:
     return to_json(sheet)
 
 
-def students_html(sheet: dict) -> str:
-    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet,
+def html(sheet: dict) -> str:
+    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet, as_of=sheet.get("as_of"),
                        paid_note=_paid_note(sheet).strip())
 
 
@@ -228,7 +241,7 @@ def _paid_note(sheet) -> str:
     return f"    实发期间: {sheet['paid_from']} 至 {sheet['paid_to']}"
 
 
-def students_xlsx(sheet: dict) -> bytes:
+def xlsx(sheet: dict) -> bytes:
     rows = []
     for number, s in enumerate(sheet["students"], start=1):
         rows.append([number, s["student"], s["name"], s["class"], s["base"], s["hours"],
@@ -237,15 +250,18 @@ def students_xlsx(sheet: dict) -> bytes:
               f"本期实发合计 (大写): {sheet['paid_capital']}"]
     if sheet["unallocated"]:
         footer.append(f"注: 本期无工时记录, {fmt(sheet['unallocated'])} 元未分配")
-    footer.append("单位负责人: __________    财务负责人: __________    复核: __________    制表: __________")
+    if sheet["difference_total"] > 0 and sheet.get("pay_deadline"):
+        state = "已逾期未发" if sheet["pay_overdue"] else "尚在发放期限内 (待发)"
+        footer.append(f"注: 应发未发 {fmt(sheet['difference_total'])} 元, 发放期限 {sheet['pay_deadline']}, {state}")
+    footer.append(SIGNATURE)
     spec = {
         "name": TITLE,
         "title": TITLE,
         "subtitle": [f"编制单位: {sheet['unit']}    期间: {sheet['from']} 至 {sheet['to']}{_paid_note(sheet)}    单位: 元",
                      f"本期计提学生劳动报酬 (分配总额): {fmt(sheet['pool'])}    工时合计: {_hours(sheet['hours_total'])}"],
         "columns": [("序号", 6, "number"), ("学号", 12, "text"), ("姓名", 10, "text"),
-                    ("班级", 14, "text"), ("实训基地", 16, "text"), ("工时", 9, "number"),
-                    ("应分配金额", 13, "money"), ("实发金额", 13, "money"), ("差额", 12, "money"),
+                    ("班级", 14, "text"), ("实训基地", 16, "text"), ("工时", 9, "decimal"),
+                    ("应分配金额", 13, "money"), ("实发金额", 13, "money"), ("未发 (应发−实发)", 14, "money"),
                     ("学生签字", 12, "text")],
         "rows": rows,
         "totals": ["合计", "", "", "", "", sheet["hours_total"], sheet["allocated_total"],
@@ -253,15 +269,8 @@ def students_xlsx(sheet: dict) -> bytes:
         "footer": footer,
         "orientation": "landscape",
     }
-    return xlsx_bytes([spec])
+    return xlsx_bytes([spec], as_of=sheet.get("as_of"))
 
 
-def render(sheet: dict, fmt_name: str):
-    """The sheet in `fmt_name` ("json", "html", "xlsx"): str or bytes."""
-    if fmt_name == "json":
-        return students_json(sheet)
-    if fmt_name == "html":
-        return students_html(sheet)
-    if fmt_name == "xlsx":
-        return students_xlsx(sheet)
-    raise ValueError(f"不支持的格式: {fmt_name}")
+# The names before the one report API (reports.bench and older callers).
+build_students, students_html, students_xlsx = build, html, xlsx

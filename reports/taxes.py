@@ -136,7 +136,7 @@ def indicators(entries, options_map, year) -> dict:
         "revenue": revenue, "allocations": allocations,
         "value": percent, "unit": "%",
         "value_text": "—" if percent is None else f"{percent:.2f}%",
-        "threshold": share_min * 100, "threshold_text": f"≥ {share_min * 100:.2f}%",
+        "threshold": share_min * 100, "threshold_text": f"不低于 {share_min * 100:.2f}%",
         "passed": p4_passed, "status": _status(p4_passed),
     }
 
@@ -151,7 +151,7 @@ def indicators(entries, options_map, year) -> dict:
         "clause": "P7", "title": "生均公用经费",
         "students": students, "funds": funds,
         "value": per_student, "unit": "元/生", "value_text": "—" if per_student is None else f"{per_student:,.2f} 元/生",
-        "threshold": funds_min, "threshold_text": f"≥ {to_fen(funds_min):,.2f} 元/生",
+        "threshold": funds_min, "threshold_text": f"不低于 {to_fen(funds_min):,.2f} 元/生",
         "passed": p7_passed, "status": _status(p7_passed),
     }
     out = {"year": year, "P4": p4, "P7": p7}

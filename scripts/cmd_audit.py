@@ -31,15 +31,15 @@ def run(args) -> int:
     if args.document_threshold is not None:
         options["document_threshold"] = _money(args.document_threshold)
     entries, _, options_map = load_for_report(args)
-    from reports.audit import audit_xlsx, run_audit, sample
+    from reports import audit
     from reports.render import to_json
 
-    result = run_audit(entries, options_map, year, **options)
+    result = audit.build(entries, options_map, year, **options)
     if args.sample:
         if args.sample < 0:
             raise UserError("--sample 样本量不能为负")
-        result["sample"] = sample(entries, options_map, year, size=args.sample, seed=args.seed)
-    content = audit_xlsx(result) if args.format == "xlsx" else to_json(result)
+        result["sample"] = audit.sample(entries, options_map, year, size=args.sample, seed=args.seed)
+    content = audit.xlsx(result) if args.format == "xlsx" else to_json(result)
     write_output(args.output, content)
     return 0
 

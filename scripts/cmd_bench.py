@@ -1,5 +1,5 @@
 """`shixun bench [--sizes 10000,100000] [--repeat N] [--seed S] [-o docs/PERFORMANCE.md]`:
-the benchmark of SPEC §5 (reports/bench.py). Slow by design (a 100k load takes
+the benchmark of SPEC §5 (devtools/bench.py). Slow by design (a 100k load takes
 ~10 s and every variant is loaded `repeat` times): not a test; CI runs it on a 2k
 ledger with `--repeat 1` (tests/test_bench.py) so it cannot rot."""
 import json
@@ -31,7 +31,7 @@ def command_line(args) -> str:
 
 
 def run(args) -> int:
-    from reports import bench
+    from devtools import bench
 
     args.sizes = _sizes(args.sizes_text)
     if args.repeat < 1:

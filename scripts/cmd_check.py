@@ -1,55 +1,35 @@
-"""`shixun check [LEDGER]`: load with every plugin, print errors grouped by clause."""
+"""`shixun check [LEDGER]`: load with every plugin, print the problems grouped by clause
+(P1…P10, then Beancount's own), each with file:line, in Chinese (plugins/errors.py)."""
 import collections
-import re
 import sys
 
-from plugins.common import CLAUSES, clause_of
-from scripts.common import add_ledger_argument, ledger_path, load
-
-# Beancount's own messages are English; the accountant reads Chinese.
-TRANSLATIONS = [
-    (r"^Transaction does not balance: (.*)", r"分录借贷不平衡: \1"),
-    (r"^Balance failed for '(.*?)': expected (.*?) != accumulated (.*?) \((.*)\)",
-     r"余额断言失败 \1: 断言 \2, 实际 \3 (\4)"),
-    (r"^Invalid reference to unknown account '(.*)'", r"引用了未开设的账户 \1"),
-    (r"^Invalid account name: (.*)", r"无效的科目名称 \1 (每一级须以大写英文字母或数字开头, 如 1001-库存现金)"),
-    (r"^Invalid reference to inactive account '(.*)'", r"引用了已关闭的账户 \1"),
-    (r"^Duplicate open directive for (.*)", r"账户重复开设 \1"),
-    (r"^File does not exist: \"?(.*?)\"?$", r"包含的文件不存在: \1"),
-    (r"^Syntax error, unexpected (.*)", r"语法错误, 意外的 \1"),
-    (r"^syntax error, unexpected (.*)", r"语法错误, 意外的 \1"),
-    (r"^Invalid token: (.*)", r"无效的记号: \1"),
-    (r"^Error importing '(.*?)': (.*)", r"无法加载插件 \1: \2"),
-    (r"^Invalid currency (.*)", r"无效币种 \1"),
-]
-
-
-def chinese(message: str) -> str:
-    for pattern, replacement in TRANSLATIONS:
-        if re.match(pattern, message):
-            return re.sub(pattern, replacement, message, count=1)
-    return message
+from plugins.common import CLAUSES
+from plugins.errors import OTHER, group
+from scripts.common import add_ledger_argument, is_bundled, ledger_path, load
 
 
 def run(args) -> int:
     path = ledger_path(args)
-    entries, errors, _ = load(path)
-    if not errors:
-        print(f"检查通过: {path} 共 {len(entries)} 条记录, 无错误。")
+    entries, errors, options_map = load(path)
+    problems = group(errors, entries, options_map)
+    if not problems:
+        which = "随附的示例账本 " if is_bundled(path) else ""
+        print(f"检查通过: {which}{path} 共 {len(entries)} 条记录, 无错误。")
         return 0
-    groups = collections.defaultdict(list)
-    for error in errors:
-        source = error.source or {}
-        location = f"{source.get('filename', '?')}:{source.get('lineno', '?')}"
-        message = " ".join(str(error.message).split())
-        groups[clause_of(message)].append(f"{location}: {chinese(message)}")
+    by_clause = collections.defaultdict(list)
+    for problem in problems:
+        by_clause[problem.clause if problem.clause in CLAUSES else OTHER].append(problem)
+    # Beancount's own errors in file order, top to bottom, as the accountant fixes them.
+    by_clause[OTHER].sort(key=lambda p: (str(p.filename or ""), p.lineno or 0))
     order = list(CLAUSES)
-    for clause in sorted(groups, key=order.index):
-        title = CLAUSES.get(clause, clause)
-        print(f"== {title} ({len(groups[clause])} 条) ==")
-        for line in groups[clause]:
-            print(f"  {line}")
-    print(f"共 {len(errors)} 个错误。", file=sys.stderr)
+    for clause in sorted((c for c in by_clause if by_clause[c]), key=order.index):
+        print(f"== {CLAUSES[clause]} ({len(by_clause[clause])} 处) ==")
+        for problem in by_clause[clause]:
+            for line in problem.lines():
+                print(f"  {line}")
+    follow = sum(len(p.consequences) for p in problems)
+    tail = f", 另有 {follow} 条由其引起 (已列在各处之下)" if follow else ""
+    print(f"共 {len(problems)} 处问题{tail}。", file=sys.stderr)
     return 1
 
 

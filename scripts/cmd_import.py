@@ -1,4 +1,5 @@
-"""`shixun import extract FILE… [--existing LEDGER]` and `shixun import archive FILE… `.
+"""`shixun import extract FILE… [--existing LEDGER]`, `shixun import archive FILE…` and
+`shixun import profiles [--existing LEDGER]` (the bank layouts known).
 
 extract: new entries from bank statements and work-hour sheets, Beancount text on
 stdout (or -o FILE, written atomically); rows already in LEDGER (by bank serial) or
@@ -23,7 +24,7 @@ def _setup(args):
     from importers import config as config_lib
     from importers import run
     from importers.table import ImportFailure
-    from importers.workhours import ROSTER_NAME
+    from plugins.roster import ROSTER_FILE
 
     existing_path = getattr(args, "existing", None)
     if existing_path and not os.path.isfile(existing_path):
@@ -41,9 +42,13 @@ def _setup(args):
         raise UserError(str(failure)) from None
     roster = args.roster
     if roster is None and existing_path:
-        beside = os.path.join(os.path.dirname(os.path.abspath(existing_path)), ROSTER_NAME)
+        beside = os.path.join(os.path.dirname(os.path.abspath(existing_path)), ROSTER_FILE)
         roster = beside if os.path.isfile(beside) else None
-    return run.make_importers(config, roster)
+    ledger_dir = os.path.dirname(os.path.abspath(existing_path)) if existing_path else None
+    try:
+        return run.make_importers(config, roster, ledger_dir)
+    except ImportFailure as failure:
+        raise UserError(str(failure)) from None
 
 
 def _refused(refusal) -> int:
@@ -111,14 +116,38 @@ def run_archive(args) -> int:
         return 0
     try:
         run.archive_move(plan)
-    except OSError as exc:
-        raise UserError(f"归档失败: {exc.filename}: {exc.strerror}") from None
+    except run.ArchiveFailed as failure:
+        for line in failure.lines:
+            _err(f"错误: {line}")
+        _err("归档失败: 已移动的文件已移回原处 (见上), 未归档任何文件。")
+        return 2
     _err(f"已归档 {len(plan)} 个文件到 {destination}")
     return 0
 
 
+def run_profiles(args) -> int:
+    from importers import profiles
+    from importers.table import ImportFailure
+
+    existing = args.existing
+    if existing and not os.path.isfile(existing):
+        raise UserError(f"账本文件不存在: {existing}")
+    try:
+        found = profiles.load_profiles(os.path.dirname(os.path.abspath(existing)) if existing else None)
+    except ImportFailure as failure:
+        raise UserError(str(failure)) from None
+    kinds = {"bank": "银行流水", "credit-card": "信用卡", "not-bank": "拒绝 (不是银行流水)"}
+    print("格式\t银行\t类别\t来源\t表头 (按此顺序比较)")
+    for profile in found:
+        print(f"{profile.name}\t{profile.bank or '-'}\t{kinds[profile.kind]}\t{profile.source}\t"
+              f"{profile.header or '、'.join(profile.signature)}")
+    print(f"{profiles.GENERIC_NAME}\t-\t银行流水\t内置\t(其余格式: 按常见列名识别)")
+    _err(f"共 {len(found) + 1} 种格式; 在账本旁 {profiles.LEDGER_DIR_NAME}/ 中放 .toml 文件可添加银行格式。")
+    return 0
+
+
 def _common_options(parser):
-    parser.add_argument("files", nargs="+", metavar="FILE", help="银行对账单或工时表 (CSV/XLSX), 或目录")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="银行对账单或工时表 (CSV/XLS/XLSX), 或目录")
     parser.add_argument("--config", metavar="TOML",
                         help="导入配置 (账号映射与规则; 默认: 账本旁的 import.toml, 否则内置默认配置)")
     parser.add_argument("--rules", metavar="TOML", help="规则文件 ([[rule]] 表), 替换配置中的规则")
@@ -146,6 +175,11 @@ def register(commands, reports):
     archive.add_argument("--dry-run", "-n", action="store_true", help="只显示归档位置, 不移动")
     archive.add_argument("--overwrite", "-f", action="store_true", help="覆盖已存在的同名文件")
     archive.set_defaults(run=run_archive)
+
+    listing = sub.add_parser("profiles", help="列出可识别的银行对账单格式")
+    listing.add_argument("--existing", "-e", metavar="LEDGER",
+                         help="账本 (同时列出账本旁 bank-profiles/ 中的格式)")
+    listing.set_defaults(run=run_profiles)
 
     def no_sub(args):
         parser.print_help(sys.stderr)

@@ -1,60 +1,101 @@
 """`shixun seal --year YYYY [LEDGER]`: append the year's seal to LEDGER (the main file).
 
-Refused when the ledger has errors, when the year is not over by the ledger's own
-dates (no entry after 12-31 of that year), when the year has no entries, or when the
-year is already sealed. The ledger's "today" is its last record that is not a
-`custom` directive (policies and registers may be entered ahead of time); the seal is
-dated that day unless --date says otherwise. The file is rewritten atomically and the result is loaded
-again; if the new seal does not verify, the original file is put back.
+SPEC §4: sealing year Y is refused only by errors that concern Y or earlier (dated in Y
+or before, or not dated at all, such as a broken config), and the refusal lists them
+with file:line; an error of a later year does not stop Y's seal. Also refused when Y
+is not over on the date of judgement (`plugins.asof`), has no entries, or is sealed
+already. The seal is dated the ledger's last booking (not a `custom` directive: those
+may be entered ahead), or the date of judgement when the books end inside Y, unless
+--date says otherwise. Beside the main file goes the seal's record list
+(`seal-Y.records.tsv`, see plugins.seal), so a broken seal names each record. Both
+files are written atomically and the result is loaded again; if the new seal does not
+verify, the original file is put back and the list removed.
 """
 import datetime
+import hashlib
+import os
 import pathlib
 
-from plugins.common import ledger_end
-from plugins.seal import format_months, seals, year_digests
+from plugins.asof import as_of, year_over
+from plugins.common import ledger_end, where
+from plugins.seal import format_months, records_name, records_text, seals, year_digests
 from scripts.common import UserError, add_ledger_argument, ledger_path, load, write_output
 
+MAX_LISTED = 20
 
-def seal_text(year: int, date: datetime.date, info: dict) -> str:
-    return (f"\n; {year} 年度封账 (shixun seal): 覆盖该年度会计人员录入的 {info['entries']} 条记录。"
+
+def seal_text(year: int, date: datetime.date, info: dict, records: tuple[str, str] | None = None) -> str:
+    """The seal entry; `records` = (file name, SHA-256) of its record list."""
+    text = (f"\n; {year} 年度封账 (shixun seal): 覆盖该年度会计人员录入的 {info['entries']} 条记录。"
             f"封账后不得改动该年度记录, 更正在未结账年度进行。\n"
             f'{date.isoformat()} custom "seal" "{year}" "{info["digest"]}"\n'
             f"  entries: {info['entries']}\n"
             f'  months: "{format_months(info["months"])}"\n')
+    if records:
+        text += f'  records: "{records[0]}"\n  records-sha256: "{records[1]}"\n'
+    return text
+
+
+def error_year(error) -> int | None:
+    """The year an error concerns: its entry's date; None for an undated one."""
+    date = getattr(getattr(error, "entry", None), "date", None)
+    return date.year if isinstance(date, datetime.date) else None
+
+
+def blocking(errors, year: int) -> list:
+    """The errors that refuse sealing `year`: dated in it or earlier, or undated."""
+    return [e for e in errors if (error_year(e) or 0) <= year]
+
+
+def _describe(errors) -> str:
+    lines = []
+    for error in errors[:MAX_LISTED]:
+        source = error.source or {}
+        text = " ".join(str(error.message).split())
+        lines.append(f"  {source.get('filename', '?')}:{source.get('lineno', '?')}: {text[:300]}")
+    if len(errors) > MAX_LISTED:
+        lines.append(f"  …… 另有 {len(errors) - MAX_LISTED} 个")
+    return "\n".join(lines)
 
 
 def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict:
     """Seal `year` in the ledger whose main file is `path`; returns what was written."""
     entries, errors, options = load(path)
-    if errors:
-        raise UserError(f"账本有 {len(errors)} 个错误, 不能封账; 请先运行 shixun check 并改正")
+    refusing = blocking(errors, year)
+    if refusing:
+        raise UserError(f"账本有 {len(refusing)} 个涉及 {year} 年度或以前的错误, 不能封账; "
+                        f"请先改正:\n{_describe(refusing)}")
     found, _ = seals(entries)
     if year in found:
-        meta = found[year].meta
-        raise UserError(f"{year} 年度已封账 ({meta.get('filename')}:{meta.get('lineno')}), 不能重复封账")
-    end = ledger_end(entries)
+        raise UserError(f"{year} 年度已封账 ({where(found[year])}), 不能重复封账")
+    judged = as_of(entries)
     year_end = datetime.date(year, 12, 31)
-    if end is None or end <= year_end:
-        raise UserError(f"{year} 年度尚未结束: 账本截至日为 {end}, 须有 {year + 1} 年的记录后才能封账")
+    if not year_over(year, judged.date):
+        raise UserError(f"{year} 年度尚未结束: {judged.label()}, 须在 {year_end} 之后才能封账")
     info = year_digests(entries, [year])[year]
     if not info["entries"]:
         raise UserError(f"{year} 年度没有会计记录, 无需封账")
-    date = date or end
+    end = ledger_end(entries)
+    date = date or (end if end and end > year_end else judged.date)
     if date <= year_end:
         raise UserError(f"封账日期 {date} 须在 {year_end} 之后")
     target = pathlib.Path(path)
     original = target.read_bytes()
-    text = seal_text(year, date, info)
+    records_path = target.with_name(records_name(year))
+    listing = records_text(entries, year, str(target.parent)).encode("utf-8")
+    text = seal_text(year, date, info, (records_path.name, hashlib.sha256(listing).hexdigest()))
     prefix = b"" if not original or original.endswith(b"\n") else b"\n"
+    write_output(str(records_path), listing)
     write_output(str(target), original + prefix + text.encode("utf-8"))
     after, new_errors, _ = load(path)
-    if new_errors:
+    if len(new_errors) > len(errors):
         write_output(str(target), original)
-        raise UserError(f"写入封账后账本出现 {len(new_errors)} 个错误, 已恢复原文件: "
-                        f"{' '.join(str(new_errors[0].message).split())}")
-    enabled = any(name == "plugins.seal" for name, _ in options.get("plugin", []))
+        os.remove(records_path)
+        raise UserError(f"写入封账后账本出现新的错误, 已恢复原文件: "
+                        f"{' '.join(str(new_errors[-1].message).split())}")
+    enabled = any(name in ("plugins.seal", "plugins.all") for name, _ in options.get("plugin", []))
     return {"year": year, "date": date, "digest": info["digest"], "entries": info["entries"],
-            "enabled": enabled, "path": str(target)}
+            "enabled": enabled, "path": str(target), "records": str(records_path)}
 
 
 def run(args) -> int:
@@ -67,9 +108,9 @@ def run(args) -> int:
             raise UserError(f"日期格式应为 YYYY-MM-DD: {args.date}") from exc
     result = seal_ledger(path, args.year, date)
     print(f"已封账: {result['year']} 年度 {result['entries']} 条记录, 封账日期 {result['date']}, "
-          f"SHA-256 {result['digest']}, 写入 {result['path']}")
+          f"SHA-256 {result['digest']}, 写入 {result['path']} (记录清单 {result['records']})")
     if not result["enabled"]:
-        print('注意: 账本未启用 plugin "plugins.seal", 加载时不会校验封账。')
+        print('注意: 账本未启用 plugin "plugins.all" (或 "plugins.seal"), 加载时不会校验封账。')
     return 0
 
 
@@ -77,6 +118,6 @@ def register(commands, reports):
     parser = commands.add_parser("seal", help="年度封账: 把该年度记录的哈希写入账本")
     parser.add_argument("--year", type=int, required=True, help="要封账的年度, 如 2024")
     parser.add_argument("--date", default=None,
-                        help="封账条目的日期 (默认为账本最后一条记录的日期), 须在年度结束之后")
+                        help="封账条目的日期 (默认为账本最后一笔记录的日期), 须在年度结束之后")
     add_ledger_argument(parser)
     parser.set_defaults(run=run)

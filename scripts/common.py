@@ -1,4 +1,6 @@
-"""What every subcommand shares: the default ledger, loading, atomic output, user errors."""
+"""What every subcommand shares: the default ledger, --as-of, loading (errors in Chinese), atomic
+output, user errors."""
+import argparse
 import gc
 import os
 import pathlib
@@ -6,7 +8,12 @@ import re
 import sys
 import tempfile
 
+from plugins import asof
+from plugins.errors import OTHER, group
+
 BUNDLED_LEDGER = pathlib.Path(__file__).resolve().parent.parent / "ledger" / "main.beancount"
+LEDGER_ENV = "SHIXUN_LEDGER"
+HERE = "main.beancount"
 
 
 class UserError(Exception):
@@ -14,14 +21,50 @@ class UserError(Exception):
 
 
 def default_ledger() -> str:
-    """`ledger/main.beancount` in the working directory, else the bundled example ledger."""
-    here = pathlib.Path("ledger/main.beancount")
-    return str(here if here.exists() else BUNDLED_LEDGER)
+    """SPEC §2: `$SHIXUN_LEDGER`, else `main.beancount` in the current folder, else the
+    bundled example ledger."""
+    given = os.environ.get(LEDGER_ENV, "").strip()
+    if given:
+        if not os.path.isfile(given):
+            raise UserError(f"环境变量 {LEDGER_ENV} 指向的账本文件不存在: {given}")
+        return given
+    return HERE if os.path.isfile(HERE) else str(BUNDLED_LEDGER)
+
+
+def is_bundled(path: str) -> bool:
+    try:
+        return pathlib.Path(path).resolve() == BUNDLED_LEDGER
+    except OSError:
+        return False
 
 
 def add_ledger_argument(parser):
     parser.add_argument("ledger", nargs="?", default=None, metavar="LEDGER",
-                        help="账本主文件 (默认 ledger/main.beancount)")
+                        help=f"账本主文件 (默认: ${LEDGER_ENV}, 否则当前文件夹的 {HERE}, 否则随附的示例账本)")
+
+
+def add_as_of_argument(parser):
+    """`--as-of DATE`: every command takes it (SPEC §2); scripts/cli.py adds it to each."""
+    parser.add_argument("--as-of", dest="as_of", default=argparse.SUPPRESS, metavar="DATE",
+                        help=f"判断日期 YYYY-MM-DD (设定环境变量 {asof.ENV}; 默认: 账本设定, 否则今日)")
+
+
+def apply_as_of(text: str | None) -> None:
+    """`--as-of DATE` sets SHIXUN_AS_OF for the load; a bad date (given or already in the
+    environment) is a user error, not a silent fallback to today."""
+    if text is not None:
+        try:
+            day = asof.parse_date(text)
+        except ValueError as exc:
+            raise UserError(f"--as-of: {exc}") from None
+        os.environ[asof.ENV] = day.isoformat()
+        return
+    given = os.environ.get(asof.ENV, "").strip()
+    if given:
+        try:
+            asof.parse_date(given)
+        except ValueError as exc:
+            raise UserError(f"环境变量 {asof.ENV}: {exc}") from None
 
 
 def add_report_arguments(parser, formats=("html", "xlsx", "json"), year=True):
@@ -53,23 +96,57 @@ def load_for_report(args):
     what the reports exist to show, so they only earn a note on stderr."""
     path = ledger_path(args)
     entries, errors, options_map = load(path)
-    broken = [e for e in errors if not str(e.message).startswith("[")]
+    found = group(errors, entries, options_map)
+    broken = [p for p in found if p.clause == OTHER]
     if broken:
-        source = broken[0].source or {}
-        message = " ".join(str(broken[0].message).split())
-        raise UserError(f"账本有 {len(broken)} 个格式或平衡错误, 请先运行 shixun check 修正; 第一个: "
-                        f"{source.get('filename', '?')}:{source.get('lineno', '?')}: {message}")
-    if errors:
-        print(f"注意: 账本有 {len(errors)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。",
-              file=sys.stderr)
+        raise UserError(f"账本有 {len(broken)} 处格式或平衡错误, 报表不能生成; 请先运行 shixun check 修正。"
+                        f"第一处: {broken[0].location}: {broken[0].message}")
+    if found:  # said once the report is written: a refusal after this stays one line
+        _announced.insert(0, f"注意: 账本有 {len(found)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。")
     return entries, errors, options_map
 
 
 def ledger_path(args) -> str:
-    path = args.ledger or default_ledger()
+    """The LEDGER argument, else the default (SPEC §2), said loudly when it is the bundled example."""
+    path = getattr(args, "ledger", None) or default_ledger()
     if not os.path.isfile(path):
         raise UserError(f"账本文件不存在: {path}")
+    if is_bundled(path) and not getattr(args, "ledger", None):
+        _warn_bundled(path)
     return path
+
+
+def _warn_bundled(path: str) -> None:
+    others = sorted(pathlib.Path(".").glob("*.beancount"))
+    hint = (f"当前文件夹有 {', '.join(p.name for p in others[:3])}, 但没有 {HERE}; " if others else "")
+    bar = "!" * 72
+    print(f"{bar}\n注意: 正在使用随附的【示例账本】(演示数据, 不是您单位的账): {path}\n"
+          f"{hint}要用自己的账本: 在其文件夹中运行 (主文件名为 {HERE}), "
+          f"或在命令后写出账本路径, 或设定环境变量 {LEDGER_ENV}。\n{bar}", file=sys.stderr, flush=True)
+
+
+_announced = []  # the lines of this command, said when it completes
+
+
+def reset_announcements() -> None:
+    """A new command says again which ledger and as-of it used (scripts/cli.py)."""
+    _announced.clear()
+
+
+def announce(path: str, entries=()) -> None:
+    """Note "账本: …  判断日期 … (今日)" for this command; `say_announcements` prints it."""
+    judged = asof.as_of(entries)
+    lines = [f"账本: {path}{' (随附的示例账本)' if is_bundled(path) else ''}  {judged.label()}"]
+    if judged.problem:
+        lines.append(f"注意: {judged.problem}; 已改用 {judged.label()}")
+    _announced.extend(line for line in lines if line not in _announced)
+
+
+def say_announcements() -> None:
+    """On stderr, once the command has done its work: a refusal stays one line (SPEC §2)."""
+    for line in _announced:
+        print(line, file=sys.stderr, flush=True)
+    _announced.clear()
 
 
 def load(path: str):
@@ -80,32 +157,22 @@ def load(path: str):
 
     if not os.path.isfile(path):
         raise UserError(f"账本文件不存在: {path}")
-    check_utf8(path)
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise UserError(f"无法读取账本文件 {path}: {exc.strerror}") from exc
     # A one-shot command builds its whole heap once: the collector's full passes over
     # it are ~25% of a 100k-transaction load and free nothing (docs/PERFORMANCE.md).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return loader.load_file(path)
-    except UnicodeDecodeError as exc:
-        raise UserError(f"账本文件不是 UTF-8 编码: {path} ({exc.reason})") from exc
+        entries, errors, options_map = loader.load_file(path)
     finally:
         if collecting:
             gc.enable()
-
-
-def check_utf8(path: str) -> None:
-    """A ledger must be UTF-8; a GBK file (common from Chinese Windows tools) gets one clear line."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise UserError(f"无法读取账本文件 {path}: {exc.strerror}") from exc
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UserError(f"账本文件不是 UTF-8 编码 (可能是 GBK): {path} 第 {line} 行; 请另存为 UTF-8") from exc
+    announce(path, entries)
+    return entries, errors, options_map
 
 
 def write_output(path: str | None, content: str | bytes) -> None:

@@ -15,12 +15,14 @@ def test_missing_file_is_one_chinese_line(tmp_path, capsys):
     assert err.strip().count("\n") == 0 and "账本文件不存在" in err
 
 
-def test_gbk_file_is_refused_with_its_line(tmp_path, capsys):
+def test_gbk_file_is_one_line_with_its_encoding(tmp_path, capsys):
     path = tmp_path / "gbk.beancount"
     path.write_bytes('; ok\n2024-01-01 open Assets:1001-库存现金 CNY\n'.encode("gbk"))
-    assert main(["check", str(path)]) == 2
-    err = capsys.readouterr().err
-    assert "UTF-8" in err and "第 2 行" in err
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    problems = [line for line in out.splitlines() if not line.startswith("==")]
+    assert len(problems) == 1, out
+    assert f"{path}:2:" in out and "UTF-8" in out and "GBK" in out and "iconv -f GBK -t UTF-8" in out
 
 
 def test_unparsable_ledger_lists_errors_in_chinese_and_exits_1(tmp_path, capsys):

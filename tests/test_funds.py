@@ -127,7 +127,7 @@ def test_income_credit_is_receipt_and_non_monetary_asset_debit_is_use():
 
 
 def test_liability_debit_and_expense_credit_are_neither():
-    body = receipt("2024-03-05", "FJ-2024", "1000.00") + f'''
+    body = receipt("2024-03-05", "FJ-2024", "1000.00") + '''
     2024-04-01 * "递延收益转入政府补助"
       fund: "FJ-2024"
       Liabilities:2401-递延收益:240101-福建援疆资金  800.00 CNY
@@ -446,7 +446,7 @@ def test_finding_returned_late_is_returned_and_marked_late():
 
 
 def test_return_only_counts_credits_to_monetary_accounts():
-    body = FINDING + f'''
+    body = FINDING + '''
     2025-05-20 * "退还"
       finding: "SJ-2025-01"
       Expenses:5711-营业外支出:571101-退还违规资金  4800.00 CNY
@@ -688,3 +688,58 @@ def test_closing_entry_through_equity_is_not_income():
       Equity:3104-利润分配:310415-未分配利润
 '''
     assert messages(run(body, head=head + FJ)[1], "P5") == []
+
+
+# ---- P10 dates and the grant release (SPEC §2, §3) -------------------------------
+
+def test_spending_before_the_fund_is_declared_is_an_error():
+    body = receipt("2024-03-05", "FJ-2024", "1000.00") + f'''
+    2024-02-20 * "原材料 (资金下达前)"
+      fund: "FJ-2024"
+      Assets:1601-固定资产:160101-实训设备  500.00 CNY
+      {BANK}
+'''
+    early, overdrawn = p10(body)  # and, received only later, beyond what was received then
+    assert "专项资金 FJ-2024 于 2024-03-01 下达, 2024-02-20 已支用" in early and "500.00 元" in early
+    assert "超支 500.00 元" in overdrawn
+
+
+def release(date, fund, amount):
+    return f'''
+    {date} * "政府补助转入营业外收入"
+      fund: "{fund}"
+      Liabilities:2401-递延收益:240101-福建援疆资金  {amount} CNY
+      Income:5301-营业外收入:530101-政府补助
+'''
+
+
+EXPENSED = receipt("2024-03-05", "FJ-2024", "10000.00") + f'''
+    2024-05-01 * "原材料"
+      fund: "FJ-2024"
+      Expenses:5401-主营业务成本:540103-原材料耗用  3000.00 CNY
+      {BANK}
+    2024-06-01 * "原材料"
+      fund: "FJ-2024"
+      Expenses:5401-主营业务成本:540103-原材料耗用  1200.50 CNY
+      {BANK}
+    2024-07-01 * "设备 (随折旧转入, 不在当年费用之内)"
+      fund: "FJ-2024"
+      Assets:1601-固定资产:160101-实训设备  5000.00 CNY
+      {BANK}
+'''
+
+
+def test_grant_spent_on_expenses_is_released_in_the_same_year():
+    """4,200.50 spent on expenses in 2024; 4,000.00 released → 200.50 not released, once 2024 is over."""
+    body = EXPENSED + release("2024-12-31", "FJ-2024", "4000.00")
+    assert p10(body, as_of="2024-12-31") == []  # the year is not over yet
+    [message] = p10(body, as_of="2025-01-01")
+    assert ("专项资金 FJ-2024 2024 年用于费用 4,200.50 元, 当年从递延收益转入营业外收入 4,000.00 元, "
+            "未转 200.50 元") in message and "少计 2024 年净利润, 从而少计应上缴国库的利润" in message
+    assert p10(EXPENSED + release("2024-12-31", "FJ-2024", "4200.50"), as_of="2025-01-01") == []
+
+
+def test_a_release_is_neither_a_receipt_nor_a_use(monkeypatch):
+    entries, errors, options = run(EXPENSED + release("2024-12-31", "FJ-2024", "4200.50"), as_of="2025-01-01")
+    fund = analyse(entries, options).funds["FJ-2024"]
+    assert fund.received == Decimal("10000.00") and fund.used == Decimal("9200.50")

@@ -17,7 +17,7 @@ from beancount.core import data
 from beancount.parser import parser
 
 from importers import config as config_lib
-from importers import headers, run, table
+from importers import run, table
 from plugins.common import ledger_end
 from importers.bank import BankStatementImporter
 from importers.table import ImportFailure, parse_amount, parse_date
@@ -70,7 +70,7 @@ def test_golden(name):
 def test_samples_cover_the_layouts():
     """UTF-8, UTF-8 with BOM and GBK CSV, XLSX; preambles; split and signed amounts."""
     def read(name):
-        return table.read_table(str(DATA / name), headers.known_header)
+        return table.read_table(str(DATA / name), run.make_importers(config_lib.load_config(), None)[0].known)
     assert read("农商银行-2024-03-utf8.csv").encoding == "utf-8"
     assert read("建设银行-2024-03-bom.csv").encoding == "utf-8-sig"
     assert read("农商银行-2024-04-gbk.csv").encoding == "gb18030"
@@ -232,21 +232,28 @@ def test_bundled_ledger_takes_an_imported_statement(tmp_path):
 
 # ------------------------------------------------------------------ account mapping
 
-def test_unmapped_number_goes_to_default_account_with_a_warning():
-    text, summary = extract([DATA / "other" / "未登记账号.csv"], config=config_lib.DEFAULT_CONFIG)
-    (warning,) = summary["warnings"]
-    assert "6222999988887777" in warning and "默认账户" in warning
-    txn = [e for e in entries_of(text) if isinstance(e, data.Transaction)][0]
-    assert txn.postings[0].account == "Assets:1002-银行存款:100201-农商银行基本户"
-
-
-def test_unmapped_number_without_default_is_an_error(tmp_path):
-    cfg = tmp_path / "import.toml"
-    cfg.write_text('[accounts]\n"1234567890" = "Assets:1002-银行存款:100202-建设银行一般户"\n',
-                   encoding="utf-8")
+def test_unmapped_number_is_an_error_naming_it():
+    """No default account: a statement whose number is not configured is refused."""
     with pytest.raises(run.Refused) as refusal:
-        extract([DATA / "other" / "未登记账号.csv"], config=cfg)
-    assert "6222999988887777" in refusal.value.lines()[0]
+        extract([DATA / "other" / "未登记账号.csv"], config=config_lib.DEFAULT_CONFIG)
+    (line,) = refusal.value.lines()
+    assert "6222999988887777" in line and "[accounts]" in line
+
+
+def test_statement_without_an_account_number_is_refused(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(STATEMENT_HEADER + "\n2024-03-01,货款,甲,,100.00,100.00,A0\n", encoding="utf-8")
+    with pytest.raises(run.Refused) as refusal:
+        extract([path])
+    assert "未找到本方账号" in refusal.value.lines()[0]
+
+
+def test_default_account_in_a_config_is_an_error(tmp_path):
+    cfg = tmp_path / "import.toml"
+    cfg.write_text('default_account = "Assets:1002-银行存款:100201-农商银行基本户"\n', encoding="utf-8")
+    with pytest.raises(ImportFailure) as failure:
+        config_lib.load_config(cfg)
+    assert "default_account 已停用" in str(failure.value)
 
 
 def test_masked_number_matches_the_one_configured_account():
@@ -377,7 +384,7 @@ def test_unusable_files(tmp_path, content, message):
     assert message in refusal.value.lines()[0]
 
 
-def test_corrupt_xlsx_and_old_xls(tmp_path):
+def test_corrupt_xlsx_and_xls(tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes((DATA / "农商银行-2024-05.xlsx").read_bytes()[:2000])
     old = tmp_path / "old.xls"
@@ -385,8 +392,8 @@ def test_corrupt_xlsx_and_old_xls(tmp_path):
     with pytest.raises(run.Refused) as refusal:
         extract([broken, old])
     lines = refusal.value.lines()
-    assert "XLSX" in lines[0] and "broken.xlsx" in lines[0]
-    assert ".xls" in lines[1] and "另存为" in lines[1]
+    assert "Excel" in lines[0] and "broken.xlsx" in lines[0]
+    assert "Excel" in lines[1] and "old.xls" in lines[1]
 
 
 def test_foreign_currency_row_is_refused(tmp_path):
@@ -553,6 +560,54 @@ def test_default_config_accounts_are_in_the_bundled_chart():
     opened = {e.account for e in parser.parse_file(str(accounts_file))[0]
               if isinstance(e, data.Open)}
     cfg = config_lib.load_config(config_lib.DEFAULT_CONFIG)
-    wanted = {cfg.default_account, cfg.suspense_account, *cfg.accounts.values(),
+    wanted = {cfg.suspense_account, *cfg.accounts.values(),
               *(rule.account for rule in cfg.rules)}
     assert wanted - opened == set()
+
+
+# ------------------------------------------------------------------ corrected sheets, bases, roster
+
+def test_a_corrected_sheet_in_the_same_run_is_an_error_naming_both_files(tmp_path):
+    first = write_hours(tmp_path, ["20240103,王芳,2024-03-05,4,电子商务"], name="三月.csv")
+    second = write_hours(tmp_path, ["20240103,王芳,2024-03-05,6,电子商务"], name="三月-更正.csv")
+    with pytest.raises(run.Refused) as refusal:
+        extract([first, second])
+    (line,) = refusal.value.lines()
+    assert str(first) in line and str(second) in line and "4" in line and "6" in line
+    assert "20240103" in line and "2024-03" in line and "冲突" in line
+
+
+def test_a_corrected_sheet_against_the_ledger_is_an_error(tmp_path):
+    ledger = tmp_path / "main.beancount"
+    ledger.write_text(LEDGER.read_text(encoding="utf-8") + '\n2024-03-31 custom "work-hours" "20240103" 8\n'
+                      '  base: "电子商务"\n  source: "工时表-电子商务-2024-03.csv"\n', encoding="utf-8")
+    entries, errors, _ = loader.load_file(str(ledger))
+    with pytest.raises(run.Refused) as refusal:
+        extract([DATA / "工时表-电子商务-2024-03-gbk.csv"], entries)
+    (line,) = refusal.value.lines()
+    assert "工时表-电子商务-2024-03.csv" in line and "那里是 8" in line and "本表是 7.5" in line
+    assert "工时表-电子商务-2024-03-gbk.csv" in line
+
+
+def test_the_same_sheet_twice_is_a_duplicate_not_a_conflict(tmp_path):
+    copy = tmp_path / "again.csv"
+    shutil.copy(DATA / "工时表-电子商务-2024-03-gbk.csv", copy)
+    text, summary = extract([DATA / "工时表-电子商务-2024-03-gbk.csv", copy])
+    assert len(entries_of(text)) == 3 and len(summary["duplicates"]) == 3
+
+
+def test_a_base_the_roster_does_not_know_is_an_error(tmp_path):
+    path = write_hours(tmp_path, ["20240103,王芳,2024-03-05,4,电子商务基地"])
+    with pytest.raises(run.Refused) as refusal:
+        extract([path])
+    assert "基地 电子商务基地 不是学生名册中的基地" in refusal.value.lines()[0]
+
+
+def test_a_duplicate_student_number_in_the_roster_is_an_error(tmp_path):
+    roster = tmp_path / "students.csv"
+    roster.write_text((LEDGER_DIR / "students.csv").read_text(encoding="utf-8")
+                      + "20240103,王芳芳,2024级电子商务1班,电子商务\n", encoding="utf-8")
+    with pytest.raises(run.Refused) as refusal:
+        extract([DATA / "工时表-电子商务-2024-03-gbk.csv"], roster=roster)
+    (line,) = refusal.value.lines()
+    assert "20240103" in line and "重复" in line and str(roster) in line

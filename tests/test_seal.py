@@ -144,28 +144,50 @@ def test_mutation_every_field_of_every_sealed_entry_is_detected(sealed):
     assert {"date", "flag", "tag", "string", "number", "account", "bool", "meta", "removed"} <= kinds
 
 
-def test_added_entry_in_sealed_year_is_reported_with_its_month(sealed):
+def test_added_entry_in_sealed_year_is_named_where_it_is(sealed):
     with open(sealed / "2025.beancount", "a", encoding="utf-8") as out:
         out.write('\n2024-05-06 * "某公司" "补记的支出"\n'
                   "  Expenses:5602-管理费用:560202-办公费  100.00 CNY\n"
                   "  Assets:1001-库存现金  -100.00 CNY\n")
-    found = seal_errors(sealed / "main.beancount")
-    assert len(found) == 1
-    assert "封账被破坏" in found[0] and "2024-05 新增 1 条 (封账时 0 条, 现 1 条)" in found[0]
-    assert "会计基础工作规范 第五十一条" in found[0]
+    _, errors, _ = load(str(sealed / "main.beancount"))
+    [error] = [e for e in errors if e.message.startswith("[封账]")]
+    assert "封账被破坏" in error.message and '新增 2024-05-06 (无凭证号): 「2024-05-06 * "某公司" "补记的支出"」' in error.message
+    assert "会计基础工作规范 第五十一条" in error.message
+    assert error.source["filename"].endswith("2025.beancount")  # the error sits at the record itself
 
 
-def test_edited_and_deleted_entries_name_their_months(sealed):
+def test_edited_and_deleted_records_are_named_with_date_voucher_and_line(sealed):
     path = sealed / "2024b.beancount"
     text = path.read_text(encoding="utf-8")
     text = text.replace("购买办公用品", "购买办公用品及耗材")
     text = text.replace('2024-07-01 event "manager" "职业经理人 张三"\n', "")
     path.write_text(text, encoding="utf-8")
     found = seal_errors(sealed / "main.beancount")
-    assert len(found) == 1
-    assert "2024-03 有记录被修改 (封账时 3 条, 现 3 条)" in found[0]
-    assert "2024-07 删除 1 条 (封账时 1 条, 现 0 条)" in found[0]
-    assert "2024-01" not in found[0]
+    assert len(found) == 2
+    assert ('修改 2024-03-04 记-2024-03-0001: 现为「2024-03-04 * "办公用品商店" "购买办公用品及耗材" ^INV-0301」, '
+            '封账时为「2024-03-04 * "办公用品商店" "购买办公用品" ^INV-0301」 (封账时位于 2024b.beancount:1)') in found[0]
+    assert '删除 2024-07-01 (无凭证号): 「2024-07-01 event "manager" "职业经理人 张三"」 (封账时位于 2024b.beancount:' in found[1]
+
+
+def test_a_tampered_record_list_falls_back_to_months(sealed):
+    listing = sealed / "seal-2024.records.tsv"
+    listing.write_text(listing.read_text(encoding="utf-8").replace("购买办公用品", "购买"), encoding="utf-8")
+    (sealed / "2024b.beancount").write_text(
+        (sealed / "2024b.beancount").read_text(encoding="utf-8").replace("购买办公用品", "购买办公用品及耗材"),
+        encoding="utf-8")
+    [message] = seal_errors(sealed / "main.beancount")
+    assert "封账记录清单 seal-2024.records.tsv 与封账时不一致 (已被改动)" in message
+    assert "2024-03 有记录被修改 (封账时 3 条, 现 3 条)" in message
+
+
+def test_a_seal_without_record_list_names_the_months(sealed):
+    main_file = sealed / "main.beancount"
+    main_file.write_text(re.sub(r'  records.*\n', "", main_file.read_text(encoding="utf-8")), encoding="utf-8")
+    (sealed / "2024b.beancount").write_text(
+        (sealed / "2024b.beancount").read_text(encoding="utf-8").replace('2024-07-01 event "manager" "职业经理人 张三"\n', ""),
+        encoding="utf-8")
+    [message] = seal_errors(main_file)
+    assert "2024-07 删除 1 条 (封账时 1 条, 现 0 条)" in message and "2024-01" not in message
 
 
 def test_generated_entries_and_seals_are_outside_the_hash():
@@ -225,7 +247,8 @@ def test_cli_seal_then_refuse_twice(tmp_path, capsys):
     assert (target / "main.beancount").read_bytes() == before
 
 
-def test_cli_refuses_a_year_not_over(tmp_path, capsys):
+def test_cli_refuses_a_year_not_over(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-06")
     target = tmp_path / "l"
     shutil.copytree(DATA, target)
     before = (target / "main.beancount").read_bytes()
@@ -236,16 +259,33 @@ def test_cli_refuses_a_year_not_over(tmp_path, capsys):
     assert (target / "main.beancount").read_bytes() == before
 
 
-def test_cli_refuses_a_ledger_with_errors(tmp_path, capsys):
+def test_cli_refuses_an_error_of_the_year_itself(tmp_path, capsys):
+    target = tmp_path / "l"
+    shutil.copytree(DATA, target)
+    with open(target / "2024b.beancount", "a", encoding="utf-8") as out:
+        out.write('\n2024-12-30 * "y" "不平衡"\n  Expenses:5602-管理费用:560202-办公费  100.00 CNY\n'
+                  "  Assets:1001-库存现金  -90.00 CNY\n")
+    before = (target / "main.beancount").read_bytes()
+    assert main(["seal", "--year", "2024", str(target / "main.beancount")]) == 2
+    err = capsys.readouterr().err
+    assert "涉及 2024 年度或以前的错误, 不能封账" in err and "2024b.beancount:" in err
+    assert (target / "main.beancount").read_bytes() == before
+    assert not (target / "seal-2024.records.tsv").exists()
+
+
+def test_cli_refuses_only_errors_of_the_year_or_earlier_and_lists_them(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2026-01-05")
     target = tmp_path / "l"
     shutil.copytree(DATA, target)
     with open(target / "2025.beancount", "a", encoding="utf-8") as out:
         out.write('\n2025-02-03 * "x" "不平衡"\n  Expenses:5602-管理费用:560202-办公费  100.00 CNY\n'
                   "  Assets:1001-库存现金  -90.00 CNY\n")
     before = (target / "main.beancount").read_bytes()
-    assert main(["seal", "--year", "2024", str(target / "main.beancount")]) == 2
-    assert "个错误, 不能封账" in capsys.readouterr().err
+    assert main(["seal", "--year", "2025", str(target / "main.beancount")]) == 2
+    err = capsys.readouterr().err
+    assert "1 个涉及 2025 年度或以前的错误, 不能封账" in err and "2025.beancount:" in err
     assert (target / "main.beancount").read_bytes() == before
+    assert main(["seal", "--year", "2024", str(target / "main.beancount")]) == 0
 
 
 def test_cli_seal_date_option_and_missing_ledger(tmp_path, capsys):
@@ -261,9 +301,13 @@ def test_cli_seal_date_option_and_missing_ledger(tmp_path, capsys):
         seal_ledger(str(tmp_path / "nope.beancount"), 2024)
 
 
-def test_customs_dated_ahead_do_not_end_a_year(tmp_path, capsys):
+def test_the_year_is_over_on_the_date_of_judgement(tmp_path, capsys, monkeypatch):
     target = tmp_path / "l"
     shutil.copytree(DATA, target)
     (target / "2025.beancount").write_text('2025-06-01 custom "policy" "cash-limit" 2000\n', encoding="utf-8")
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-12-31")
     assert main(["seal", "--year", "2024", str(target / "main.beancount")]) == 2
-    assert "2024 年度尚未结束: 账本截至日为 2024-12-31" in capsys.readouterr().err
+    assert "2024 年度尚未结束: 判断日期 2024-12-31 (指定)" in capsys.readouterr().err
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-03")  # the books end on 12-31: the seal is dated as-of
+    assert main(["seal", "--year", "2024", str(target / "main.beancount")]) == 0
+    assert '2025-01-03 custom "seal" "2024"' in (target / "main.beancount").read_text(encoding="utf-8")

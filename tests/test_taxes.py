@@ -609,7 +609,7 @@ def test_the_plugin_adds_and_changes_nothing():
     out, errors = taxes(entries, options)
     # The same entries in the same order (returned as a LoaderOrder, which spares the
     # loader its re-sort).
-    assert len(out) == len(entries) and all(a is b for a, b in zip(out, entries))
+    assert len(out) == len(entries) and all(a is b for a, b in zip(out, entries, strict=True))
     assert len(errors) == 3
 
 

@@ -280,3 +280,30 @@ def test_accounts_not_opened_is_one_chinese_error_and_nothing_generated(monkeypa
     (message,) = messages(errors)
     assert message.startswith("[P2] 科目未开设") and "310405" in message and "2024" in message
     assert generated(entries) == []
+
+
+def test_a_hand_written_accrual_is_a_duplicate_not_a_doubled_debt(monkeypatch):
+    """2024 profit 130,000.00, paid in full by 2025-05-20; the accountant also booked
+    Dr 利润分配 / Cr 223201 130,000.00 (a 用友 habit): one 重复计提 error at it, and the
+    year is neither doubled nor in arrears (期限内已缴 130,000.00)."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-06-30")
+    entries, errors, _ = load(sale("2024-03-01", "130000.00"), """
+    2024-12-31 * "计提应付利润"
+      Equity:3104-利润分配:310405-应付利润  130000.00 CNY
+      Liabilities:2232-应付利润:223201-上缴国库
+""", payment("2025-05-20", "130000.00"))
+    [message] = messages(errors, "P2")
+    assert message.startswith("[P2] 重复计提: 2024-12-31 手工贷记上缴国库 130000.00 元")
+    row = treasury_years(entries).row(2024)
+    assert row.owed == Decimal("130000.00") and row.outstanding == Decimal("0.00")
+
+
+def test_arrears_are_judged_on_as_of_and_point_at_the_years_accrual(monkeypatch):
+    """2024 owes 10,000.00, 4,000.00 paid by the deadline: on 2026-12-02 (as-of, though the
+    books end in 2025) 6,000.00 is 欠缴, at the generated 2024-12-31 accrual."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2026-12-02")
+    entries, errors, _ = load(sale("2024-03-01", "10000.00"), payment("2025-05-30", "4000.00"))
+    [message] = messages(errors, "P2")
+    assert "期限内已缴 4000.00 元, 至判断日期 2026-12-02 仍欠缴 6000.00 元" in message
+    [accrual] = generated(entries)
+    assert errors[0].entry is accrual

@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
+from reports import viewkit
 from serving import users as users_mod
-from reports import views
 
 LEDGER = """\
 option "title" "测试经营中心"
@@ -94,10 +94,27 @@ def test_finance_view_shows_treasury_with_arrears(site):
     row_2024 = re.search(r"<tr class=\"overdue\">.*?</tr>", table, re.S).group(0)
     assert "<td>2024</td>" in row_2024
     assert "8,000.00" in row_2024 and "1,000.00" in row_2024 and "7,000.00" in row_2024
-    assert "欠缴 (已逾期)" in row_2024 and "（缺缴款书号）" in row_2024
-    assert "<svg" in page  # the chart
-    # builders that are installed show data, not "未启用"
+    assert "欠缴 (已逾期)" in row_2024
+    register = section(page, "treasury-register")  # 非税收入缴款书登记簿
+    assert "（缺缴款书号）" in register and "2025-03-10" in register
+    assert "按期缴纳" in register  # 2025-03-10 is before 2024's deadline 2025-05-31
+    assert "<svg" in page and "利润上缴国库 (按年度)" in page  # the chart, with its title
     assert "城建税及教育费附加" in page and "surcharges-table" in page
+
+
+def test_late_payment_is_shown_as_paid_late(tmp_path):
+    late = textwrap.dedent("""
+        2025-07-01 * "县财政局" "补缴 2024 年度利润"
+          receipt: "非税-2025-0088"
+          Liabilities:2232-应付利润:223201-上缴国库  7000.00 CNY
+          Assets:1002-银行存款:100201-农商银行基本户
+        """)
+    client, slug = make_app(tmp_path, LEDGER + late)
+    page = text_of(client.get(f"/{slug}/extension/FinanceView/?time=2024"))
+    register = section(page, "treasury-register")
+    assert "非税-2025-0088" in register and "逾期缴纳 31 天" in register  # deadline 2025-05-31
+    row = re.search(r"<tr[^>]*>\s*<td>2024</td>.*?</tr>", section(page, "treasury-table"), re.S).group(0)
+    assert "已缴清" in row and "逾期缴纳" in row and 'class="overdue"' not in row
 
 
 def test_finance_view_follows_fava_time_filter(site):
@@ -115,12 +132,14 @@ def test_audit_view_groups_violations_with_drill_down(site):
     page = text_of(client.get(f"/{slug}/extension/AuditView/"))
     assert "审计" in page
     groups = section(page, "violation-groups")
-    assert "P2 纯利润上交国库" in groups
+    assert "纯利润上交国库" in groups and "<small>(P2)</small>" in groups
+    assert "依据: 生产经营所获纯利润上交国库" in page
     table = section(page, "violations-table")
     assert "缺少缴款书号" in table and "欠缴" in table
     # drill-down: Fava's context modal, the document, the editor (no role = Fava alone)
     assert re.search(r'href="#context-[0-9a-f]{32,}"', table)
-    assert "/statement/?entry_hash=" in table and "记-2025-03-0001.pdf" in table
+    assert "附件未上传" in table and "/document?entry_hash=" not in table  # no such file
+    assert "记-2025-03-0001" in table and "上缴国库 (缺缴款书号)" in table and "223201 上缴国库" in table
     assert "main.beancount:" in table
     assert "/editor/?file_path=" in table
     # the audit analytics, seals, sample and exports are there
@@ -143,6 +162,8 @@ def test_bureau_roles_get_no_editor_links(tmp_path):
     assert "/editor/?file_path=" not in section(bureau, "violations-table")
     assert "#context-" in section(bureau, "violations-table")
     assert "/editor/?file_path=" in section(accountant, "violations-table")
+    assert "审计局 aud · 只读" in bureau and "会计 acc · 可编辑" in accountant  # the user bar
+    assert "判断日期" in bureau
     # downloads are GET endpoints: bureaus may use them
     response = client.get(f"/{slug}/extension/AuditView/violations_xlsx", headers=_auth("aud"))
     assert response.status_code == 200
@@ -158,23 +179,45 @@ def test_violations_are_paginated(tmp_path):
     client, slug = make_app(tmp_path, LEDGER + payments)
     page = text_of(client.get(f"/{slug}/extension/AuditView/?clause=P2"))
     rows = section(page, "violations-table").count("<tr>") - 1
-    assert rows == views.PER_PAGE
-    assert "下一页" in page and "共 62 条" in page
+    assert rows == viewkit.PER_PAGE
+    from beancount import loader
+
+    from plugins import errors
+
+    entries, found, options = loader.load_string(LEDGER + payments)
+    expected = sum(1 for p in errors.group(found, entries, options) if p.clause == "P2")
+    assert expected > viewkit.PER_PAGE
+    assert "下一页" in page and f"共 {expected} 条" in page
     page2 = text_of(client.get(f"/{slug}/extension/AuditView/?clause=P2&violations_page=2"))
-    assert section(page2, "violations-table").count("<tr>") - 1 == 12
+    assert section(page2, "violations-table").count("<tr>") - 1 == expected - viewkit.PER_PAGE
     assert "上一页" in page2
 
 
-def test_missing_builder_shows_not_enabled(tmp_path, monkeypatch):
-    real = views._builder
-    monkeypatch.setattr(views, "_builder",
-                        lambda module, name: None if module in ("reports.funds", "reports.audit") else real(module, name))
+def test_a_failing_builder_is_an_error_page(tmp_path, monkeypatch):
+    """An exception in a section is Fava's error page (500), never a normal-looking page."""
+    from reports import funds
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
     client, slug = make_app(tmp_path)
-    finance = text_of(client.get(f"/{slug}/extension/FinanceView/"))
-    audit = text_of(client.get(f"/{slug}/extension/AuditView/"))
-    assert "未启用" in finance and "reports.funds.build_funds" in finance
-    assert "未启用" in audit and "reports.audit.run_audit" in audit
-    assert "treasury-table" in finance  # the rest still renders
+    monkeypatch.setattr(funds, "build", broken)
+    assert client.get(f"/{slug}/extension/FinanceView/?year=2024").status_code == 500
+    assert client.get(f"/{slug}/extension/AuditView/").status_code == 200
+
+
+def test_document_link_only_when_the_file_exists(tmp_path):
+    folder = tmp_path / "凭证" / "2025"
+    folder.mkdir(parents=True)
+    (folder / "记-2025-03-0001.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    client, slug = make_app(tmp_path)
+    table = section(text_of(client.get(f"/{slug}/extension/AuditView/?clause=P2")), "violations-table")
+    assert re.search(r'<a class="document" href="[^"]*/document\?entry_hash=[^"]*" target="_blank"', table)
+    assert "记-2025-03-0001.pdf" in table
+    link = re.search(r'<a class="document" href="([^"]*)"', table).group(1).replace("&amp;", "&")
+    response = client.get(link)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    outside = link.replace("key=document", "key=narration")
+    assert client.get(outside).status_code == 404
 
 
 def test_xlsx_downloads_open(site):
@@ -210,14 +253,6 @@ def test_cache_is_cleared_on_reload(tmp_path):
     assert "<td>2026</td>" in section(page, "treasury-table")
 
 
-def test_helpers():
-    from decimal import Decimal
-
-    assert views.yuan(Decimal("1234.5")) == "1,234.50" and views.yuan(None) == "—"
-    assert views.cell(True) == "是" and views.cell([1, 2]) == "1、2"
-    assert views._builder("reports.no_such_module", "x") is None
-
-
 def test_sample_runs_on_request_and_is_reproducible(site):
     client, slug = site
     page = text_of(client.get(f"/{slug}/extension/AuditView/"))
@@ -225,8 +260,7 @@ def test_sample_runs_on_request_and_is_reproducible(site):
     url = f"/{slug}/extension/AuditView/?year=2024&sample_size=5&seed=11"
     first, second = text_of(client.get(url)), text_of(client.get(url))
     assert "随机起点" in first and "种子 11" in first
-    sample = lambda page: re.search(r'<div id="sample-table">.*?</div>', page, re.S).group(0)  # noqa: E731
-    assert sample(first) == sample(second)
+    assert section(first, "sample-table") == section(second, "sample-table")
 
 
 def test_year_tabs_choose_funds_and_indicators_year(site):

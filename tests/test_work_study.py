@@ -7,7 +7,7 @@ import pytest
 from beancount import loader
 
 from plugins.common import GENERATED
-from tests.conftest import load_judged_on_last_booking, load_ledger, messages
+from tests.conftest import load_judged_on_last_booking, messages
 
 BANK = "Assets:1002-银行存款:100201-农商银行基本户"
 INCOME = "Income:5001-主营业务收入:500101-勤工俭学收入"
@@ -524,3 +524,68 @@ def test_daily_granularity_one_entry_per_day_rounded_per_sale():
 def test_bad_granularity_is_a_config_error():
     _, errors, _ = load("", header='plugin "plugins.work_study" "{\'granularity\': \'week\'}"\n')
     assert "granularity" in messages(errors, "P1")[0]
+
+
+# ---- SPEC §3 P1 as it now reads -------------------------------------------------
+
+def test_a_return_after_the_payout_breaks_the_invariant_at_its_date():
+    """Sale 1,000.00 → 200.00 accrued; 200.00 paid; the whole sale returned → accruals
+    0.00 against payouts 200.00: an error at the return, not at some later payout."""
+    _, errors, _ = load(f'''
+        2024-03-01 * "sale"
+          {BANK}  1000.00 CNY
+          {INCOME}  -1000.00 CNY
+        2024-03-10 * "发放"
+          {PAYABLE}  200.00 CNY
+            student: "20240101"
+          {BANK}  -200.00 CNY
+        2024-03-20 * "整单退货"
+          {INCOME}  1000.00 CNY
+          {BANK}  -1000.00 CNY
+    ''')
+    [message] = messages(errors, "P1")
+    assert "2024-03-20 冲回勤工俭学收入 (退货) 后: 累计发放学生劳动报酬 200.00 元超过累计计提 0.00 元 (超出 200.00 元)" in message
+    assert errors[0].source["lineno"] == 17  # the return
+
+
+def test_a_hand_written_accrual_counts_against_the_cap():
+    """Sale 25,000.00: the cap is 5,000.00, all accrued by the plugin; a hand-written
+    Dr 540101 / Cr 224101 of 5,000.00 takes the year to 10,000.00, 5,000.00 over."""
+    _, errors, _ = load(f'''
+        2024-03-01 * "sale"
+          {BANK}  25000.00 CNY
+          {INCOME}  -25000.00 CNY
+        2024-03-31 * "手工计提学生劳动报酬"
+          {EXPENSE}  5000.00 CNY
+          {PAYABLE}  -5000.00 CNY
+    ''')
+    [message] = messages(errors, "P1")
+    assert "2024 年记入" in message and "合计 10000.00 元 (其中手工记入 5000.00 元)" in message
+    assert "上限 5000.00 元, 超出 5000.00 元" in message
+    assert errors[0].source["lineno"] == 13  # the hand-written accrual
+
+
+def test_unpaid_share_is_blamed_on_the_sale_whose_share_is_unpaid():
+    """Two sales on one day (one generated entry): 100.00 and 60.00 accrued; 100.00
+    paid; 90 days later the 60.00 still unpaid belongs to the second sale."""
+    header = HEADER.replace(PLUGIN_LINE, 'plugin "plugins.work_study"')
+    _, errors, _ = load(f'''
+        2024-03-01 * "first sale"
+          voucher: "记-2024-03-0001"
+          {BANK}  500.00 CNY
+          {INCOME}  -500.00 CNY
+        2024-03-01 * "second sale"
+          voucher: "记-2024-03-0002"
+          {BANK}  300.00 CNY
+          {INCOME}  -300.00 CNY
+        2024-03-10 * "发放"
+          {PAYABLE}  100.00 CNY
+            student: "20240101"
+          {BANK}  -100.00 CNY
+        2024-06-01 * "later"
+          {BANK}  0.00 CNY
+          {INCOME}  0.00 CNY
+    ''', header)
+    [message] = messages(errors, "P1")
+    assert "尚有 60.00 元未发放 (自 2024-03-01 记-2024-03-0002 这笔销售的提成起)" in message
+    assert errors[0].source["lineno"] == 14  # the second sale

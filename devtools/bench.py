@@ -80,7 +80,7 @@ def _child_env() -> dict:
 
 
 def _run_child(function: str, *args, timeout=3600) -> dict:
-    code = f"import sys, reports.bench as b; b.{function}(*sys.argv[1:])"
+    code = f"import sys, devtools.bench as b; b.{function}(*sys.argv[1:])"
     proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
                           text=True, env=_child_env(), timeout=timeout)
     lines = proc.stdout.strip().splitlines()
@@ -397,47 +397,55 @@ def generate(directory: pathlib.Path, transactions: int, seed: int) -> pathlib.P
     return path
 
 
-WORK_STUDY_LINE = re.compile(r'^plugin\s+"plugins\.work_study"(?:\s+"([^"\n]*)")?[ \t]*$', re.M)
-ALT = "all_alt"  # all plugins, work_study with its other granularity (for reference)
+ALT = "all_alt"  # the five family lines, the old form (for reference)
 GRANULARITY_NAMES = {"day": "按日汇总", "transaction": "按笔计提"}
 
 
-def alt_granularity() -> str | None:
-    """The work_study granularity that is NOT the default (measured as a reference row),
-    or None when the plugin has no such option."""
-    try:
-        from plugins import work_study
-    except ImportError:
-        return None
-    default = getattr(work_study, "DEFAULTS", {}).get("granularity")
-    if default not in GRANULARITY_NAMES:
-        return None
-    return "transaction" if default == "day" else "day"
+FAMILY_LINE = re.compile(r'^plugin\s+"plugins\.(\w+)"(?:\s+"([^"\n]*)")?[ \t]*$', re.M)
+FAMILIES = ("work_study", "treasury", "taxes", "funds", "seal")
+
+
+def _plugin_lines(text: str) -> tuple[str, str]:
+    """(the one `plugins.all` line, the five family lines) for the ledger's settings,
+    whichever form the generator wrote."""
+    import ast
+
+    from plugins import all as combined
+    from plugins.common import own_config
+
+    found = {name: conf for name, conf in FAMILY_LINE.findall(text)}
+    if "all" in found:
+        config = found["all"]
+    else:
+        merged = {}
+        for name in FAMILIES:
+            if found.get(name):
+                merged.update(ast.literal_eval(found[name]))
+        config = repr(merged) if merged else ""
+    one = f'plugin "plugins.all" "{config}"' if config else 'plugin "plugins.all"'
+    five = []
+    for module, defaults in combined.FAMILIES:
+        name = module.__name__.split(".")[-1]
+        share = own_config(config, defaults) if config else None
+        five.append(f'plugin "plugins.{name}" "{share}"' if share and share != "{}" else f'plugin "plugins.{name}"')
+    return one, "\n".join(five)
 
 
 def variants(path: pathlib.Path) -> dict[str, pathlib.Path]:
-    """{"bare": …, "all": path, ["all_alt": …,] "<plugin>": …}: copies with plugin lines
-    stripped/kept; "all_alt" = all, with plugins.work_study's other `granularity`
-    (one generated accrual per sale or per day) when the plugin offers it."""
-    import ast
-
+    """{"bare": …, "all": (plugin "plugins.all"), "all_alt": (the five family lines, the
+    old form, for reference), "<family>": (that family's line alone)}."""
     text = path.read_text(encoding="utf-8")
-    plugins = PLUGIN_LINE.findall(text)
-    out = {"bare": path.with_name("bare.beancount"), "all": path}
-    out["bare"].write_text(PLUGIN_LINE.sub("", text), encoding="utf-8")
-    match = WORK_STUDY_LINE.search(text)
-    alt = alt_granularity()
-    if match and alt:
-        config = ast.literal_eval(match.group(1)) if match.group(1) else {}
-        config["granularity"] = alt
-        line = f'plugin "plugins.work_study" "{config!r}"'
-        out[ALT] = path.with_name("all_alt.beancount")
-        out[ALT].write_text(text[:match.start()] + line + text[match.end():], encoding="utf-8")
-    for name in plugins:
-        alone = path.with_name(f"only_{name}.beancount")
-        alone.write_text(PLUGIN_LINE.sub(lambda m, n=name: m.group(0) if m.group(1) == n else "", text),
-                         encoding="utf-8")
-        out[name] = alone
+    bare = PLUGIN_LINE.sub("", text)
+    one, five = _plugin_lines(text)
+    out = {"bare": path.with_name("bare.beancount"), "all": path.with_name("all.beancount"),
+           ALT: path.with_name("five_lines.beancount")}
+    out["bare"].write_text(bare, encoding="utf-8")
+    out["all"].write_text(one + "\n" + bare, encoding="utf-8")
+    out[ALT].write_text(five + "\n" + bare, encoding="utf-8")
+    for line in five.splitlines():
+        name = FAMILY_LINE.match(line).group(1)
+        out[name] = path.with_name(f"only_{name}.beancount")
+        out[name].write_text(line + "\n" + bare, encoding="utf-8")
     return out
 
 
@@ -489,7 +497,7 @@ def bench_size(directory: pathlib.Path, transactions: int, seed: int, repeat: in
         except RuntimeError as exc:
             profiled = {"status": _status_of(exc)}
     return {"transactions": n_txns, "requested": transactions, "loads": loads,
-            "alt_granularity": alt_granularity() if ALT in loads else None,
+            "alt_granularity": None,
             "reports": reports, "views": views, "profile": profiled}
 
 
@@ -554,7 +562,7 @@ def _report_runs(row) -> list[float]:
     if row.get("status") != "ok" or not row.get("build"):
         return []
     if row.get("render"):
-        return [b + r for b, r in zip(row["build"], row["render"])]
+        return [b + r for b, r in zip(row["build"], row["render"], strict=True)]
     return list(row["build"])
 
 
@@ -594,9 +602,7 @@ def _unquote(query: str) -> str:
 
 
 def _alt_label(size: dict, short: bool = False) -> str:
-    alt = size.get("alt_granularity") or "?"
-    name = GRANULARITY_NAMES.get(alt, alt)
-    return name if short else f"全部插件, work_study {name} (granularity='{alt}')"
+    return "五行" if short else "五个规则族各一行 plugin (旧写法, 每行之后 Beancount 各重新排序一次)"
 
 
 def load_ratios(load: dict, bare: dict) -> dict:
@@ -605,7 +611,7 @@ def load_ratios(load: dict, bare: dict) -> dict:
     (the order alternating), so a slow spell of the shared machine hits both; `medians`
     and `minima` are the ratios of the medians and of the fastest loads."""
     cpus, bare_cpus = load.get("cpus") or [load["cpu"]], bare.get("cpus") or [bare["cpu"]]
-    return {"paired": _median([a / b for a, b in zip(cpus, bare_cpus)]),
+    return {"paired": _median([a / b for a, b in zip(cpus, bare_cpus, strict=True)]),
             "medians": load["cpu"] / bare["cpu"], "minima": min(cpus) / min(bare_cpus),
             "wall": load["wall"] / bare["wall"]}
 
@@ -656,7 +662,7 @@ def markdown(results: dict, command: str) -> str:
     lines = [
         "# 性能测试 (PERFORMANCE)",
         "",
-        "由 `shixun bench` 生成 (reports/bench.py), 不要手工编辑数字 (文末人工分析部分除外); 复现:",
+        "由 `shixun bench` 生成 (devtools/bench.py), 不要手工编辑数字 (文末人工分析部分除外); 复现:",
         "",
         "```sh",
         "export BEANCOUNT_DISABLE_LOAD_CACHE=1",
@@ -709,7 +715,7 @@ def _size_section(size: dict) -> list[str]:
         "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, load in loads.items():
-        label = {"bare": "裸 Beancount (去掉 plugin 行)", "all": "全部插件",
+        label = {"bare": "裸 Beancount (去掉 plugin 行)", "all": "全部插件 (plugin \"plugins.all\")",
                  ALT: f"参考: {_alt_label(size)}"}.get(name, f"仅 plugins.{name}")
         own = sum(v for k, v in load["stages"].items() if k.startswith("plugins."))
         lines.append(
@@ -722,7 +728,7 @@ def _size_section(size: dict) -> list[str]:
             f"{load['rule_errors']} | {load['errors'] - load['rule_errors']} |")
     lines += [
         "",
-        "各阶段 CPU 秒 (Beancount 的 `log_timings`, 计时改为进程 CPU 时间; 中位数; 插件一行含其后 Beancount 的重新排序, 插件交回已排好序的 `plugins.common.LoaderOrder`, 这次排序是空操作):",
+        "各阶段 CPU 秒 (Beancount 的 `log_timings`, 计时改为进程 CPU 时间; 中位数; 插件一行含其后 Beancount 的重新排序 (插件交回普通列表, 排序照常进行)):",
         "",
         "| 阶段 | 裸 s | 全部插件 s |" + (f" 参考: {_alt_label(size, True)} s |" if ALT in loads else ""),
         "|---|---:|---:|" + ("---:|" if ALT in loads else ""),
@@ -810,10 +816,10 @@ def _profile_section(size: dict) -> list[str]:
 
 def _composition(size: dict) -> list[str]:
     """Where the plugins' extra load time goes: their own lines, the later stages, the
-    collector, the rest; and the loader's re-sorts the plugins spare it (LoaderOrder)."""
+    collector, the rest; and the loader's re-sort after each plugin line."""
     loads = size["loads"]
     bare = loads["bare"]
-    lines = ["", "插件开销的构成 (CPU 秒, 中位数; 省去的重新排序 = 载入结束后对全部分录再排一次序的实测时间 × plugin 行数: 插件交回 `LoaderOrder`, Beancount 在每个插件之后的重新排序成为空操作, 不在开销之内):", "",
+    lines = ["", "插件开销的构成 (CPU 秒, 中位数; 重新排序 = 载入结束后对全部分录再排一次序的实测时间 × plugin 行数, Beancount 在每个插件之后照常排序):", "",
              "| 变体 | 总开销 | 预算 (裸 × 10%) | 插件各行合计 | 省去的重新排序 | pad+balance+validate 增量 | GC 增量 | 其余 | 按阶段估算的比值 |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name in ("all", ALT):
