@@ -124,13 +124,15 @@ def _extract(paths, existing: list, importers, log):
             warnings.extend(importer.warnings(path))
         except ImportFailure as failure:
             if walked and failure.unrecognised:
-                skipped.append(path)
+                skipped.append((path, failure.reason))
             else:
                 failures.append(failure)
             continue
         except bg_exceptions.Error as exc:
             failures.append(ImportFailure(path, f"无法确定导入方式: {exc.message}"))
             continue
+        if isinstance(importer, BankStatementImporter):
+            log(f"      银行格式: {importer.statement(path).profile}, 记入 {account}")
         extracted.append((path, entries, account, importer))
     if failures:
         raise Refused(failures)
@@ -163,7 +165,7 @@ def _extract(paths, existing: list, importers, log):
         kept.append((path, fresh, account, importer))
     buffer = io.StringIO()
     bg_extract.print_extracted_entries(kept, buffer)
-    warnings.extend(f"{path}: 不是银行对账单或工时表, 已跳过" for path in skipped)
+    warnings.extend(f"{path}: {reason}; 已跳过" for path, reason in skipped)
     summary = {"files": len(files) - len(skipped), "entries": total, "duplicates": duplicates,
                "warnings": warnings}
     return buffer.getvalue(), summary

@@ -70,7 +70,7 @@ class ChineseParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="shixun", description="生产性实训基地经营中心账务与审计系统")
     commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseParser)
-    report = commands.add_parser("report", help="生成报表 (remittance / students / funds)")
+    report = commands.add_parser("report", help="生成报表与账簿 (shixun report -h 列出全部)")
     reports = report.add_subparsers(dest="report", metavar="报表", parser_class=ChineseParser)
     for info in sorted(pkgutil.iter_modules(scripts.__path__), key=lambda m: m.name):
         if info.name.startswith("cmd_"):

@@ -280,6 +280,7 @@ def test_finance_page_prints_as_one_document(server, browser, tmp_path):
         assert "财政监管情况表" in pages[0] and "利润上缴国库" in pages[0]
         assert "单位负责人" in pages[-1] and "判断日期" in text
         assert "报表下载" not in text and "打印本页" not in text  # the screen-only parts
+        assert "损益表" not in text and "资产负债表" not in text  # nor Fava's sidebar
         for number, content in enumerate(pages, start=1):
             footer = re.search(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页", content)
             assert footer and footer.groups() == (str(number), str(len(pages))), number
