@@ -90,9 +90,10 @@ class Treasury:
     payments: list[Payment]
     problems: list           # (entry, message) pairs, message without the [P2] prefix
     settings: dict
-    end: datetime.date | None  # the date of judgement the years were judged on
+    end: datetime.date | None  # the ledger's last booking (`plugins.common.ledger_end`), for display
     pnl: dict               # {year: {account: sum}}: the postings the profit was computed from
     accruals: list = dataclasses.field(default_factory=list)  # hand-written accruals (重复计提)
+    judged: datetime.date | None = None  # the date of judgement the years were judged on
 
     def row(self, year: int) -> YearRow | None:
         return next((r for r in self.rows if r.year == year), None)
@@ -111,12 +112,19 @@ class YearScan:
     # equity of a closing entry (3103/3104: a transaction reaching it may be one).
     def __init__(self, entries, payable):
         self.pnl, self.collected, self.last, self.opened = {}, [], {}, set()
+        self.end = None  # = plugins.common.ledger_end: custom entries may be dated ahead
         roles = {}
         for entry in entries:
             if type(entry) is not data.Transaction:
+                if isinstance(entry, data.Custom):
+                    continue
+                if self.end is None or entry.date > self.end:
+                    self.end = entry.date
                 if isinstance(entry, data.Open):
                     self.opened.add(entry.account)
                 continue
+            if self.end is None or entry.date > self.end:
+                self.end = entry.date
             year = entry.date.year
             self.last[year] = entry
             pnl = None
@@ -230,7 +238,7 @@ def _treasury_years(scan, settings, judged, policies) -> Treasury:
             rows.append(row)
 
     _apply_payments(rows, payments, problems, judged)
-    return Treasury(rows, payments, problems, settings, judged, scan.pnl, accruals)
+    return Treasury(rows, payments, problems, settings, scan.end, scan.pnl, accruals, judged)
 
 
 def _apply_payments(rows, payments, problems, end):
