@@ -127,29 +127,25 @@ class YearScan:
                 self.end = entry.date
             year = entry.date.year
             self.last[year] = entry
-            pnl = None
-            may_close = False
+            pnl = may_close = False
             for posting in entry.postings:
                 role = roles.get(posting.account)
                 if role is None:
                     role = roles[posting.account] = _role(posting.account, payable)
                 if role == 1:
-                    if pnl is None:
-                        pnl = [posting]
-                    else:
-                        pnl.append(posting)
+                    pnl = True
                 elif role == 2:
                     self.collected.append((entry, posting))
                 elif role == 3:
                     may_close = True
-            if pnl is None or (may_close and is_closing_entry(entry)):
+            if not pnl or (may_close and is_closing_entry(entry)):
                 continue
             totals = self.pnl.get(year)
             if totals is None:
                 totals = self.pnl[year] = {}
-            for posting in pnl:
+            for posting in entry.postings:  # a second look: no list per transaction
                 units = posting.units
-                if units is not None and units.currency == CURRENCY:
+                if roles[posting.account] == 1 and units is not None and units.currency == CURRENCY:
                     totals[posting.account] = totals.get(posting.account, ZERO) + units.number
 
 
