@@ -1,12 +1,16 @@
 """The ledger generator: the bundled example ledger and `shixun gen-ledger`.
 
 One generator writes both, so the benchmark ledger books every event exactly as
-the accountant's example does (SPEC §2, docs/guide): work-study sales with VAT at
-the small-scale 1% rate, student payouts that match the P1 accruals to the fen,
-quarterly surcharges that match P9, the training fund (P5), apprentices (P6),
-earmarked funds (P10), income tax and the treasury remittance (P2). Amounts that
-the plugins will check are computed here with the same money helper, so the
-generated books are clean.
+the accountant's example does (SPEC §2, docs/guide): the opening balances (建账, the
+previous 12-31), work-study sales with VAT at the small-scale 1% rate, student payouts
+that match the P1 accruals to the fen, quarterly surcharges as P9 expects, the
+training fund (P5), apprentices (P6), earmarked funds with their grant income released
+as spent (P10, SPEC §2 政府补助), wages with social insurance and 个税, depreciation,
+income tax (预缴 per quarter, 汇算清缴 by 05-31) and the treasury remittance (P2) —
+no 结转 entries (SPEC §2, the recommended practice).
+The books run to `LAST_MONTH`, fixed so the output never depends on today. Amounts
+the plugins will check are computed here with the same money helper, so the generated
+books are clean.
 """
 import calendar
 import collections
@@ -107,8 +111,14 @@ CHART = [
 ]
 
 BASES = ("农产品精深加工", "电子商务", "纺织服装")
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "晓明华丽军红伟芳娜敏静强磊洋艳勇杰娟涛超秀霞刚平辉玲鹏飞桂兰萍建波宁燕斌宇浩凯婷雪梅琳龙阳帆佳欣怡雯瑞鑫晨阿依古丽买买提热娜迪拉努尔"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "晓明华丽军红伟芳娜敏静强磊洋艳勇杰娟涛超秀霞刚平辉玲鹏飞桂兰萍建波宁燕斌宇浩凯婷雪梅琳龙阳帆佳欣怡雯"
+    "瑞鑫晨阿依古丽买买提热娜迪拉努尔"
+)
 CUSTOMERS = {
     "农产品精深加工": ["昌吉市惠民超市有限公司", "呼图壁县天山食品有限公司", "乌鲁木齐北园春果蔬批发商行",
                   "新疆丝路粮油贸易有限公司", "呼图壁县第一中学食堂"],
@@ -131,6 +141,10 @@ ENTERTAINMENT_DEDUCTIBLE = Decimal("0.60")
 UNIT_SOCIAL_RATE, PERSONAL_SOCIAL_RATE = Decimal("0.24"), Decimal("0.105")
 # The books are written up to this month: the month before the demo's date of judgement.
 LAST_MONTH = (2026, 11)
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year, month + 1) if month < 12 else (year + 1, 1)
 
 
 def opening_day(start_year: int) -> datetime.date:
@@ -189,7 +203,6 @@ class Books:
         self.bank = Decimal(0)
         self.profit = collections.defaultdict(Decimal)  # year → profit before income tax
         self.tax_accrued = collections.defaultdict(Decimal)  # year → income tax accrued so far
-        self.surcharges_accrued = {}  # P9 surcharges accrued so far in the running quarter
         self.loss = Decimal(0)  # P2 losses carried forward, absorbed by later profits first
         self.nondeductible = collections.defaultdict(Decimal)  # year → 纳税调增 of the 汇算清缴
         self.releases = {}  # fund → monthly release: grants released over their assets' depreciation
@@ -259,8 +272,6 @@ class Books:
                         self.student_payout(days[min(6, len(days) - 1)], pool, last_hours)
                     income, pool, last_hours = self.month(year, month, days, last_month_of_quarter=month % 3 == 0)
                     sales += income
-                    if month % 3:
-                        self.accrue_surcharges(days[-1], year, quarter, self.quarter_vat, sales, final=False)
                 if len(months) == 3:  # a quarter still running on the last booked month is not closed
                     self.quarter_end(year, quarter, self.quarter_vat, sales)
                     self.quarter_vat = Decimal(0)
@@ -270,9 +281,10 @@ class Books:
 
     def opening(self):
         """The balances carried over from the centre's books of the year before (建账: 期初余额),
-        one entry dated the previous 12-31, so they are the first year's 年初余额 and no flow
-        of it; what was owed or receivable then is settled in January. The registers:
-        related party, funds, apprentices."""
+        dated the previous 12-31, so they are the first year's 年初余额 and none of it a flow
+        of that year: the money in one entry, everything else in another (each against
+        实收资本), so no cash posting has a mixed counterpart. What was owed or receivable
+        then is settled in January. The registers: related party, funds, apprentices."""
         start = opening_day(self.start_year)
         scale = Decimal(str(max(1, self.scale)))
 
@@ -282,29 +294,31 @@ class Books:
         wages = amount(46000)  # the December wages whose social insurance and 个税 are paid in January
         social_unit, social_personal = to_fen(wages * UNIT_SOCIAL_RATE), to_fen(wages * PERSONAL_SOCIAL_RATE)
         iit = to_fen((wages - social_personal) * Decimal("0.01"))
-        balances = [
-            (CASH, Decimal("2150.00")), (BANK2, amount(85000)), (RECEIVABLE, amount(46800)),
-            (RAW_MATERIALS, amount(18600)), (GOODS, amount(32450)), (EQUIPMENT, amount(420000)),
-            (OFFICE_EQUIPMENT, amount(60000)), (DEPRECIATION, -amount(126000)), (PAYABLE, -amount(28900)),
-            (SOCIAL_PAYABLE, -social_unit), (SOCIAL_WITHHELD, -social_personal), (IIT_PAYABLE, -iit),
-            (INCOME_TAX_PAYABLE, -amount("3862.40")), (CAPITAL, -amount(1500000)),
+        others = [
+            (RECEIVABLE, amount(46800)), (RAW_MATERIALS, amount(18600)), (GOODS, amount(32450)),
+            (EQUIPMENT, amount(420000)), (OFFICE_EQUIPMENT, amount(60000)), (DEPRECIATION, -amount(126000)),
+            (PAYABLE, -amount(28900)), (SOCIAL_PAYABLE, -social_unit), (INCOME_TAX_PAYABLE, -amount("3862.40")),
+            (IIT_PAYABLE, -iit), (SOCIAL_WITHHELD, -social_personal),
         ]
-        bank = -sum(value for _, value in balances)
-        self.add(Txn(start, None, f"建账: {start.year}年12月31日各科目余额 (期初余额)",
-                     sorted([(BANK, bank, None)] + [(account, value, None) for account, value in balances],
-                            key=lambda posting: posting[0].split(":")[1])))  # chart order
+        petty, second_bank = Decimal("2150.00"), amount(85000)
+        bank = amount(1500000) - sum(value for _, value in others) - petty - second_bank  # 实收资本 1,500,000
+        cash = [(CASH, petty), (BANK, bank), (BANK2, second_bank)]
+        for what, balances in (("货币资金", cash), ("其他科目", others)):
+            rest = -sum(value for _, value in balances)
+            self.add(Txn(start, None, f"建账: {start.year}年12月31日{what}余额 (期初余额)",
+                         [(account, value, None) for account, value in balances + [(CAPITAL, rest)]]))
         # Straight line: training equipment over ten years, office equipment over five.
         self.depreciation += amount(420000) / 120 + amount(60000) / 60
         self.depreciation = to_fen(self.depreciation)
         days = workdays(self.start_year, 1)
         prior = self.start_year - 1
         self.schedule(Txn(days[4], "新疆丝路粮油贸易有限公司", f"收回{prior}年末应收货款",
-                     [(BANK, amount(46800), None), (RECEIVABLE, -amount(46800), None)]))
+                          [(BANK, amount(46800), None), (RECEIVABLE, -amount(46800), None)]))
         self.schedule(Txn(days[6], "呼图壁县农丰农资有限公司", f"支付{prior}年末应付材料款",
-                     [(PAYABLE, amount(28900), None), (BANK, -amount(28900), None)], {"document": None}))
+                          [(PAYABLE, amount(28900), None), (BANK, -amount(28900), None)], {"document": None}))
         self.schedule(Txn(days[8], "国家税务总局呼图壁县税务局", f"缴纳{prior}年第4季度企业所得税 (预缴)",
-                     [(INCOME_TAX_PAYABLE, amount("3862.40"), None), (BANK, -amount("3862.40"), None)],
-                     {"document": None}))
+                          [(INCOME_TAX_PAYABLE, amount("3862.40"), None), (BANK, -amount("3862.40"), None)],
+                          {"document": None}))
         self.social_payments(days, prior, 12, social_unit, social_personal, iit, book=self.schedule)
         day = days[0]
         self.customs.append(f'{day} custom "related-party" {q(RELATED_PARTY)}\n  relation: "举办学校的内部服务部门"')
@@ -356,7 +370,10 @@ class Books:
             while not is_workday(collect):
                 collect += datetime.timedelta(days=1)
             txn = Txn(collect, None, "收回应收货款", [(BANK, amount, None), (RECEIVABLE, -amount, None)])
-            self.add(txn) if collect.month == month else self.schedule(txn)
+            if collect.month == month:
+                self.add(txn)
+            else:
+                self.schedule(txn)
         if rng.random() < 0.25 * self.scale:
             net = to_fen(Decimal(rng.randint(200000, 900000)) / 100)
             vat = to_fen(net * Decimal("0.01"))
@@ -391,16 +408,7 @@ class Books:
                      {"invoice": self.invoice(year), "base": q(base)})
         self.wages(year, month, days, scale)
         if rng.random() < 0.6 * self.scale:
-            # Bought on credit, paid the next month: the payable the balance sheet shows.
-            base = rng.choice(BASES)
-            amount = to_fen(Decimal(rng.randint(150000, 600000)) / 100)
-            txn = self.add(Txn(rng.choice(days[:-5] or days), rng.choice(SUPPLIERS[base]),
-                               f"{base}实训基地赊购原材料", [(MATERIALS, amount, None), (PAYABLE, -amount, None)],
-                               {"invoice": self.invoice(year), "base": q(base)}))
-            self.profit[year] -= amount
-            nyear, nmonth = (year, month + 1) if month < 12 else (year + 1, 1)
-            self.schedule(Txn(workdays(nyear, nmonth)[7], txn.payee, "支付上月赊购材料款",
-                              [(PAYABLE, amount, None), (BANK, -amount, None)], {"document": None}))
+            self.credit_purchase(year, month, days)
         if month % 2 == 0:
             amount = to_fen(Decimal(rng.randint(30000, 160000)) / 100)
             self.pay(rng.choice(days), rng.choice(["呼图壁县天山宾馆", "呼图壁县丝路人家餐厅"]), "客户接待餐费",
@@ -433,6 +441,18 @@ class Books:
             self.release(days[-1], fund, monthly, f"按{month}月折旧额结转{fund}购置设备的政府补助")
         self.funds(year, month, days)
 
+    def credit_purchase(self, year, month, days):
+        """Materials bought on credit, paid the next month: the payable the balance sheet shows."""
+        rng = self.rng
+        base = rng.choice(BASES)
+        amount = to_fen(Decimal(rng.randint(150000, 600000)) / 100)
+        txn = self.add(Txn(rng.choice(days[:-5] or days), rng.choice(SUPPLIERS[base]), f"{base}实训基地赊购原材料",
+                           [(MATERIALS, amount, None), (PAYABLE, -amount, None)],
+                           {"invoice": self.invoice(year), "base": q(base)}))
+        self.profit[year] -= amount
+        self.schedule(Txn(workdays(*next_month(year, month))[7], txn.payee, "支付上月赊购材料款",
+                          [(PAYABLE, amount, None), (BANK, -amount, None)], {"document": None}))
+
     def wages(self, year, month, days, scale):
         """计提 the month's wages and the employer's social insurance; 发放 them the same day,
         withholding the employee's social insurance and 个税, both paid over the next month."""
@@ -452,8 +472,7 @@ class Books:
         self.add(Txn(days[-1], None, f"发放{month}月工资 (代扣个人社会保险费及个人所得税)", [
             (WAGES_PAYABLE, gross, None), (SOCIAL_WITHHELD, -personal, None), (IIT_PAYABLE, -iit, None),
             (BANK, -(gross - personal - iit), None)], {"document": None}))
-        nyear, nmonth = (year, month + 1) if month < 12 else (year + 1, 1)
-        self.social_payments(workdays(nyear, nmonth), year, month, social_prod + social_admin, personal, iit,
+        self.social_payments(workdays(*next_month(year, month)), year, month, social_prod + social_admin, personal, iit,
                              book=self.schedule)
 
     def social_payments(self, days, year, month, unit, personal, iit, book):
@@ -531,14 +550,15 @@ class Books:
         """Last month's P1 pool split over last month's hours (largest remainder)."""
         shares = allocate(pool, hours)
         postings = [(STUDENT_PAYABLE, share, {"student": q(ident)})
-                    for (ident, *_), share in zip(self.students, shares) if share]
+                    for (ident, *_), share in zip(self.students, shares, strict=True) if share]
         postings.append((BANK, -pool, None))
         self.add(Txn(day, None, "发放上月学生劳动报酬", postings, {"document": None}))
 
-    def accrue_surcharges(self, day, year, quarter, vat_base, sales, final):
-        """P9, 按月计提、按季申报: each month-end accrues the quarter's surcharges so far
-        (城建税 5%, the two surcharges 3% and 2% unless the quarter's sales stay within
-        300,000, 六税两费 halved) less what the quarter has accrued; returns the quarter's due."""
+    def accrue_surcharges(self, day, year, quarter, vat_base, sales):
+        """P9, on the quarter's last working day: 城建税 5%, the two surcharges 3% and 2%
+        unless the quarter's sales stay within 300,000, 六税两费 halved (the base is an even
+        whole yuan, so the 申报表's rounding gives the same); returns what is due. A quarter
+        still running on the last booked month has no accrual yet (P9 judges it once over)."""
         exempt = sales <= Decimal(300000)
         due = {
             "city": to_fen(vat_base * Decimal("0.05")),
@@ -550,23 +570,18 @@ class Books:
             due = {k: to_fen(v / 2) for k, v in due.items()}
         postings = []
         for key in ("city", "edu", "local"):
-            delta = due[key] - self.surcharges_accrued.get(key, Decimal(0))
-            if delta:
-                postings += [(SURCHARGE_EXPENSE[key], delta, None), (SURCHARGE_PAYABLE[key], -delta, None)]
-                self.profit[year] -= delta
-        self.surcharges_accrued = {} if final else due
-        if postings:
-            note = "" if not exempt else ("(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if final
-                                          else "(本季累计销售额未超过30万元, 暂不计提教育费附加和地方教育附加)")
-            half = ", 减半征收" if halving else ""
-            when = "" if final else f"(截至{day.month}月预提)"
-            self.add(Txn(day, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{when}{half}{note}", postings))
+            if due[key]:
+                postings += [(SURCHARGE_EXPENSE[key], due[key], None), (SURCHARGE_PAYABLE[key], -due[key], None)]
+        note = "(季度销售额未超过30万元, 教育费附加和地方教育附加免征)" if exempt else ""
+        half = ", 减半征收" if halving else ""
+        self.add(Txn(day, None, f"计提{year}年第{quarter + 1}季度城建税及教育费附加{half}{note}", postings))
+        self.profit[year] -= sum(due.values())
         return due
 
     def quarter_end(self, year, quarter, vat_base, sales):
         """P9 surcharges, the P5 training-fund accrual and the income tax 预缴 of the quarter."""
         last = max(d for m in range(3 * quarter + 1, 3 * quarter + 4) for d in workdays(year, m))
-        due = self.accrue_surcharges(last, year, quarter, vat_base, sales, final=True)
+        due = self.accrue_surcharges(last, year, quarter, vat_base, sales)
         training = to_fen(sales * Decimal("0.025"))
         self.add(Txn(last, None, f"按收入2.5%计提{year}年第{quarter + 1}季度职工教育经费", [
             (TRAINING_EXPENSE, training, None), (TRAINING_PAYABLE, -training, None)]))
@@ -643,7 +658,7 @@ class Books:
             years[int(line[:4])].append(line)
         return years
 
-    def sections(self, plugins, configs=None) -> dict[str, str]:
+    def sections(self, plugins, config=None, combined=True) -> dict[str, str]:
         """The ledger's parts: name → text, in include order."""
         start = opening_day(self.start_year)
         accounts = [";; 会计科目表 (小企业会计准则): 科目组件 = 科目代码-科目名称, 每个科目带 code 元数据"]
@@ -656,7 +671,7 @@ class Books:
         policy_lines.append(f'{HALVING_UNTIL}-01-01 custom "policy" "six-taxes-halving" FALSE')
         years = self.year_texts()
         sections = {
-            "header": header(plugins, configs),
+            "header": header(plugins, config, combined),
             "accounts": "\n\n".join(accounts),
             "policies": "\n".join(policy_lines),
             "registers": ";; 登记簿: 关联方、学徒、专项资金、审计整改事项\n\n" + "\n\n".join(
@@ -724,7 +739,17 @@ def available_plugins() -> list[str]:
     return [name for name in PLUGIN_ORDER if importlib.util.find_spec(f"plugins.{name}")]
 
 
-def header(plugins, configs=None) -> str:
+def combined_plugin() -> bool:
+    """`plugins.all` (SPEC §2: one line for every family) exists: the ledgers use it."""
+    return importlib.util.find_spec("plugins.all") is not None
+
+
+
+
+def header(plugins, config=None, combined=True) -> str:
+    """Options, the Fava pages and the plugin line(s): `plugin "plugins.all"` when it exists
+    and `combined`, else one line per family; `config` (a dict) is the rules' settings,
+    e.g. the roster's file name."""
     lines = [
         f'option "title" "{TITLE}"',
         'option "operating_currency" "CNY"',
@@ -735,9 +760,11 @@ def header(plugins, configs=None) -> str:
         "",
         ";; 规则插件 (顺序按 SPEC §2; 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件)",
     ]
-    configs = configs or {}
-    lines += [f'plugin "plugins.{name}" "{configs[name]}"' if name in configs else f'plugin "plugins.{name}"'
-              for name in plugins]
+    setting = f' "{config!r}"' if config else ""
+    if combined and combined_plugin():
+        lines.append(f'plugin "plugins.all"{setting}')
+    else:  # the roster is work_study's setting
+        lines += [f'plugin "plugins.{name}"{setting if name == "work_study" else ""}' for name in plugins]
     return "\n".join(lines)
 
 
@@ -769,8 +796,8 @@ def write_single(path: pathlib.Path, books: "Books", plugins) -> pathlib.Path:
     """A one-file ledger (gen-ledger), with its own roster beside it (<name>.students.csv,
     so several generated ledgers can share a folder)."""
     roster = path.with_name(f"{path.stem}.students.csv")
-    configs = {"work_study": f"{{'roster': '{roster.name}'}}"}
-    sections = books.sections(plugins, configs)
+    # The five family lines until the benchmark (reports/bench.py) reads `plugins.all`.
+    sections = books.sections(plugins, {"roster": roster.name}, combined=False)
     text = "\n\n".join(sections.values()) + "\n"
     if "seal" in plugins:
         text += seal_first_year(text.replace(sections["header"], ""), books.start_year)

@@ -73,6 +73,7 @@ class Row:
     summary: str
     purpose: str
     warning: str = ""
+    debit: decimal.Decimal | None = None   # the 支出 cell as written (split layouts)
 
 
 @dataclasses.dataclass
@@ -133,6 +134,8 @@ def _currency(path, text) -> str:
 
 def _is_footer(texts, date_text, profile) -> bool:
     first = next(t for t in texts if t)
+    if first[:1].isdigit() and date_text[:1].isdigit():
+        return False  # a date: a row, not a footer
     for text in (first, date_text):
         if text and (FOOTER.match(text) or any(p.search(text) for p in profile.footer)):
             return True
@@ -168,9 +171,9 @@ def parse_statement(path: str, table, found: profiles.Match, config: Config) -> 
     datecol = "date" if "date" in columns else "time"
     column_numbers = set()
     for offset in range(found.start, len(table.rows)):
-        raw = table.rows[offset]
         rowno = table.rownos[offset]
-        texts = [clean(c) for c in raw]
+        raw = [clean(c) if isinstance(c, str) or c is None else c for c in table.rows[offset]]
+        texts = [c if isinstance(c, str) else clean(c) for c in raw]
         if not any(texts):
             continue
         if _is_footer(texts, clean(_cell(raw, columns, datecol)), profile):
@@ -215,8 +218,8 @@ def parse_statement(path: str, table, found: profiles.Match, config: Config) -> 
         raise ImportFailure(path, f"这是信用卡对账单 ({profile.name}), 卡号 {number} 应在配置的 "
                                   f"[accounts] 中对应一个负债账户 (Liabilities:…), 而不是 {account}")
 
-    rows = _chronological(rows)
     has_balance = "balance" in columns
+    rows = _chronological(_negative_debits(rows, has_balance))
     if has_balance:
         _check_chain(rows)
     else:
@@ -247,7 +250,8 @@ def _parse_row(raw, columns, rowno, datecol, profile, config) -> Row | None:
             raise ValueError("支出和收入金额都为空")
         if debit and credit:
             raise ValueError("支出和收入金额同时有值")
-        # A reversal (冲正) is written as a negative in its column: its sign is kept.
+        # A reversal (冲正) is written as a negative in its column: its sign is kept
+        # (unless the bank writes every 支出 negative: `_negative_debits`).
         amount = (credit or 0) - (debit or 0)
     else:
         amount = parse_amount(_cell(raw, columns, "amount"), what="交易金额")
@@ -263,6 +267,7 @@ def _parse_row(raw, columns, rowno, datecol, profile, config) -> Row | None:
     if "balance" in columns and balance is None:
         raise ValueError("余额为空")
     return Row(rowno=rowno, date=date, time=time, amount=amount, balance=balance,
+               debit=debit if "debit" in columns and "credit" in columns else None,
                serial=_one_line(_cell(raw, columns, "serial")),
                counterparty=_one_line(_cell(raw, columns, "counterparty")),
                counterparty_account=normalise_number(clean(_cell(raw, columns, "counterparty_account"))),
@@ -281,6 +286,22 @@ def _is_sequence(values) -> bool:
         return False
     numbers = sorted(int(v) for v in values)
     return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def _negative_debits(rows, has_balance):
+    """A negative number in the 支出 column is a reversal for most banks, but some write
+    every 支出 negative. The balance chain decides (the reading it breaks less, a
+    reversal on a tie); without a balance, only a statement whose every 支出 is
+    negative is read as the second kind."""
+    if not any(r.debit is not None and r.debit < 0 for r in rows):
+        return rows
+    flipped = [dataclasses.replace(r, amount=-r.amount) if r.debit is not None and r.debit < 0 else r
+               for r in rows]
+    if has_balance:
+        return flipped if _chain_breaks(_chronological(flipped)) < _chain_breaks(_chronological(rows)) \
+            else rows
+    debits = [r.debit for r in rows if r.debit]
+    return flipped if len(debits) > 1 and all(d < 0 for d in debits) else rows
 
 
 def _chain_breaks(rows) -> int:

@@ -105,15 +105,16 @@ def _account(path, value, what) -> str:
     return value
 
 
-def _regex(path, value, what):
+def regex(path, value, what, kind="配置错误"):
+    """A regex of a TOML file (None stays None); ImportFailure naming file and key."""
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ImportFailure(path, f"配置错误: {what} 应为字符串")
+        raise ImportFailure(path, f"{kind}: {what} 应为字符串")
     try:
         return re.compile(value)
     except re.error as exc:
-        raise ImportFailure(path, f"配置错误: {what} 不是有效的正则表达式: {value!r} ({exc})") from None
+        raise ImportFailure(path, f"{kind}: {what} 不是有效的正则表达式: {value!r} ({exc})") from None
 
 
 def read_toml(path: str) -> dict:
@@ -149,9 +150,9 @@ def parse_rules(path: str, items) -> list:
         rule = Rule(
             account=_account(path, item["account"], f"{what} 的 account"),
             name=str(item.get("name", "")),
-            summary=_regex(path, item.get("summary"), f"{what} 的 summary"),
-            counterparty=_regex(path, item.get("counterparty"), f"{what} 的 counterparty"),
-            counterparty_account=_regex(path, item.get("counterparty_account"),
+            summary=regex(path, item.get("summary"), f"{what} 的 summary"),
+            counterparty=regex(path, item.get("counterparty"), f"{what} 的 counterparty"),
+            counterparty_account=regex(path, item.get("counterparty_account"),
                                         f"{what} 的 counterparty_account"),
             direction=DIRECTIONS.get(direction, 0),
             fund=str(item["fund"]) if item.get("fund") else None,

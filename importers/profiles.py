@@ -40,6 +40,7 @@ import pathlib
 import re
 
 from importers import headers
+from importers import config as config_lib
 from importers.config import read_toml
 from importers.table import HEADER_SEARCH_ROWS, ImportFailure, header_key
 
@@ -95,12 +96,7 @@ def _names(value, path, what) -> tuple:
 
 
 def _regex(value, path, what):
-    if not isinstance(value, str):
-        raise ImportFailure(path, f"银行格式错误: {what} 应为正则表达式字符串")
-    try:
-        return re.compile(value)
-    except re.error as exc:
-        raise ImportFailure(path, f"银行格式错误: {what} 不是有效的正则表达式 ({exc})") from None
+    return config_lib.regex(path, value, what, kind="银行格式错误")
 
 
 def parse_profile(path: str, raw: dict, source: str) -> Profile:
@@ -237,33 +233,45 @@ def _satisfied(profile: Profile, found: dict) -> bool:
     return headers.bank_required(set(found))
 
 
-def _header_candidates(table):
-    """(row index, data start, header cells as name tuples): every one-row header, then
-    the two-row ones (so a preamble line over a one-row header is not taken for its top)."""
-    rows = table.rows[:HEADER_SEARCH_ROWS + 1]
-    keyed = [_row_keys(r) for r in rows]
-    count = min(HEADER_SEARCH_ROWS, len(rows))
-    for index in range(count):
-        yield index, index + 1, [(k,) for k in keyed[index]]
-    for index in range(count):
-        if index + 1 < len(rows) and any(keyed[index + 1]):
+def _keyed(table) -> list:
+    return [_row_keys(r) for r in table.rows[:HEADER_SEARCH_ROWS + 1]]
+
+
+def _continues(upper, lower, columns) -> bool:
+    """Whether `lower` is the second row of a two-row header over it: the upper row
+    is all titles (no digits, as a preamble line's account number or date has), and
+    every cell of the lower one names a column."""
+    names = {n for ns in columns.values() for n in ns}
+    upper_cells = [c for c in upper if c]
+    lower_cells = [c for c in lower if c]
+    return (len(upper_cells) >= 2 and bool(lower_cells)
+            and not any(ch.isdigit() for c in upper_cells for ch in c)
+            and all(c in names for c in lower_cells))
+
+
+def _header_candidates(keyed, columns):
+    """(row index, data start, header cells as name tuples): at each row a two-row
+    header where the next row continues it, else the row alone."""
+    for index in range(min(HEADER_SEARCH_ROWS, len(keyed))):
+        if index + 1 < len(keyed) and _continues(keyed[index], keyed[index + 1], columns):
             yield index, index + 2, _merged_keys(keyed[index], keyed[index + 1])
+        yield index, index + 1, [(k,) for k in keyed[index]]
 
 
 def match(table, profiles) -> Match | None:
     """The first profile whose signature is in one header row (one- or two-row), then
     the generic synonyms; None if neither finds a header."""
-    candidates = list(_header_candidates(table))
+    keyed = _keyed(table)
     for profile in profiles:
         signature = set(profile.signature)
-        for index, start, cells in candidates:
+        for index, start, cells in _header_candidates(keyed, profile.columns):
             names = {n for cell in cells for n in cell if n}
             if signature <= names:
                 found = _resolve(profile.columns, cells)
                 if _satisfied(profile, found):
                     return Match(profile, index, start, found)
     profile = generic()
-    for index, start, cells in candidates:
+    for index, start, cells in _header_candidates(keyed, profile.columns):
         found = _resolve(profile.columns, cells)
         if headers.bank_required(set(found)) and not _looks_like_work_hours(cells):
             return Match(profile, index, start, found)
@@ -278,12 +286,12 @@ def _looks_like_work_hours(cells) -> bool:
 def closest(table, profiles, limit=3) -> list[str]:
     """"银行名 (缺少: 列, 列)" for the profiles whose signatures come nearest."""
     scored = []
-    candidates = list(_header_candidates(table))
+    keyed = _keyed(table)
     for profile in profiles:
         if profile.kind == "not-bank":
             continue
         best = None
-        for _, _, cells in candidates:
+        for _, _, cells in _header_candidates(keyed, profile.columns):
             names = [n for cell in cells for n in cell if n]
             missing = [s for s in profile.signature if s not in names]
             hits = len(profile.signature) - len(missing)

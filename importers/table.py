@@ -68,13 +68,19 @@ def clean(value) -> str:
     text trick and the tab some banks prefix to long numbers removed, outer spaces gone."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        value = int(value)
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    match = _FORMULA_TEXT.match(text)
-    if match:
-        text = match.group(1).strip()
-    return text.strip("'\"").strip()
+    if type(value) is str:
+        text = value.strip() if value.isascii() else unicodedata.normalize("NFKC", value).strip()
+    else:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+            value = int(value)
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text[:1] == "=":
+        match = _FORMULA_TEXT.match(text)
+        if match:
+            text = match.group(1).strip()
+    if text[:1] in ("'", '"') or text[-1:] in ("'", '"'):
+        text = text.strip("'\"").strip()
+    return text
 
 
 def header_key(value) -> str:
@@ -261,6 +267,9 @@ def is_supported(path: str) -> bool:
 # ---------------------------------------------------------------- values
 
 _AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
+_PLAIN_AMOUNT = re.compile(r"^[+-]?\d{1,3}(,?\d{3})*(\.\d{1,2})?$")
+CENT = decimal.Decimal("0.01")
+LIMIT = decimal.Decimal("1e13")
 EMPTY_MARKS = {"", "-", "--", "—", "——", "/", "无", "null", "none", "nan"}
 
 
@@ -282,6 +291,10 @@ def parse_amount(value, *, what="金额") -> decimal.Decimal | None:
             number = rounded
     else:
         text = clean(value)
+        if _PLAIN_AMOUNT.match(text):  # the usual cell: 1234.50, -12.00, 1,234.50
+            number = decimal.Decimal(text.replace(",", ""))
+            if number == number.quantize(CENT) and abs(number) < LIMIT:
+                return number.quantize(CENT)
         if text.lower() in EMPTY_MARKS:
             return None
         negative = False
@@ -362,6 +375,8 @@ def parse_time(value) -> str:
         seconds = round(value * 86400)
         return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     text = clean(value)
+    if not text:
+        return ""
     match = re.match(r"^(\d{1,2})[:.：]?(\d{2})(?:[:.：]?(\d{2}))?", text)
     if not match:
         match = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)

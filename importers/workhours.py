@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import calendar
 import collections
-import dataclasses
 import decimal
 import functools
 import os
@@ -36,48 +35,24 @@ from beancount.parser.grammar import ValueType
 from beangulp import extract as bg_extract
 
 from importers import headers
-from importers.table import ImportFailure, clean, find_header, parse_date, read_table
+from importers.table import ImportFailure, clean, find_header, parse_date
+from plugins.roster import ROSTER_FILE, read_roster
 from importers.bank import FOOTER, MAX_REPORTED
 
 ARCHIVE_ACCOUNT = "Liabilities:2241-其他应付款:224101-学生劳动报酬"
-ROSTER_NAME = "students.csv"
-ROSTER = {"student": ["学号"], "name": ["姓名", "学生姓名"], "class": ["班级"],
-          "base": ["基地", "实训基地"]}
+ROSTER_LABEL = "学生名册"
 _HOURS = re.compile(r"^\d+(\.\d+)?$")
 
 
-@dataclasses.dataclass
-class Student:
-    number: str
-    name: str
-    base: str
-
-
-def _roster_header(table) -> bool:
-    return bool(find_header(table, ROSTER, {"student", "name"}))
-
-
 def load_roster(path: str) -> dict:
-    """学号 → Student from students.csv (UTF-8, or any encoding the importers read)."""
-    table = read_table(path, _roster_header)
-    index, columns = find_header(table, ROSTER, {"student", "name"})
-    students, rows = {}, {}
-    for offset, row in enumerate(table.rows[index + 1:], index + 1):
-        cells = {f: clean(row[c]) if c < len(row) else "" for f, c in columns.items()}
-        if not any(cells.values()):
-            continue
-        rowno = table.rownos[offset]
-        if not cells["student"]:
-            raise ImportFailure(path, "学生名册中学号为空", rowno)
-        if cells["student"] in students:
-            raise ImportFailure(path, f"学生名册中学号 {cells['student']} 重复 "
-                                      f"(第 {rows[cells['student']]} 行与第 {rowno} 行)", rowno)
-        rows[cells["student"]] = rowno
-        students[cells["student"]] = Student(cells["student"], cells.get("name", ""),
-                                             cells.get("base", ""))
-    if not students:
-        raise ImportFailure(path, "学生名册为空")
-    return students
+    """学号 → Student, read by the rule engine's one roster reader (plugins.roster);
+    any error of the roster (duplicate 学号, unreadable file…) refuses the sheets."""
+    roster = read_roster(path)
+    if roster.errors:
+        failures = [ImportFailure(ROSTER_LABEL, error.message) for error in roster.errors]
+        failures[0].others = failures[1:]
+        raise failures[0]
+    return roster.students
 
 
 def parse_hours(value) -> decimal.Decimal:
@@ -250,8 +225,8 @@ class WorkHoursImporter(beangulp.Importer):
     @functools.cached_property
     def roster(self) -> dict:
         if not self.roster_path:
-            raise ImportFailure("学生名册", "导入工时表需要学生名册: 用 --roster 指定, "
-                                          f"或在 --existing 账本旁放 {ROSTER_NAME}")
+            raise ImportFailure(ROSTER_LABEL, "导入工时表需要学生名册: 用 --roster 指定, "
+                                              f"或在 --existing 账本旁放 {ROSTER_FILE}")
         return load_roster(self.roster_path)
 
     def entries(self, filepath: str) -> list:
@@ -259,9 +234,11 @@ class WorkHoursImporter(beangulp.Importer):
         try:
             _ = self.roster  # read and check the roster first: a bad roster refuses the sheet
         except ImportFailure as failure:
-            if failure.path == "学生名册":
-                raise ImportFailure(filepath, failure.reason) from None
-            raise ImportFailure(filepath, f"学生名册 {failure}") from None
+            if failure.path != ROSTER_LABEL:
+                raise ImportFailure(filepath, f"学生名册 {failure}") from None
+            refused = ImportFailure(filepath, failure.reason)
+            refused.others = [ImportFailure(filepath, o.reason) for o in getattr(failure, "others", [])]
+            raise refused from None
         return self._entries(filepath, stat.st_mtime_ns, stat.st_size)
 
     @functools.lru_cache(maxsize=64)

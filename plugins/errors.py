@@ -18,6 +18,7 @@ Pass the load's `entries` and `options_map` where you have them: the opened acco
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import glob
 import linecache
@@ -25,6 +26,8 @@ import os
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+
+from beancount.core import data
 
 # What an error message's "[…]" prefix names; `CLAUSES` lives with the rules.
 from plugins.common import clause_of
@@ -67,8 +70,6 @@ class _Context:
     """What the translation may look at besides the error: opened accounts, parsed files."""
 
     def __init__(self, entries=(), options_map=None):
-        from beancount.core import data
-
         self.entries = entries or ()
         self.accounts = sorted({e.account for e in self.entries if isinstance(e, data.Open)})
         options_map = options_map or {}
@@ -79,6 +80,15 @@ class _Context:
         self.files = files
         self._encodings = {}
 
+    def balances_held(self):
+        """(account, currency) -> the balance assertions that held, in date order."""
+        if not hasattr(self, "_held"):
+            self._held = {}
+            for entry in self.entries:
+                if isinstance(entry, data.Balance) and entry.diff_amount is None:
+                    self._held.setdefault((entry.account, entry.amount.currency), []).append(entry)
+        return self._held
+
     def encoding_problem(self, filename):
         """None for a UTF-8 file, else (first bad line, Chinese description of the encoding)."""
         if filename not in self._encodings:
@@ -87,15 +97,7 @@ class _Context:
 
     def directive_line(self, pattern):
         """(file, line) of the first line matching `pattern` in the parsed files, else None."""
-        for filename in self.files:
-            try:
-                with open(filename, encoding="utf-8", errors="replace") as handle:
-                    for lineno, line in enumerate(handle, 1):
-                        if pattern.match(line):
-                            return filename, lineno
-            except OSError:
-                continue
-        return None
+        return _find_line(self.files, pattern)
 
     def include_line(self, included):
         """(file, line) of the `include` naming `included` (its pattern, or a path it resolves
@@ -123,6 +125,18 @@ class _Context:
 # ------------------------------------------------------------------ helpers
 
 
+def _find_line(files, pattern):
+    for filename in files:
+        try:
+            with open(filename, encoding="utf-8", errors="replace") as handle:
+                for lineno, line in enumerate(handle, 1):
+                    if pattern.match(line):
+                        return filename, lineno
+        except OSError:
+            continue
+    return None
+
+
 def _source(error):
     source = getattr(error, "source", None) or {}
     return source.get("filename"), source.get("lineno")
@@ -132,14 +146,10 @@ def _line(filename, lineno) -> str:
     if not filename or not lineno:
         return ""
     try:
+        linecache.checkcache(filename)  # Fava reloads an edited file: never quote the old line
         return linecache.getline(filename, int(lineno)).rstrip("\n")
     except (OSError, UnicodeError, ValueError):
         return ""
-
-
-def _money(text: str) -> str:
-    """A Beancount amount printed by Beancount, shown as the accountant writes it."""
-    return text.strip()
 
 
 def _width_hints(text: str) -> list[str]:
@@ -208,8 +218,7 @@ def _guess_encoding(raw: bytes) -> str | None:
         name = None
     # A Chinese Windows tool's "ANSI" is GBK; the detector's rival guesses for a few Chinese
     # characters amid ASCII (Big5, cp1252, …) are wrong when the bytes read as GB18030.
-    if name in ("gb2312", "gbk", "gb18030", "cp936") or name not in ("utf_16", "utf_16_le", "utf_16_be",
-                                                                   "utf_32"):
+    if name not in ("utf_16", "utf_16_le", "utf_16_be", "utf_32"):
         for chinese in ("gbk", "gb18030"):
             try:
                 raw.decode(chinese)
@@ -224,7 +233,7 @@ def _encoding_message(filename: str, line: int, encoding: str | None) -> str:
     base = os.path.basename(filename)
     guess = f"看来是 {encoding} 编码" if encoding else "编码无法判断"
     source = encoding or "GBK"
-    return (f"账本文件 {base} 不是 UTF-8 编码 ({guess}, 第 {line} 行起), Beancount 只读 UTF-8; "
+    return (f"账本文件 {base} 不是 UTF-8 编码 ({guess}, 第 {line} 行起), 账本文件只能用 UTF-8; "
             f"请转换后再用: iconv -f {source} -t UTF-8 {base} > {base}.utf8 && mv {base}.utf8 {base} "
             f"(或在记事本中「另存为」, 编码选 UTF-8)")
 
@@ -283,13 +292,19 @@ def _balance_failed(match, error, ctx):
     side = "多" if direction == "too much" else "少"
     entry = getattr(error, "entry", None)
     day = f" {entry.date}" if entry is not None else ""
-    return (f"余额断言不符: {account}{day} 日初应为 {_money(expected)}, 账面为 {_money(accumulated)}, "
+    return (f"余额断言不符: {account}{day} 日初应为 {expected}, 账面为 {accumulated}, "
             f"账面{side} {diff} {currency}")
 
 
 def _unknown_account(match, error, ctx):
     name = match.group(1)
     return f"科目 {name} 未开设 (没有 open 记录){account_hint(name, ctx.accounts)}"
+
+
+def _invalid_account_name(match, error, ctx):
+    name = match.group(1)
+    return (f"无效的科目名称 {name} (每一级须以大写英文字母或数字开头, 如 Assets:1001-库存现金)"
+            f"{account_hint(name, ctx.accounts)}")
 
 
 def _inactive_account(match, error, ctx):
@@ -403,8 +418,7 @@ _RULES = [
     (r"syntax error[\s\S]*", _syntax_error),
     (r"memory exhausted", "账本太大或嵌套太深, 无法解析"),
     (r"Pipe symbol is deprecated\.", "交易标题中的竖线 | 已不再支持, 请删去"),
-    (r"Invalid account name: (.*)",
-     "无效的科目名称 {1} (每一级须以大写英文字母或数字开头, 如 Assets:1001-库存现金)"),
+    (r"Invalid account name: (.*)", _invalid_account_name),
     (r"Unbalanced pushed tag: '(.*)'", "pushtag #{1} 没有对应的 poptag"),
     (r"Unbalanced metadata key '(.*)'; leftover metadata '(.*)'", "pushmeta {1} 没有对应的 popmeta"),
     (r"Attempting to pop absent tag: '(.*)'", "poptag #{1} 之前没有对应的 pushtag"),
@@ -496,7 +510,7 @@ def _located(error, ctx):
     if left_open and filename:  # reported at line 0 of the file: find the push
         word = "pushtag #" if left_open.group(1) == "pushed tag" else "pushmeta "
         pattern = re.compile(r"\s*" + re.escape(word + left_open.group(2)) + r"\b")
-        found = _Context.directive_line(_OneFile(filename), pattern)
+        found = _find_line([filename], pattern)
         return (found[0], found[1], True) if found else (filename, lineno, False)
     found = None
     glob_match = re.match(r'File glob "(.*)" does not match', message)
@@ -513,20 +527,16 @@ def _located(error, ctx):
     return filename, lineno, False
 
 
-class _OneFile:
-    def __init__(self, filename):
-        self.files = [filename]
-
-
 _CONTEXT = {}
 
 
 def _context(entries, options_map):
+    """One context per load; the cache holds the load itself, so its id is not reused."""
     key = (id(entries), id(options_map))
     if key not in _CONTEXT:
         _CONTEXT.clear()
-        _CONTEXT[key] = _Context(entries, options_map)
-    return _CONTEXT[key]
+        _CONTEXT[key] = (entries, options_map, _Context(entries, options_map))
+    return _CONTEXT[key][2]
 
 
 def translate(error, entries=None, options_map=None) -> str:
@@ -563,15 +573,9 @@ def _unknown_name(error):
 
 def _last_good_balance(ctx, failing, account, currency):
     """The last assertion of `account` in `currency` before `failing` that held, or None."""
-    from beancount.core import data
-
-    best = None
-    for entry in ctx.entries:
-        if (isinstance(entry, data.Balance) and entry.account == account
-                and entry.amount.currency == currency and entry.diff_amount is None
-                and entry.date < failing.date and (best is None or entry.date >= best.date)):
-            best = entry
-    return best
+    held = ctx.balances_held().get((account, currency), [])
+    earlier = [entry for entry in held if entry.date < failing.date]
+    return earlier[-1] if earlier else None
 
 
 def _where_change_is(ctx, error, account, currency):
@@ -597,12 +601,59 @@ def _residuals(error):
     return _signed_amounts(match.group(1)) if match else []
 
 
+def _unbalanced_leaves(error):
+    """An unbalanced transaction leaves its residual on each account it posts to."""
+    residual = _residuals(error)
+    entry = getattr(error, "entry", None)
+    if not residual or entry is None:
+        return None
+    accounts = {p.account for p in getattr(entry, "postings", ())}
+    return entry.date, {(a, c): n for a in accounts for n, c in residual}
+
+
+_DROPS = re.compile(r"Invalid token: |syntax error|\w+Error: ")
+_POSTING = re.compile(r"\s+([A-Z][^\s;]*)\s+(-?[\d,]*\.?\d+)\s+([A-Z][A-Z0-9'._-]*)")
+
+
+def _dropped_leaves(error):
+    """A transaction the parser could not read is missing from the books: each account it
+    posts to is short by its amount (read from the file, around the error's line)."""
+    filename, lineno = _source(error)
+    if not _DROPS.match(str(getattr(error, "message", ""))) or not filename or not lineno:
+        return None
+    try:
+        with open(filename, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeError):
+        return None
+    start = min(int(lineno), len(lines)) - 1
+    while start > 0 and lines[start][:1] in (" ", "\t"):
+        start -= 1
+    header = re.match(r"(\d{4})-(\d{2})-(\d{2})\s", lines[start]) if lines else None
+    leaves = {}
+    for line in lines[start + 1:]:
+        if line[:1] not in (" ", "\t"):
+            break
+        posting = _POSTING.match(line)
+        if posting:
+            account, number, currency = posting.groups()
+            leaves[(account, currency)] = -Decimal(number.replace(",", ""))
+    if not leaves:
+        return None
+    try:
+        day = datetime.date(*map(int, header.groups())) if header else None
+    except ValueError:
+        day = None
+    return day, leaves
+
+
 def group(errors, entries=None, options_map=None) -> list[Problem]:
     """The load's errors as Problems, causes first and what follows from them under them.
 
     - every error in a file that is not UTF-8 → one Problem naming the file and encoding;
     - a balance assertion that fails by the same difference as an earlier failing one of the
-      same account, or as an unbalanced transaction posting to it → under that one;
+      same account, as an unbalanced transaction posting to it, or as the amount of a
+      transaction the parser could not read (a bad date, a stray character) → under that one;
     - further references to the same unknown account, and a balance failure of it → under
       the first reference;
     - the same message twice on the same line (Beancount checks some things twice) → once.
@@ -611,15 +662,13 @@ def group(errors, entries=None, options_map=None) -> list[Problem]:
     problems, seen, encodings = [], {}, {}
     balance_causes = {}  # (account, currency) -> (signed difference, Problem)
     unknown_causes = {}  # account -> Problem
-    made = {}  # id(error) -> Problem, for the unbalanced transactions found first
-    unbalanced = []  # (Problem, {(account, currency): signed residual})
+    made = {}  # id(error) -> Problem, for the errors that explain balance failures
+    explained = []  # (Problem, date, {(account, currency): the difference it leaves})
     for error in errors:  # Beancount reports them after the balance failures they explain
-        residual = _residuals(error)
-        entry = getattr(error, "entry", None)
-        if residual and entry is not None:
+        found = _unbalanced_leaves(error) or _dropped_leaves(error)
+        if found:
             made[id(error)] = problem = _problem(error, ctx)
-            accounts = {p.account for p in getattr(entry, "postings", ())}
-            unbalanced.append((problem, {(a, c): n for a in accounts for n, c in residual}))
+            explained.append((problem, *found))
 
     for error in errors:
         filename, _ = _source(error)
@@ -639,7 +688,7 @@ def group(errors, entries=None, options_map=None) -> list[Problem]:
             seen[key].errors.append(error)
             continue
         seen[key] = problem
-        if not rule and not _follows(problem, error, ctx, balance_causes, unknown_causes, unbalanced):
+        if not rule and not _follows(problem, error, ctx, balance_causes, unknown_causes, explained):
             problems.append(problem)
         elif rule:
             problems.append(problem)
@@ -649,7 +698,7 @@ def group(errors, entries=None, options_map=None) -> list[Problem]:
     return problems
 
 
-def _follows(problem, error, ctx, balance_causes, unknown_causes, unbalanced) -> bool:
+def _follows(problem, error, ctx, balance_causes, unknown_causes, explained) -> bool:
     """Put `problem` under the earlier Problem that caused it; True if it was."""
     unknown = _unknown_name(error)
     if unknown and unknown[0] == "unknown":
@@ -670,9 +719,11 @@ def _follows(problem, error, ctx, balance_causes, unknown_causes, unbalanced) ->
         problem.message += " (与上面同一差额)"
         earlier[1].consequences.append(problem)
         return True
-    origin = next((p for p, residual in unbalanced if residual.get((account, currency)) == signed), None)
+    failing = getattr(error, "entry", None)
+    origin = next((p for p, day, leaves in explained if leaves.get((account, currency)) == signed
+                   and (day is None or failing is None or day < failing.date)), None)
     if origin is not None:
-        problem.message += " (差额等于那笔不平衡的分录)"
+        problem.message += " (差额由上面一处引起)"
         origin.consequences.append(problem)
         balance_causes[(account, currency)] = (signed, origin)
         return True

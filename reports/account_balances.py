@@ -60,7 +60,7 @@ def build(entries, options_map, start, end) -> dict:
         if level == 1:
             for key in AMOUNT_KEYS:
                 totals[key] += amounts[key]
-    return {"from": start, "to": end, "unit": books.unit(options_map), "accounts": rows,
+    return {"from": start, "to": end, "unit": books.unit(options_map), "as_of": books.as_of_label(entries), "accounts": rows,
             "totals": {k: to_fen(v) for k, v in totals.items()}}
 
 
@@ -86,7 +86,7 @@ def sheet(report: dict) -> dict:
     styles.append("total")
     money = lambda header: (header, 14, "money")  # noqa: E731
     return {
-        "title": TITLE, "name": f"科目余额表{report['from']}至{report['to']}", "unit": report["unit"],
+        "title": TITLE, "name": f"科目余额表{report['from']}至{report['to']}", "unit": report["unit"], "as_of": report.get("as_of"),
         "period": f"{report['from']} 至 {report['to']}",
         "columns": [("科目代码", 9, "text"), ("科目名称", 18, "text"),
                     money("期初借方"), money("期初贷方"), money("本期借方"), money("本期贷方"),

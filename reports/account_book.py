@@ -64,7 +64,7 @@ def build(entries, options_map, account, start, end) -> dict:
                        "summary": books.summary_of(txn, posting), "debit": to_fen(debit), "credit": to_fen(credit),
                        "direction": _side(balance), "balance": to_fen(abs(balance)), "kind": "entry"}
                 if target != posting.account:
-                    row["sub_account"] = books.account_title(posting.account)
+                    row["sub_account"] = books.account_title(posting.account).rsplit("—", 1)[-1]
                 if cash_book:
                     row["counterpart"] = "、".join(dict.fromkeys(
                         books.account_title(p.account) for p in txn.postings if not _under(p.account, target)))
@@ -78,7 +78,7 @@ def build(entries, options_map, account, start, end) -> dict:
     closing = total(books.balances(entries, after, start.year))
     return {"account": target, "code": code, "name": books.account_title(target),
             "title": title_of(code) if cash_book else "明细账", "from": start, "to": end,
-            "unit": books.unit(options_map), "rows": rows, "closing": to_fen(closing),
+            "unit": books.unit(options_map), "as_of": books.as_of_label(entries), "rows": rows, "closing": to_fen(closing),
             "cash_book": cash_book}
 
 
@@ -100,13 +100,14 @@ def sheet(report: dict) -> dict:
         values = [row["date"].isoformat(), row["voucher"], summary]
         if cash:
             values.append(row.get("counterpart", ""))
-        entry = row["kind"] != "opening"
-        values += [row["debit"] if entry else "", row["credit"] if entry else "", row["direction"], row["balance"]]
+        totals = row["kind"] in ("month_total", "year_total")  # a posting leaves its other side blank
+        values += [row["debit"] if totals or row["debit"] else "", row["credit"] if totals or row["credit"] else "",
+                   row["direction"], row["balance"]]
         rows.append(values)
         styles.append("total" if row["kind"] in ("month_total", "year_total") else "")
     title = report["title"] if cash else "明细账"
     return {
-        "title": title, "name": f"{title}{report['code']}", "unit": report["unit"],
+        "title": title, "name": f"{title}{report['code']}", "unit": report["unit"], "as_of": report.get("as_of"),
         "period": f"科目：{report['code']} {report['name']}    {report['from']} 至 {report['to']}",
         "columns": columns, "rows": rows, "styles": styles, "checks": checks(report),
         "signatures": ("会计主管", "记账", "审核"), "orientation": "landscape" if cash else "portrait",

@@ -38,7 +38,7 @@ from beancount.core import data
 from plugins.asof import as_of
 from plugins.common import GENERATED, account_code, customs, is_generated, is_monetary
 from plugins.money import fmt_thousands
-from reports.viewkit import account_label
+from reports.viewkit import account_label, plain
 from plugins.policy import read_policies
 from reports.memo import between, memo
 from reports.workdays import OutsideCalendar, non_working_reason
@@ -76,8 +76,8 @@ PURCHASE_CODES = ("1403", "1405")
 
 EXCLUSIONS = ("各项检验只看该年度会计人员录入的交易; 由规则插件自动生成的分录 (计提、结转等) 不作为发现。"
               "节假日记账检验另外排除 12-31 的年末结转/计提分录 (不涉及库存现金、银行存款、其他货币资金的分录); "
-              "缺少附件检验按会计基础工作规范第五十一条(四) 排除结账分录 (损益类与所有者权益类对转) 和带 corrects: 元数据的更正分录; "
-              "节假日与调休工作日取自 chinese_calendar 软件包 (依据国务院办公厅每年发布的节假日安排通知)。")
+              "缺少附件检验按会计基础工作规范第五十一条(四) 排除结账分录 (损益类与所有者权益类对转) 和标明所更正凭证的更正分录; "
+              "节假日与调休工作日依据国务院办公厅每年发布的节假日安排通知。")
 
 
 def _is_purchase(account: str) -> bool:
@@ -378,7 +378,7 @@ def find_weekend_holiday(frame, invoices, ctx):
         try:
             reasons[date] = non_working_reason(date)
         except OutsideCalendar:
-            ctx["notes"].append(f"chinese_calendar 没有 {date.year} 年的节假日数据, 节假日记账检验未覆盖该年")
+            ctx["notes"].append(f"节假日日历没有 {date.year} 年的数据, 节假日记账检验未覆盖该年")
             return []
     findings = []
     flagged = candidates[candidates["date"].map(lambda d: bool(reasons[d]))]
@@ -708,7 +708,7 @@ def audit_xlsx(result: dict) -> bytes:
         sheets.append({
             "name": name, "title": name, "subtitle": subtitle,
             "columns": FACT_COLUMNS + [("说明", 70, "text"), ("位置 (文件:行号)", 22, "text")],
-            "rows": [[f["date"], f["voucher"], f["narration"], f["account"], f["amount"], f["detail"], f["location"]]
+            "rows": [[f["date"], f["voucher"], f["narration"], f["account"], f["amount"], plain(f["detail"]), f["location"]]
                      for f in by_test[test]],
             "orientation": "landscape",
         })

@@ -33,7 +33,7 @@ def build(entries, options_map, date=None, year=None) -> dict:
     used = {a for a, n in end_balances.items() if n} | {a for a, n in begin_balances.items() if n}
     return {
         "date": date,
-        "unit": books.unit(options_map),
+        "unit": books.unit(options_map), "as_of": books.as_of_label(entries),
         "lines": [{"line": line, "label": label, "end": to_fen(end[line]), "begin": to_fen(begin[line])}
                   for line, label, *_ in BALANCE_SHEET],
         "unplaced": unplaced_accounts(a for a in used if not a.startswith(("Income:", "Expenses:"))),
@@ -49,8 +49,8 @@ def checks(report: dict) -> list[dict]:
 
 def sheet(report: dict) -> dict:
     """Side by side as the form prints it: 资产 on the left, 负债和所有者权益 on the right."""
-    def column(first, last, heading):
-        out = [([heading, "", "", ""], "section")]
+    def column(first, last):
+        out = []
         for row in report["lines"]:
             if not first <= row["line"] <= last:
                 continue
@@ -61,19 +61,19 @@ def sheet(report: dict) -> dict:
             out.append(([indent + row["label"] if not formula else row["label"], row["line"],
                          row["end"], row["begin"]], "total" if formula else ""))
         return out
-    left, right = column(1, 30, "资产"), column(31, 53, "负债和所有者权益（或股东权益）")
+    left, right = column(1, 30), column(31, 53)
     rows, styles = [], []
     for index in range(max(len(left), len(right))):
         a, sa = left[index] if index < len(left) else (["", "", "", ""], "")
         b, sb = right[index] if index < len(right) else (["", "", "", ""], "")
         rows.append(a + b)
-        styles.append(sa or sb)
+        styles.append(" ".join([f"{sa}-left"] * bool(sa) + [f"{sb}-right"] * bool(sb)))
     date = report["date"]
     return {
-        "title": TITLE, "form": FORM, "name": f"资产负债表{date.isoformat()}", "unit": report["unit"],
+        "title": TITLE, "form": FORM, "name": f"资产负债表{date.isoformat()}", "unit": report["unit"], "as_of": report.get("as_of"),
         "period": f"{date.year}年{date.month}月{date.day}日",
         "columns": [("资产", 26, "text"), ("行次", 5, "integer"), ("期末余额", 15, "money"),
-                    ("年初余额", 15, "money"), ("负债和所有者权益", 30, "text"), ("行次", 5, "integer"),
+                    ("年初余额", 15, "money"), ("负债和所有者权益（或股东权益）", 30, "text"), ("行次", 5, "integer"),
                     ("期末余额", 15, "money"), ("年初余额", 15, "money")],
         "rows": rows, "styles": styles,
         "checks": checks(report), "notes": statement_sheet.unplaced_note(report["unplaced"]),

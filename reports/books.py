@@ -225,6 +225,8 @@ def parse_month(value) -> int:
 def statement_period(year, month=None, quarter=None):
     """(first day, day after, key, label) of the 本期 column."""
     year = parse_year(year)
+    if quarter is not None and month is not None:
+        raise BooksError("--month 与 --quarter 只能指定一个")
     if quarter is not None:
         try:
             quarter = int(quarter)
@@ -251,6 +253,13 @@ def span_in_one_year(start, end) -> tuple[datetime.date, datetime.date]:
 
 def unit(options_map) -> str:
     return unit_name(options_map)
+
+
+def as_of_label(entries) -> str:
+    """判断日期 … : printed on every statement (api.md)."""
+    from plugins.asof import as_of
+
+    return as_of(entries).label()
 
 
 def has_transactions(entries, start, end) -> bool:

@@ -72,7 +72,7 @@ def build(entries, options_map, year, month=None, quarter=None) -> dict:
     return {
         "year": start.year,
         key: number,
-        "unit": books.unit(options_map),
+        "unit": books.unit(options_map), "as_of": books.as_of_label(entries),
         "lines": [{"line": line, "label": label, "year_to_date": to_fen(ytd[line]), key: to_fen(period[line])}
                   for line, label, *_ in CASH_FLOW],
         "cash_begin_year": to_fen(opening_year),
@@ -113,7 +113,7 @@ def sheet(report: dict) -> dict:
         notes.append("未归入现金流量项目的对方科目：" + "、".join(
             f"{u['account']} {u['amount']:,.2f}" for u in report["unplaced"]))
     return {
-        "title": TITLE, "form": FORM, "name": f"现金流量表{period}", "unit": report["unit"], "period": period,
+        "title": TITLE, "form": FORM, "name": f"现金流量表{period}", "unit": report["unit"], "as_of": report.get("as_of"), "period": period,
         "columns": [("项目", 50, "text"), ("行次", 6, "integer"), ("本年累计金额", 18, "money"),
                     ("本季金额" if key == "quarter" else "本月金额", 18, "money")],
         "rows": rows, "styles": styles, "checks": checks(report), "notes": notes,

@@ -16,7 +16,7 @@ from reports.capital import capital
 from reports.memo import memo
 from plugins.asof import as_of
 from reports.render import SIGNATURE, render_html, to_json, xlsx_bytes
-from reports.viewkit import account_label, clause_title
+from reports.viewkit import account_label, clause_title, plain
 
 TITLE = "专项资金使用情况表"
 OTHER_CATEGORY = "不在允许范围"
@@ -222,7 +222,7 @@ def json_text(report: dict) -> str:
 
 def html(report: dict) -> str:
     return render_html("funds.html", title=f"{report['year']} 年度{TITLE}", r=report,
-                       percent=_percent, capital=capital, orientation="landscape")
+                       percent=_percent, capital=capital, orientation="landscape", as_of=report.get("as_of"))
 
 
 def _d(value):
@@ -251,7 +251,8 @@ def xlsx(report: dict) -> bytes:
     categories = {
         "name": "支用明细", "title": f"{year} 年度专项资金支用分类", "subtitle": subtitle,
         "columns": [("资金编号", 12, "text"), ("允许科目 (类别)", 44, "text"), ("本年支用", 14, "money")],
-        "rows": [[f["id"], c["category"] or c["label"], c["amount"]] for f in funds for c in f["used_by_category"]],
+        "rows": [[f["id"], account_label(c["category"]) if c["category"] else plain(c["label"]), c["amount"]]
+                 for f in funds for c in f["used_by_category"]],
     }
     violations = {
         "name": "违规支用", "title": f"{year} 年度专项资金违规支用", "subtitle": subtitle, "orientation": "landscape",

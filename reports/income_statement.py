@@ -33,7 +33,7 @@ def build(entries, options_map, year, month=None, quarter=None) -> dict:
     report = {
         "year": year,
         key: number,
-        "unit": books.unit(options_map),
+        "unit": books.unit(options_map), "as_of": books.as_of_label(entries),
         "lines": [{"line": line, "label": label, "year_to_date": to_fen(ytd[line]),
                    key: to_fen(period[line])} for line, label, *_ in INCOME_STATEMENT],
         "unplaced": unplaced_accounts(a for a, n in ytd_totals.items() if n),
@@ -70,7 +70,7 @@ def sheet(report: dict) -> dict:
     period = (f"{report['year']}年第{report['quarter']}季度" if key == "quarter"
               else f"{report['year']}年{report['month']}月")
     return {
-        "title": TITLE, "form": FORM, "name": f"利润表{period}", "unit": report["unit"], "period": period,
+        "title": TITLE, "form": FORM, "name": f"利润表{period}", "unit": report["unit"], "as_of": report.get("as_of"), "period": period,
         "columns": [("项目", 44, "text"), ("行次", 6, "integer"), ("本年累计金额", 18, "money"),
                     ("本季金额" if key == "quarter" else "本月金额", 18, "money")],
         "rows": rows, "styles": styles,

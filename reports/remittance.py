@@ -28,6 +28,7 @@ from plugins.treasury import treasury_years
 from reports import statement_lines
 from reports.capital import capital
 from reports.memo import memo
+from reports.render import SIGNATURE
 from reports.query import (entries_of_year, is_closing, postings_between,
                            sum_under, unit_name, year_bounds)
 
@@ -154,6 +155,9 @@ def build(entries, options_map, year: int, today=None) -> dict:
         ],
         "ledger_end": result.end,
         "as_of": as_of(entries).label(),
+        "register": [row for row in treasury_register(entries, options_map, today) if row["closed"] and row["year"] <= year],
+        "notes": [] if any(name in ("plugins.treasury", "plugins.all") for name, _ in options_map.get("plugin", []))
+        else ['注意: 账本主文件未启用 plugin "plugins.treasury", 应缴数为按同一规则计算的结果, 账本中没有相应的计提分录。'],
     }
     report.update({key: lines[key] for key, _n in STATEMENT if key != "net_profit"})
     return report
@@ -205,7 +209,7 @@ TITLE = "年度利润上缴国库情况表"
 
 def html(report: dict) -> str:
     from reports.render import render_html
-    return render_html("remittance.html", title=TITLE, r=report)
+    return render_html("remittance.html", title=TITLE, r=report, as_of=report.get("as_of"))
 
 
 def remittance_sheet(report: dict) -> dict:
@@ -233,7 +237,7 @@ def remittance_sheet(report: dict) -> dict:
         footer.append("注：本年度尚未结束，应缴数未计提。")
     if r["overdue"]:
         footer.append(f"注：已超过缴款期限 {r['deadline']}，存在欠缴。")
-    footer += ["单位负责人：__________  财务负责人：__________  复核：__________  制表：__________",
+    footer += [SIGNATURE,
                f"{r['unit']}（盖章）    日期：______年____月____日"]
     return {
         "title": TITLE,
@@ -245,9 +249,29 @@ def remittance_sheet(report: dict) -> dict:
     }
 
 
+def register_sheet(report: dict) -> dict:
+    """非税收入缴款书登记簿: each closed year's 应缴, every 缴款书 applied to it, 欠缴."""
+    rows = []
+    for y in report["register"]:
+        state = "已缴清" if y["outstanding"] <= 0 else y["status"]
+        for index, p in enumerate(y["payments"] or [None]):
+            first = index == 0
+            rows.append([y["year"] if first else None, y["owed"] if first else None,
+                         p["date"] if p else None, (p["receipt"] or "（缺缴款书号）") if p else "—",
+                         p["amount"] if p else None,
+                         (f"逾期缴纳 {p['late_days']} 天" if p["late_days"] else "按期缴纳") if p else "尚未缴款",
+                         y["paid"] if first else None, y["outstanding"] if first else None, state if first else ""])
+    return {"title": "非税收入缴款书登记簿", "name": "缴款书登记簿",
+            "subtitle": [f"编制单位：{report['unit']}    截至 {report['year']} 年度    金额单位：元"],
+            "columns": [("所属年度", 9, "number"), ("应缴", 14, "money"), ("缴款日期", 12, "date"),
+                        ("缴款书号", 22, "text"), ("本笔缴入", 14, "money"), ("缴款情况", 16, "text"),
+                        ("已缴合计", 14, "money"), ("欠缴", 14, "money"), ("状态", 14, "text")],
+            "rows": rows, "orientation": "landscape"}
+
+
 def xlsx(report: dict) -> bytes:
     from reports.render import xlsx_bytes
-    return xlsx_bytes([remittance_sheet(report)], as_of=report.get("as_of"))
+    return xlsx_bytes([remittance_sheet(report), register_sheet(report)], as_of=report.get("as_of"))
 
 
 # The names before the one report API (reports.bench and older callers).

@@ -13,6 +13,7 @@ import jinja2
 
 from plugins.money import fmt, fmt_thousands
 from reports.capital import capital
+from reports.viewkit import account_label, clause_title, plain
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("reports", "templates"),
@@ -22,6 +23,9 @@ _env = jinja2.Environment(
 )
 _env.filters["money"] = fmt_thousands
 _env.filters["capital"] = capital
+_env.filters["account"] = account_label
+_env.filters["plain"] = plain
+_env.filters["clause"] = clause_title
 
 
 def _plain(value):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from plugins.common import account_code
+from plugins.common import ACCOUNTS, account_code
 
 # ---- 会小企01表 资产负债表 ---------------------------------------------------------
 # (行次, label, first-level codes, sign, formula) — amount = sign × Σ Beancount balances
@@ -172,15 +172,15 @@ CASH_FLOW_CLASSES = [
      "其他应收/应付款、递延收益（政府补助）、期间费用、营业外收支"),
     (("1101", "1501", "1511"), (8, 11), "短期投资、长期债券投资、长期股权投资"),
     (("1131", "1132", "5111"), (9, 9), "应收股利、应收利息、投资收益"),
-    (("1601", "1604", "1605", "1606", "1621", "1701", "1801", "4301"), (10, 12),
-     "固定资产、在建工程、无形资产、长期待摊费用等非流动资产"),
+    (("1601", "1602", "1604", "1605", "1606", "1621", "1622", "1701", "1702", "1801", "4301"), (10, 12),
+     "固定资产（含累计折旧）、在建工程、无形资产、长期待摊费用等非流动资产"),
     (("2001", "2501", "2701"), (14, 16), "短期借款、长期借款、长期应付款"),
     (("2231",), (17, 17), "应付利息"),
     (("3001", "3002"), (15, 15), "实收资本、资本公积"),
-    (("2232", "3104"), (18, 18), "应付利润（上缴国库）、利润分配"),
+    (("2232", "3101", "3103", "3104"), (18, 18), "应付利润（上缴国库）、盈余公积、本年利润、利润分配"),
 ]
 # The student remuneration payable (2241 其他应付款 sub-account) paid out is 接受劳务支付的现金.
-CASH_FLOW_ACCOUNTS = {"Liabilities:2241-其他应付款:224101-学生劳动报酬": (3, 3)}
+CASH_FLOW_ACCOUNTS = {ACCOUNTS["student_payable"]: (3, 3)}
 TAX_CODE = "2221"
 _CASH_BY_CODE = {code: lines for codes, lines, _ in CASH_FLOW_CLASSES for code in codes}
 
@@ -276,3 +276,33 @@ def cash_flow_amounts(flows: dict[int, Decimal], opening: Decimal) -> dict[int, 
 
 def is_monetary(account: str) -> bool:
     return code_of(account) in MONETARY
+
+
+def guide_tables() -> str:
+    """The tables above as the user guide prints them (docs/guide/10-账簿与报表.md; a test
+    keeps the guide equal to this text)."""
+    out = ["| 行次 | 资产负债表项目 | 科目代码（期末余额合计） |", "|---|---|---|"]
+    for line, label, codes, sign, formula in BALANCE_SHEET:
+        if formula:
+            text = " ".join(f"{'+' if s > 0 else '−'} {n}" for n, s in formula).lstrip("+ ")
+            text = "行 " + text
+        elif line == RETAINED_EARNINGS_LINE:
+            text = "3103 + 3104 + 未结转的损益（全部损益类科目余额）"
+        elif codes:
+            text = (" + ".join(codes)) + ("（贷方余额）" if sign < 0 and line == 19 else "")
+        else:
+            text = "—"
+        out.append(f"| {line} | {label} | {text} |")
+    out += ["", "| 行次 | 利润表项目 | 科目代码 | 其中项：明细科目名称含 |", "|---|---|---|---|"]
+    for line, label, codes, _sign, formula, words in INCOME_STATEMENT:
+        if formula:
+            text = "行 " + " ".join(f"{'+' if s > 0 else '−'} {n}" for n, s in formula).lstrip("+ ")
+        else:
+            text = " + ".join(codes)
+        out.append(f"| {line} | {label} | {text} | {'、'.join(words) or '—'} |")
+    out += ["", "| 对方科目代码 | 收到现金 | 支付现金 | 说明 |", "|---|---|---|---|"]
+    for codes, (received, paid), text in CASH_FLOW_CLASSES:
+        out.append(f"| {'、'.join(codes)} | {received} | {paid} | {text} |")
+    for account, (received, paid) in CASH_FLOW_ACCOUNTS.items():
+        out.append(f"| {account}（明细科目优先） | {received} | {paid} | 学生劳动报酬的发放为接受劳务支付的现金 |")
+    return "\n".join(out) + "\n"

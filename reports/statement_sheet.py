@@ -69,4 +69,4 @@ def xlsx(sheets) -> bytes:
             "footer": footer(sheet),
             "orientation": sheet.get("orientation", "portrait"),
         })
-    return xlsx_bytes(specs)
+    return xlsx_bytes(specs, as_of=sheets[0].get("as_of") if sheets else None)

@@ -35,7 +35,7 @@ __all__ = ["build", "html", "xlsx", "work_study_income", "TITLE"]
 
 
 def _plugin_enabled(options_map) -> bool:
-    return any(name in ("plugins.work_study", "work_study", "plugins.all")
+    return any(name in ("plugins.work_study", "work_study")
                for name, _ in (options_map or {}).get("plugin", []))
 
 
@@ -178,7 +178,7 @@ def build(entries, options_map, start: datetime.date, end: datetime.date,
             shares = [a + b for a, b in zip(shares, parts)]
     students = []
     for sid, weight, allocated in zip(ids, weights, shares):
-        info = roster.get(sid)  # a plugins.roster.Student
+        info = roster.get(sid)  # plugins.roster.Student, or None for a 学号 not on the roster
         got = paid.get(sid, ZERO)
         students.append({
             "student": sid,
@@ -226,7 +226,7 @@ def students_json(sheet: dict) -> str:
 
 
 def html(sheet: dict) -> str:
-    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet,
+    return render_html("students.html", title=TITLE, orientation="landscape", sheet=sheet, as_of=sheet.get("as_of"),
                        paid_note=_paid_note(sheet).strip())
 
 

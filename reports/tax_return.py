@@ -39,7 +39,7 @@ def build(entries, options_map, year) -> dict:
         periods.append({"period": period["period"], "start": period["start"], "end": period["end"],
                         "sales": period["sales"], "threshold": period["threshold"],
                         "exempt": period["exempt"], "halving": period["halving"], "rows": rows, "total": total})
-    return {"year": year, "unit": books.unit(options_map), "periods": periods}
+    return {"year": year, "unit": books.unit(options_map), "as_of": books.as_of_label(entries), "periods": periods}
 
 
 def sheets(report: dict) -> list[dict]:
@@ -56,7 +56,7 @@ def sheets(report: dict) -> list[dict]:
                  + ("；适用“六税两费”减半征收" if period["halving"] else ""),
                  "计算：应纳 = 计税依据 × 税率；减征额 = (应纳 − 减免) × 减征比例；应补（退） = 应纳 − 减免 − 减征 − 抵免 − 已缴"]
         out.append({
-            "title": TITLE, "name": f"附加税费{period['period']}"[:31], "unit": report["unit"],
+            "title": TITLE, "name": f"附加税费{period['period']}"[:31], "unit": report["unit"], "as_of": report.get("as_of"),
             "period": f"税款所属期：{period['start']} 至 {period['end']}（{period['period']}）",
             "columns": [("行次", 5, "integer"), ("税（费）种", 14, "text"), ("计税（费）依据 增值税税额", 14, "money"),
                         ("税（费）率", 8, "text"), ("本期应纳税（费）额", 13, "money"), ("本期减免税（费）额", 13, "money"),

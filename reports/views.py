@@ -29,7 +29,7 @@ from fava.beans.funcs import hash_entry
 from fava.ext import FavaExtensionBase, extension_endpoint
 
 from plugins.asof import as_of
-from plugins.common import CLAUSES, clause_of
+from plugins.common import CLAUSES
 from reports import audit, funds, remittance, students, taxes, viewkit
 
 CLAUSE_ORDER = list(CLAUSES)
@@ -133,6 +133,7 @@ class _BureauView(FavaExtensionBase):
     clause_title = staticmethod(viewkit.clause_title)
     clause_basis = staticmethod(viewkit.clause_basis)
     parameter_lines = staticmethod(audit.parameter_lines)
+    plain = staticmethod(viewkit.plain)
 
     def user_bar(self) -> str:
         return viewkit.user_bar(request.environ)
@@ -275,16 +276,10 @@ class AuditView(_BureauView):
     def violation_groups(self) -> list[dict]:
         """The load's errors (translated, cascades grouped) with their clause and entry."""
         def compute():
-            rows = []
-            for group in viewkit.error_groups(self.ledger.errors):
-                error = group["error"]
-                entry = getattr(error, "entry", None)
-                source = getattr(error, "source", None) or {}
-                rows.append({"clause": clause_of(str(getattr(error, "message", ""))),
-                             "message": group["message"], "members": group["members"],
-                             "entry": entry, "date": getattr(entry, "date", None),
-                             "where": self.locations().where(source.get("filename"), source.get("lineno"))})
-            return rows
+            locations = self.locations()
+            return [dict(group, date=getattr(group["entry"], "date", None),
+                         where=locations.where(group["filename"], group["lineno"]))
+                    for group in viewkit.error_groups(self.ledger.errors, self.entries, self.options)]
         return [r for r in self.cached("violations", compute) if self.in_filter(r["date"])]
 
     def violations(self) -> dict:

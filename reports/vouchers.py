@@ -63,7 +63,7 @@ def build(entries, options_map, start, end, number=None) -> dict:
         out.append(voucher(entries, entry))
     if number and not out:
         raise books.BooksError(f"{start} 至 {end} 没有凭证号为 {number} 的记账凭证")
-    return {"from": start, "to": end, "unit": books.unit(options_map), "vouchers": out}
+    return {"from": start, "to": end, "unit": books.unit(options_map), "as_of": books.as_of_label(entries), "vouchers": out}
 
 
 def html(report: dict) -> str:

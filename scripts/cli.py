@@ -3,8 +3,8 @@ the work is done in the plugins, importers and reports packages.
 
 Each scripts/cmd_*.py module defines `register(commands, reports)`, adding its
 subcommand to `commands` (or to `reports`, the `shixun report …` family) with
-`set_defaults(run=...)`; new commands need no edit of this file. Every command gets
-`--as-of DATE` here (SPEC §2), wherever it is written on the command line.
+`set_defaults(run=...)`; new commands need no edit of this file. Every parser is a
+`ChineseParser`, so every command takes `--as-of DATE` (SPEC §2), before or after its name.
 """
 import argparse
 import importlib
@@ -61,31 +61,20 @@ class ChineseParser(argparse.ArgumentParser):
         self._positionals.title = "位置参数"
         self._optionals.title = "选项"
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本帮助并退出")
+        common.add_as_of_argument(self)  # every command and subcommand takes --as-of (SPEC §2)
 
     def error(self, message):
         self.exit(2, f"{self.prog}: 参数错误: {chinese_usage_error(message)}\n")
 
 
-def _parsers(parser):
-    """The parser and every subcommand's parser under it."""
-    yield parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in dict.fromkeys(action.choices.values()):
-                yield from _parsers(sub)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseParser(prog="shixun", description="生产性实训基地经营中心账务与审计系统")
     commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseParser)
-    report = commands.add_parser("report", help="生成报表 (remittance / students / funds)")
+    report = commands.add_parser("report", help="生成报表与账簿 (shixun report -h 列出全部)")
     reports = report.add_subparsers(dest="report", metavar="报表", parser_class=ChineseParser)
     for info in sorted(pkgutil.iter_modules(scripts.__path__), key=lambda m: m.name):
         if info.name.startswith("cmd_"):
             importlib.import_module(f"scripts.{info.name}").register(commands, reports)
-    for each in _parsers(parser):
-        if "--as-of" not in each._option_string_actions:
-            common.add_as_of_argument(each)
     return parser
 
 
@@ -99,7 +88,9 @@ def main(argv=None) -> int:
     saved = os.environ.get(asof.ENV)
     try:
         common.apply_as_of(getattr(args, "as_of", None))
-        return args.run(args) or 0
+        code = args.run(args) or 0
+        common.say_announcements()
+        return code
     except UserError as exc:
         print(f"错误: {exc}", file=sys.stderr)
         return 2

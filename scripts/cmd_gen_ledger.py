@@ -30,7 +30,8 @@ def run(args) -> int:
     if not output.parent.is_dir():
         raise UserError(f"输出目录不存在: {output.parent}")
     roster = ledger_gen.write_single(output, books, plugins)
-    print(f"已生成 {output}: {len(books.txns)} 笔交易, {start}年1月至{last_year}年{last_month}月, 插件: {', '.join(plugins) or '无'}; 学生名册 {roster.name}")
+    print(f"已生成 {output}: {len(books.txns)} 笔交易, {start}年1月至{last_year}年{last_month}月, "
+          f"插件: {', '.join(plugins) or '无'}; 学生名册 {roster.name}")
     return 0
 
 

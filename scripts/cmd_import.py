@@ -24,7 +24,7 @@ def _setup(args):
     from importers import config as config_lib
     from importers import run
     from importers.table import ImportFailure
-    from importers.workhours import ROSTER_NAME
+    from plugins.roster import ROSTER_FILE
 
     existing_path = getattr(args, "existing", None)
     if existing_path and not os.path.isfile(existing_path):
@@ -42,7 +42,7 @@ def _setup(args):
         raise UserError(str(failure)) from None
     roster = args.roster
     if roster is None and existing_path:
-        beside = os.path.join(os.path.dirname(os.path.abspath(existing_path)), ROSTER_NAME)
+        beside = os.path.join(os.path.dirname(os.path.abspath(existing_path)), ROSTER_FILE)
         roster = beside if os.path.isfile(beside) else None
     ledger_dir = os.path.dirname(os.path.abspath(existing_path)) if existing_path else None
     try:
@@ -137,6 +137,7 @@ def run_profiles(args) -> int:
     except ImportFailure as failure:
         raise UserError(str(failure)) from None
     kinds = {"bank": "银行流水", "credit-card": "信用卡", "not-bank": "拒绝 (不是银行流水)"}
+    print("格式\t银行\t类别\t来源\t表头 (按此顺序比较)")
     for profile in found:
         print(f"{profile.name}\t{profile.bank or '-'}\t{kinds[profile.kind]}\t{profile.source}\t"
               f"{profile.header or '、'.join(profile.signature)}")

@@ -9,25 +9,48 @@ one line in REPORTS: its module and its arguments.
 import datetime
 import importlib
 import re
+import sys
 
 from scripts.common import UserError, add_report_arguments, check_output, load_for_report, write_output
 
-# An argument: (flag, parameter of build, kind "year" | "date", help, required).
+# An argument: (flag, parameter of build, kind "year" | "date" | "month" | "quarter" | "text",
+# help, required).
 YEAR = ("--year", "year", "year", "年度 (四位数字)", True)
 PERIOD = [("--from", "start", "date", "起始日期 YYYY-MM-DD (含)", True),
           ("--to", "end", "date", "截止日期 YYYY-MM-DD (含)", True)]
+MONTH = ("--month", "month", "month", "月份 1–12 (默认 12)", False)
+QUARTER = ("--quarter", "quarter", "quarter", "季度 1–4 (代替 --month)", False)
 
-# name -> (module, help, arguments)
+# name -> (module, help, arguments[, formats]) (formats default: html, xlsx, json)
 REPORTS = {
     "remittance": ("reports.remittance", "年度利润上缴国库情况表", [YEAR]),
     "students": ("reports.students", "学生劳动报酬发放表 (工时分配与实发对照)", PERIOD + [
         ("--paid-from", "paid_from", "date", "实发金额的起始日期 (默认同 --from)", False),
         ("--paid-to", "paid_to", "date", "实发金额的截止日期 (默认同 --to)", False)]),
     "funds": ("reports.funds", "专项资金使用情况表 (含职工教育经费、学徒补贴、审计整改台账)", [YEAR]),
+    # the statements and books (SPEC §8; books room)
+    "balance-sheet": ("reports.balance_sheet", "资产负债表 (会小企01表)", [
+        ("--date", "date", "date", "资产负债表日 YYYY-MM-DD (默认 --year 的 12-31)", False),
+        ("--year", "year", "year", "年度 (四位数字)", False)]),
+    "income-statement": ("reports.income_statement", "利润表 (会小企02表)", [YEAR, MONTH, QUARTER]),
+    "cash-flow": ("reports.cash_flow", "现金流量表 (会小企03表)", [YEAR, MONTH, QUARTER]),
+    "account-balances": ("reports.account_balances", "科目余额表 (发生额及余额表)", PERIOD),
+    "account-book": ("reports.account_book", "三栏式明细账 (1001/1002 为现金、银行存款日记账)", [
+        ("--account", "account", "text", "科目代码 (如 1002、100201)", True)] + PERIOD),
+    "vouchers": ("reports.vouchers", "记账凭证 (打印)", PERIOD + [
+        ("--voucher", "number", "text", "只打印该凭证号 (如 记-2025-03-0007)", False)], ("html", "json")),
+    "tax-return": ("reports.tax_return", "附加税费申报表 (城建税、教育费附加、地方教育附加)", [YEAR]),
 }
 
 
 def _value(kind: str, text: str, flag: str):
+    if kind == "text":
+        return text.strip()
+    if kind in ("month", "quarter"):
+        top = 12 if kind == "month" else 4
+        if not (text or "").isdigit() or not 1 <= int(text) <= top:
+            raise UserError(f"{flag} 应为 1 到 {top} 的整数, 而不是 {text!r}")
+        return int(text)
     if kind == "year":
         if not re.fullmatch(r"\d{4}", text or ""):
             raise UserError(f"{flag} 年度应为四位数字 (如 2024), 而不是 {text!r}")
@@ -62,7 +85,7 @@ def _check_year(entries, year: int) -> None:
 
 
 def run(args) -> int:
-    module_name, _help, arguments = REPORTS[args.report]
+    module_name, _help, arguments = REPORTS[args.report][:3]
     params = parameters(arguments, args)
     check_output(args)
     entries, _, options_map = load_for_report(args)
@@ -80,14 +103,16 @@ def run(args) -> int:
     else:
         content = module.html(report) if args.format == "html" else module.xlsx(report)
     write_output(args.output, content)
+    for note in report.get("notes") or []:  # what the reader of the file must know
+        print(note, file=sys.stderr)
     return 0
 
 
 def register(commands, reports):
-    for name, (_module, help_text, arguments) in REPORTS.items():
+    for name, (_module, help_text, arguments, *formats) in REPORTS.items():
         parser = reports.add_parser(name, help=help_text)
-        add_report_arguments(parser, year=False)
+        add_report_arguments(parser, *formats, year=False)
         for flag, dest, kind, help_arg, required in arguments:
             parser.add_argument(flag, dest=dest, required=required, help=help_arg,
-                                metavar="YYYY" if kind == "year" else "DATE")
+                                metavar={"year": "YYYY", "date": "DATE", "month": "M", "quarter": "Q"}.get(kind, "TEXT"))
         parser.set_defaults(run=run)

@@ -101,9 +101,8 @@ def load_for_report(args):
     if broken:
         raise UserError(f"账本有 {len(broken)} 处格式或平衡错误, 报表不能生成; 请先运行 shixun check 修正。"
                         f"第一处: {broken[0].location}: {broken[0].message}")
-    if found:
-        print(f"注意: 账本有 {len(found)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。",
-              file=sys.stderr)
+    if found:  # said once the report is written: a refusal after this stays one line
+        _announced.insert(0, f"注意: 账本有 {len(found)} 个规则错误 (运行 shixun check 查看), 报表已照常生成。")
     return entries, errors, options_map
 
 
@@ -126,7 +125,7 @@ def _warn_bundled(path: str) -> None:
           f"或在命令后写出账本路径, 或设定环境变量 {LEDGER_ENV}。\n{bar}", file=sys.stderr, flush=True)
 
 
-_announced = set()
+_announced = []  # the lines of this command, said when it completes
 
 
 def reset_announcements() -> None:
@@ -135,15 +134,19 @@ def reset_announcements() -> None:
 
 
 def announce(path: str, entries=()) -> None:
-    """"账本: …  判断日期 … (今日)" on stderr, once per ledger and command."""
+    """Note "账本: …  判断日期 … (今日)" for this command; `say_announcements` prints it."""
     judged = asof.as_of(entries)
-    line = f"账本: {path}{' (随附的示例账本)' if is_bundled(path) else ''}  {judged.label()}"
-    if (path, line) in _announced:
-        return
-    _announced.add((path, line))
-    print(line, file=sys.stderr, flush=True)
+    lines = [f"账本: {path}{' (随附的示例账本)' if is_bundled(path) else ''}  {judged.label()}"]
     if judged.problem:
-        print(f"注意: {judged.problem}; 已改用 {judged.label()}", file=sys.stderr, flush=True)
+        lines.append(f"注意: {judged.problem}; 已改用 {judged.label()}")
+    _announced.extend(line for line in lines if line not in _announced)
+
+
+def say_announcements() -> None:
+    """On stderr, once the command has done its work: a refusal stays one line (SPEC §2)."""
+    for line in _announced:
+        print(line, file=sys.stderr, flush=True)
+    _announced.clear()
 
 
 def load(path: str):

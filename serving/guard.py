@@ -14,6 +14,8 @@ everything and change nothing. Fava has no authentication of its own and its
 - for every role, writes and API/download requests sent from another site
   (Sec-Fetch-Site cross-site/same-site, or a foreign Origin/Referer) are refused:
   browsers resend Basic credentials with an `<img src=…/api/…>` on any page (CSRF);
+- a Fava filter (`filter`, `account`) whose regex could backtrack for seconds inside
+  the server (`serving.query.explosive_filter`) is refused (400) for every role;
 - failed logins are counted per address and per user, requests without credentials per
   address (`Throttle`); too many → 429 for a while; memory stays bounded;
 - one JSON line per request (who, when in Asia/Shanghai time with its offset, from where,
@@ -34,8 +36,9 @@ import re
 import secrets
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
+from serving.query import explosive_filter
 from serving.users import UsersError, hash_password, read_users, verify_password
 
 REALM = "shixun"
@@ -53,6 +56,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 ROLE_NAMES = {"finance": "财政局", "audit": "审计局", "accountant": "会计"}
 MAX_TARGET = 8192  # bytes of path + query string; Fava's longest URLs are a few hundred
 LOG_FIELD = 512  # characters of a logged path or user name
+LOCKED_LOG_SECONDS = 10.0
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991
 # Hide what would fail anyway: editor/import links, the add-entry "+" button.
 READ_ONLY_CSS = (
@@ -242,6 +246,7 @@ class Guard:
         self._users_stamp = None
         self._cache: dict[bytes, tuple[str, str, float]] = {}
         self._lock = threading.Lock()
+        self._locked_log: collections.OrderedDict = collections.OrderedDict()
         self._scrypt = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))  # 32 MiB each
         self._reload_users(force=True)
 
@@ -287,6 +292,22 @@ class Guard:
                 self._cache.clear()
             self._cache[key] = (name, user.role, now + self.cache_seconds)
         return user.role
+
+    def _quiet(self, addr: str):
+        """Locked-out requests are logged once per address every `LOCKED_LOG_SECONDS`: None
+        to skip this one, else how many were skipped since the last line (a flood cannot
+        fill the disk; the log still shows it, with its size)."""
+        now = self.clock()
+        with self._lock:
+            last, skipped = self._locked_log.get(addr, (None, 0))
+            if last is not None and now - last < LOCKED_LOG_SECONDS:
+                self._locked_log[addr] = (last, skipped + 1)
+                return None
+            if len(self._locked_log) >= 4096:
+                self._locked_log.popitem(last=False)
+            self._locked_log.pop(addr, None)
+            self._locked_log[addr] = (now, 0)
+            return skipped
 
     # -- responses -----------------------------------------------------------------------
     def _page(self, environ, start_response, status: str, title: str, message: str, headers=(),
@@ -335,7 +356,10 @@ class Guard:
         name = credentials[0] if credentials else None
         left = self.throttle.locked_for(addr, name if name and self.known(name) else None)
         if left > 0:
-            self.log.write(**entry, user=name, role=None, status=429, event="locked-out")
+            suppressed = self._quiet(addr)
+            if suppressed is not None:
+                self.log.write(**entry, user=name, role=None, status=429, event="locked-out",
+                               **({"suppressed": suppressed} if suppressed else {}))
             return self._locked_out(environ, start_response, left)
         if credentials is None:
             locked = self.throttle.anonymous(addr)
@@ -368,6 +392,13 @@ class Guard:
             return self._page(environ, start_response, "403 Forbidden", "只读账户, 已拒绝",
                               f"{ROLE_NAMES.get(role, role)}账户为只读, 不能{what} "
                               f"({method} {clip(path, 200)})。", back=True)
+
+        if any(key in ("filter", "account") and explosive_filter(value)
+               for key, value in parse_qsl(query, keep_blank_values=True)):
+            self.log.write(**entry, user=name, role=role, status=400, event="filter-refused")
+            return self._page(environ, start_response, "400 Bad Request", "筛选条件过于复杂",
+                              "筛选条件中的正则表达式含有嵌套或过多的重复, 可能使服务器长时间停顿, "
+                              "已拒绝; 请改用简单的文字或正则表达式。", back=True)
 
         environ["REMOTE_USER"] = name
         environ["shixun.role"] = role

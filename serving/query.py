@@ -20,6 +20,7 @@ replaces that one Fava module (Fava's routes, filters and JSON stay Fava's):
 from __future__ import annotations
 
 import io
+import re
 import os
 import pickle
 import resource
@@ -47,7 +48,7 @@ REFUSED = ("只允许只读查询: SELECT、BALANCES、JOURNAL、PRINT, 且只�
 
 @dataclass(frozen=True)
 class QueryLimits:
-    """Bounds of one query; `parallel` children at most, a request waits `wall_seconds` for one."""
+    """Bounds of one query; `parallel` children at most, a request waits `queue_seconds` for one."""
 
     max_chars: int = 4000
     cpu_seconds: int = 5
@@ -55,6 +56,8 @@ class QueryLimits:
     memory_mb: int = 512
     result_mb: int = 32
     parallel: int = 2
+    queue_seconds: float = 30.0
+    waiting: int = 8  # queries waiting for a child at most; more get 503 at once (the workers stay free)
 
 
 class QueryError(FavaJSONAPIError):
@@ -149,16 +152,21 @@ class Sandbox:
     def __init__(self, limits: QueryLimits):
         self.limits = limits
         self._slots = threading.BoundedSemaphore(limits.parallel)
+        self._admitted = threading.BoundedSemaphore(limits.parallel + limits.waiting)
 
     def run(self, job):
-        limits = self.limits
-        started = time.monotonic()
-        if not self._slots.acquire(timeout=limits.wall_seconds):
-            raise QueryError("查询繁忙, 请稍后再试。", HTTPStatus.SERVICE_UNAVAILABLE)
+        busy = QueryError("查询繁忙, 请稍后再试。", HTTPStatus.SERVICE_UNAVAILABLE)
+        if not self._admitted.acquire(blocking=False):
+            raise busy
         try:
-            return self._fork(job, limits.wall_seconds - (time.monotonic() - started))
+            if not self._slots.acquire(timeout=self.limits.queue_seconds):
+                raise busy
+            try:
+                return self._fork(job, self.limits.wall_seconds)
+            finally:
+                self._slots.release()
         finally:
-            self._slots.release()
+            self._admitted.release()
 
     def _fork(self, job, seconds: float):
         limits = self.limits
@@ -281,3 +289,62 @@ def install(flask_app, limits: QueryLimits | None = None) -> None:
     """Give every ledger of the Fava app the sandboxed query module."""
     for ledger in flask_app.config["LEDGERS"].ledgers:
         ledger.query_shell = SandboxedQueryShell(ledger, limits)
+
+
+# -- Fava's filters: their regexes run inside the server process ------------------------------
+def explosive_regex(pattern: str) -> bool:
+    """True for a pattern whose backtracking can take seconds on one ledger string:
+    a repeat inside a repeat (`(a+)+`, `(.*.*)*`), an alternation inside a repeat
+    (`(a|a)*`), a back-reference, more than two open-ended repeats (`.*.*.*…`), or
+    over 200 characters. Fava runs filter regexes in the server with the GIL held, so
+    such a pattern is refused before it runs; a plain word or `^Assets:` is not touched."""
+    import re._parser as sre_parse  # noqa: PLC0415  (the stdlib's own regex parser)
+    from re._constants import MAXREPEAT
+
+    if len(pattern) > 200:
+        return True
+    try:
+        tree = sre_parse.parse(pattern)
+    except Exception:  # not a regex: Fava compares it as plain text
+        return False
+    open_ended = 0
+
+    def walk(items, inside_repeat: bool) -> bool:
+        nonlocal open_ended
+        for op, value in items:
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                low, high, body = value
+                if high > 1:
+                    if inside_repeat:
+                        return True
+                    if high == MAXREPEAT or high > 100:
+                        open_ended += 1
+                if walk(body, inside_repeat or high > 1):
+                    return True
+            elif name == "BRANCH":
+                if inside_repeat:
+                    return True
+                if any(walk(branch, inside_repeat) for branch in value[1]):
+                    return True
+            elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+                return True
+            elif name == "SUBPATTERN":
+                if walk(value[-1], inside_repeat):
+                    return True
+            elif name in ("ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"):
+                if walk(value[-1] if name != "ATOMIC_GROUP" else value, inside_repeat):
+                    return True
+        return False
+
+    return walk(tree, False) or open_ended > 2
+
+
+def explosive_filter(value: str) -> bool:
+    """Any regex Fava could take from a `filter`/`account` value is explosive (its own
+    lexer splits at quotes, blanks and `key:`; every such piece is checked)."""
+    pieces = {value}
+    for piece in re.split(r'["\s]+', value):
+        pieces.add(piece)
+        pieces.update(piece.split(":", 1)[1:])
+    return any(explosive_regex(piece) for piece in pieces if piece)

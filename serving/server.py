@@ -11,13 +11,15 @@ access must stay available to the accountant whatever an anonymous client sends:
   the workers;
 - a bounded queue in front of the workers (503 when full), idle keep-alive connections
   limited in number and closed after `timeout` seconds.
-`--certfile/--keyfile` turn on cheroot's builtin TLS adapter.
+`--certfile/--keyfile` turn on cheroot's builtin TLS adapter, its handshake moved out of
+the accept loop into the worker, under the header deadline.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -124,8 +126,14 @@ class HeaderDeadline:
 class _Request(cheroot_server.HTTPRequest):
     def parse_request(self):
         deadline = getattr(self.server, "header_deadline", None)
-        token = deadline.arm(self.conn.socket) if deadline else None
+        sock = self.conn.socket
+        token = deadline.arm(sock) if deadline else None
         try:
+            if isinstance(sock, ssl.SSLSocket) and sock.cipher() is None:
+                try:  # the TLS handshake, deferred to the worker, under the same deadline
+                    sock.do_handshake()
+                except (OSError, ValueError):
+                    return  # not ready: cheroot closes the connection
             super().parse_request()
         finally:
             if token is not None:
@@ -134,6 +142,20 @@ class _Request(cheroot_server.HTTPRequest):
 
 class _Connection(cheroot_server.HTTPConnection):
     RequestHandlerClass = _Request
+
+
+def _tls_adapter(certfile, keyfile):
+    """cheroot's builtin adapter, but the handshake is not done in the accept loop: there a
+    client that connects and sends nothing blocked every other connection for `timeout`
+    seconds. The worker that reads the first request does it (`_Request`)."""
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+    class DeferredHandshake(BuiltinSSLAdapter):
+        def wrap(self, sock):
+            wrapped = self.context.wrap_socket(sock, do_handshake_on_connect=False, server_side=True)
+            return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on", **self._server_env}
+
+    return DeferredHandshake(certfile, keyfile)
 
 
 def make_server(app, host: str, port: int, *, certfile: str | None = None, keyfile: str | None = None,
@@ -149,7 +171,5 @@ def make_server(app, host: str, port: int, *, certfile: str | None = None, keyfi
     server.keep_alive_conn_limit = limits.keep_alive
     server.header_deadline = HeaderDeadline(server, limits.header_seconds, limits.busy_seconds)
     if certfile or keyfile:
-        from cheroot.ssl.builtin import BuiltinSSLAdapter
-
-        server.ssl_adapter = BuiltinSSLAdapter(certfile, keyfile)
+        server.ssl_adapter = _tls_adapter(certfile, keyfile)
     return server

@@ -13,6 +13,7 @@ latency percentiles and throughput; exits 1 on any error. Every request goes to
 """
 import argparse
 import base64
+import collections
 import http.client
 import pathlib
 import shutil
@@ -120,11 +121,12 @@ def main(argv=None) -> int:
         warm.close()
 
         latencies, errors, lock = [], [], threading.Lock()
+        by_path = collections.defaultdict(list)
         deadline = time.monotonic() + args.timeout
 
         def client(index):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            mine = []
+            mine, per_path = [], collections.defaultdict(list)
             for i in range(args.requests):
                 if time.monotonic() > deadline:
                     with lock:
@@ -145,9 +147,12 @@ def main(argv=None) -> int:
                     conn.close()
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 mine.append(time.perf_counter() - t0)
+                per_path[paths[(index + i) % len(paths)]].append(mine[-1])
             conn.close()
             with lock:
                 latencies.extend(mine)
+                for key, values in per_path.items():
+                    by_path[key].extend(values)
 
         t0 = time.perf_counter()
         threads = [threading.Thread(target=client, args=(i,)) for i in range(args.clients)]
@@ -165,6 +170,10 @@ def main(argv=None) -> int:
               f"({len(latencies) / wall:.0f} req/s), errors: {len(errors)}")
         print(f"latency ms: p50 {pct(50):.1f}  p90 {pct(90):.1f}  p95 {pct(95):.1f}  p99 {pct(99):.1f}  "
               f"max {latencies[-1] * 1000:.1f}  mean {statistics.mean(latencies) * 1000:.1f}")
+        for key, values in by_path.items():
+            values.sort()
+            print(f"  {key[:60]:60s} p50 {values[len(values) // 2] * 1000:7.1f}  "
+                  f"p99 {values[min(len(values) - 1, int(0.99 * len(values)))] * 1000:7.1f} ms")
         if errors:
             print("first errors:", errors[:10])
         return 1 if errors else 0

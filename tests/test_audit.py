@@ -66,7 +66,7 @@ def test_demo_ledger_every_test_fires_once():
     by_test = {f["test"]: f for f in result["findings"]}
     assert set(by_test) == set(TESTS)
     for finding in result["findings"]:
-        assert set(finding) == {"test", "date", "location", "amount", "detail"}
+        assert set(finding) == {"test", "date", "location", "amount", "detail", "voucher", "narration", "account"}
         assert finding["location"].startswith(("2024.beancount:", "main.beancount:"))
     assert "仅供参考" in by_test["benford"]["detail"] and "首位数字 9" in by_test["benford"]["detail"]
     assert str(by_test["weekend-holiday"]["date"]) == "2024-10-03"
@@ -257,7 +257,7 @@ def test_cli_json(capsys):
     assert len(result["findings"]) == 10
     assert {f["test"] for f in result["findings"]} == set(TESTS)
     finding = result["findings"][0]
-    assert set(finding) == {"test", "date", "location", "amount", "detail"}
+    assert set(finding) == {"test", "date", "location", "amount", "detail", "voucher", "narration", "account"}
     assert isinstance(finding["amount"], str) and finding["amount"].count(".") == 1
     assert len(result["sample"]["items"]) <= 5
 

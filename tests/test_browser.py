@@ -6,7 +6,9 @@ opens both bureau views, sees the treasury table and the violations; a bureau us
 tries to save in the editor and is refused. Screenshots go to test-output/.
 """
 import base64
+import contextlib
 import os
+import re
 import pathlib
 import shutil
 import socket
@@ -27,7 +29,12 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 OUTPUT = pathlib.Path(__file__).resolve().parent.parent / "test-output"
+AS_OF = "2026-03-01"
 ROLES = {"caizheng": "finance", "shenji": "audit", "kuaiji": "accountant"}
+
+
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
 def password(name):
@@ -40,21 +47,26 @@ def free_port():
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def serving(root, ledger: str, roles=ROLES):
+    """`shixun serve` on `ledger` (written to root/main.beancount) with a login per role;
+    yields {"base", "slug", "root"} once the server answers."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
-    root = tmp_path_factory.mktemp("browser")
-    (root / "main.beancount").write_text(LEDGER, encoding="utf-8")
+    (root / "main.beancount").write_text(ledger, encoding="utf-8")
+    # one of the ledger's two documents is uploaded; the other is shown as 附件未上传
+    (root / "凭证" / "2025").mkdir(parents=True, exist_ok=True)
+    (root / "凭证" / "2025" / "记-2025-03-0001.pdf").write_bytes(PDF)
     users = root / "users.txt"
-    for name, role in ROLES.items():
+    for name, role in roles.items():
         users_mod.add_user(str(users), name, role, password(name))
     port = free_port()
     shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
     log = open(root / "server.out", "wb")
     proc = subprocess.Popen([shixun, "serve", str(root / "main.beancount"), "--users", str(users),
                              "--port", str(port), "--access-log", str(root / "access.log")],
-                            stdout=log, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "SHIXUN_AS_OF": AS_OF})  # 2024 overdue, 2025 not yet due
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -66,7 +78,8 @@ def server(tmp_path_factory):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((root / "server.out").read_text("utf-8")) from None
             time.sleep(0.2)
-    token = base64.b64encode(f"kuaiji:{password('kuaiji')}".encode()).decode()
+    login_name = "kuaiji" if "kuaiji" in roles else next(iter(roles))
+    token = base64.b64encode(f"{login_name}:{password(login_name)}".encode()).decode()
     request = urllib.request.Request(base + "/", headers={"Authorization": f"Basic {token}"})
     opener = urllib.request.build_opener(type("NoRedirect", (urllib.request.HTTPRedirectHandler,),
                                               {"redirect_request": lambda *a, **k: None}))
@@ -75,10 +88,18 @@ def server(tmp_path_factory):
         raise RuntimeError("expected a redirect")
     except urllib.error.HTTPError as exc:
         slug = exc.headers["Location"].strip("/").split("/")[0]
-    yield {"base": base, "slug": slug, "root": root}
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    try:
+        yield {"base": base, "slug": slug, "root": root}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with serving(tmp_path_factory.mktemp("browser"), LEDGER) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")
@@ -195,5 +216,73 @@ def test_wrong_password_is_refused(server, browser):
     try:
         response = page.goto(f"{server['base']}/{server['slug']}/extension/FinanceView/")
         assert response.status == 401
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("name", ["caizheng", "kuaiji"])
+def test_every_download_and_document_link_works_on_a_click(server, browser, name, tmp_path):
+    """A normal click on each XLSX link downloads a workbook (Fava's router would fetch it
+    with ?partial=true and pour it into the page); each document link opens the file in
+    a new tab; a missing document is text, not a link."""
+    from openpyxl import load_workbook
+
+    context = browser.new_context(http_credentials={"username": name, "password": password(name)},
+                                  locale="zh-CN", viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    base = f"{server['base']}/{server['slug']}"
+    try:
+        for view, count in (("FinanceView", 5), ("AuditView", 3)):
+            page.goto(f"{base}/extension/{view}/")
+            page.wait_for_selector("#shixun-userbar")
+            assert ROLES[name] == "accountant" or "只读" in page.inner_text("#shixun-user")
+            assert name in page.inner_text("#shixun-user")
+            assert "判断日期" in page.inner_text("#shixun-asof")
+            links = page.locator("a[download]")
+            assert links.count() == count, view
+            for i in range(links.count()):
+                with page.expect_download() as info:
+                    links.nth(i).click()
+                download = info.value
+                target = tmp_path / f"{view}-{i}.xlsx"
+                download.save_as(str(target))
+                assert download.suggested_filename.endswith(".xlsx")
+                book = load_workbook(target)
+                assert book.worksheets and book.worksheets[0]["A1"].value
+                assert "ERROR" not in page.inner_text("article")
+        page.goto(f"{base}/extension/AuditView/?clause=P2")
+        page.wait_for_selector("#violations-table")
+        documents = page.locator("#violations-table a.document")
+        assert documents.count() == 1
+        with context.expect_page() as info:
+            documents.first.click()
+        tab = info.value
+        tab.wait_for_load_state()
+        response = tab.request.get(tab.url)
+        assert response.status == 200 and response.body().startswith(b"%PDF")
+        tab.close()
+        page.screenshot(path=str(OUTPUT / f"browser-{ROLES[name]}-downloads.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_finance_page_prints_as_one_document(server, browser, tmp_path):
+    """Chromium's print of 财政监管: no sidebar or download list, page numbers, the signature block."""
+    context, page = login(browser, "caizheng")
+    try:
+        page.goto(f"{server['base']}/{server['slug']}/extension/FinanceView/")
+        page.wait_for_selector("#treasury-table")
+        target = tmp_path / "finance.pdf"
+        page.pdf(path=str(target), prefer_css_page_size=True, print_background=True)
+        text = subprocess.run(["pdftotext", "-layout", str(target), "-"], check=True, capture_output=True,
+                              text=True).stdout
+        pages = [p for p in text.split("\f") if p.strip()]
+        assert "财政监管情况表" in pages[0] and "利润上缴国库" in pages[0]
+        assert "单位负责人" in pages[-1] and "判断日期" in text
+        assert "报表下载" not in text and "打印本页" not in text  # the screen-only parts
+        assert "损益表" not in text and "资产负债表" not in text  # nor Fava's sidebar
+        for number, content in enumerate(pages, start=1):
+            footer = re.search(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页", content)
+            assert footer and footer.groups() == (str(number), str(len(pages))), number
     finally:
         context.close()

@@ -279,15 +279,33 @@ def test_full_width_colon_is_named(tmp_path):
     assert "全角冒号「：」" in text and "您是否要写 Assets:1001-库存现金" in text
 
 
+def test_account_name_without_its_code_suggests_the_opened_one(tmp_path):
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "漏写代码"\n  Assets:银行存款  1.00 CNY\n'
+                                       "  Income:5001-主营业务收入  -1.00 CNY\n")
+    messages = [p.message for p in group(errors, entries, options)]
+    assert any(m.startswith("无效的科目名称 Assets:银行存款") and "您是否要写 Assets:1002-银行存款" in m
+               for m in messages), messages
+
+
+def test_full_width_colon_inside_a_name_is_named_where_beancount_rejects_it(tmp_path):
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角冒号"\n'
+                                       "  Assets:1002-银行存款：100201-基本户  1.00 CNY\n"
+                                       "  Income:5001-主营业务收入  -1.00 CNY\n")
+    messages = [p.message for p in group(errors, entries, options)]
+    assert messages and all("全角冒号「：」" in m for m in messages), messages
+
+
 def test_full_width_space_is_named(tmp_path):
-    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n  Assets:1001-库存\u3000现金  1.00 CNY\n'
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n'
+                                       "  Assets:1001-库存\u3000现金  1.00 CNY\n"
                                        "  Income:5001-主营业务收入  -1.00 CNY\n")
     [problem] = group(errors, entries, options)
     assert "全角空格" in problem.message and "您是否要写 Assets:1001-库存现金" in problem.message
 
 
 def test_full_width_space_before_the_amount_is_named(tmp_path):
-    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n  Assets:1001-库存现金\u3000100.00 CNY\n'
+    _, entries, errors, options = load(tmp_path, HEAD + '2024-03-01 * "全角空格"\n'
+                                       "  Assets:1001-库存现金\u3000100.00 CNY\n"
                                        "  Income:5001-主营业务收入  -100.00 CNY\n")
     assert any("全角空格" in p.message for p in group(errors, entries, options))
 
@@ -346,7 +364,15 @@ def test_balance_failures_of_an_unbalanced_transaction_are_under_it(tmp_path):
     [problem] = group(errors, entries, options)
     assert problem.message.startswith("分录借贷不平衡: 借方多于贷方 7.00 CNY")
     assert len(problem.consequences) == 21  # every assertion from 2024-05-01 on
-    assert "差额等于那笔不平衡的分录" in problem.consequences[0].message
+    assert "差额由上面一处引起" in problem.consequences[0].message
+
+
+def test_balance_failures_of_a_transaction_with_a_bad_date_are_under_it(tmp_path):
+    text = monthly_ledger().replace('2024-04-10 * "销售"', '2024-04-31 * "销售"')
+    _, entries, errors, options = load(tmp_path, text)
+    [problem] = group(errors, entries, options)
+    assert problem.message == "日期无效 2024-04-31: 该月没有这一天"
+    assert len(problem.consequences) == 21  # the sale is missing from every assertion after it
 
 
 def test_problem_lines_show_a_few_consequences_and_count_the_rest():

@@ -563,3 +563,51 @@ def test_default_config_accounts_are_in_the_bundled_chart():
     wanted = {cfg.suspense_account, *cfg.accounts.values(),
               *(rule.account for rule in cfg.rules)}
     assert wanted - opened == set()
+
+
+# ------------------------------------------------------------------ corrected sheets, bases, roster
+
+def test_a_corrected_sheet_in_the_same_run_is_an_error_naming_both_files(tmp_path):
+    first = write_hours(tmp_path, ["20240103,王芳,2024-03-05,4,电子商务"], name="三月.csv")
+    second = write_hours(tmp_path, ["20240103,王芳,2024-03-05,6,电子商务"], name="三月-更正.csv")
+    with pytest.raises(run.Refused) as refusal:
+        extract([first, second])
+    (line,) = refusal.value.lines()
+    assert str(first) in line and str(second) in line and "4" in line and "6" in line
+    assert "20240103" in line and "2024-03" in line and "冲突" in line
+
+
+def test_a_corrected_sheet_against_the_ledger_is_an_error(tmp_path):
+    ledger = tmp_path / "main.beancount"
+    ledger.write_text(LEDGER.read_text(encoding="utf-8") + '\n2024-03-31 custom "work-hours" "20240103" 8\n'
+                      '  base: "电子商务"\n  source: "工时表-电子商务-2024-03.csv"\n', encoding="utf-8")
+    entries, errors, _ = loader.load_file(str(ledger))
+    with pytest.raises(run.Refused) as refusal:
+        extract([DATA / "工时表-电子商务-2024-03-gbk.csv"], entries)
+    (line,) = refusal.value.lines()
+    assert "工时表-电子商务-2024-03.csv" in line and "那里是 8" in line and "本表是 7.5" in line
+    assert "工时表-电子商务-2024-03-gbk.csv" in line
+
+
+def test_the_same_sheet_twice_is_a_duplicate_not_a_conflict(tmp_path):
+    copy = tmp_path / "again.csv"
+    shutil.copy(DATA / "工时表-电子商务-2024-03-gbk.csv", copy)
+    text, summary = extract([DATA / "工时表-电子商务-2024-03-gbk.csv", copy])
+    assert len(entries_of(text)) == 3 and len(summary["duplicates"]) == 3
+
+
+def test_a_base_the_roster_does_not_know_is_an_error(tmp_path):
+    path = write_hours(tmp_path, ["20240103,王芳,2024-03-05,4,电子商务基地"])
+    with pytest.raises(run.Refused) as refusal:
+        extract([path])
+    assert "基地 电子商务基地 不是学生名册中的基地" in refusal.value.lines()[0]
+
+
+def test_a_duplicate_student_number_in_the_roster_is_an_error(tmp_path):
+    roster = tmp_path / "students.csv"
+    roster.write_text((LEDGER_DIR / "students.csv").read_text(encoding="utf-8")
+                      + "20240103,王芳芳,2024级电子商务1班,电子商务\n", encoding="utf-8")
+    with pytest.raises(run.Refused) as refusal:
+        extract([DATA / "工时表-电子商务-2024-03-gbk.csv"], roster=roster)
+    (line,) = refusal.value.lines()
+    assert "20240103" in line and "重复" in line and str(roster) in line

@@ -64,7 +64,8 @@ def test_books_up_to_the_month_before_the_demo_date_and_continuous_vouchers(bund
     written = [e for e in entries if isinstance(e, data.Transaction) and "generated" not in e.meta]
     assert len(written) >= 900
     assert {e.date.year for e in written} == {2023, 2024, 2025, 2026}
-    assert [e.narration for e in written if e.date.year == 2023] == ["建账: 2023年12月31日各科目余额 (期初余额)"]
+    assert [e.narration for e in written if e.date.year == 2023] == [
+        "建账: 2023年12月31日货币资金余额 (期初余额)", "建账: 2023年12月31日其他科目余额 (期初余额)"]
     assert max(e.date for e in written).timetuple()[:2] == LAST_MONTH == (2026, 11)
     by_month = collections.defaultdict(list)
     for entry in written:
@@ -110,8 +111,7 @@ def test_gen_ledger_is_clean_and_exercises_every_family(tmp_path):
     path = tmp_path / "ledger.beancount"
     assert main(["gen-ledger", "--transactions", "1500", "--seed", "3", "-o", str(path)]) == 0
     text = path.read_text(encoding="utf-8")
-    for name in PLUGIN_ORDER:
-        assert f'plugin "plugins.{name}"' in text
+    assert re.findall(r'^plugin "plugins\.(\w+)"', text, re.M) == list(PLUGIN_ORDER)
     for marker in ('custom "fund"', 'custom "work-hours"', 'custom "apprentice"', 'custom "finding"',
                    "student:", "receipt:", "frontline:", "Expenses:5403", "fund:", 'custom "seal"',
                    "530102-政府补助", "汇算清缴", "(预缴)", "222107-应交个人所得税", "期初余额"):
@@ -135,11 +135,14 @@ def transactions(entries):
 
 def test_opening_balances_give_every_statement_content(bundled):
     entries, _, _ = bundled
-    opening = transactions(entries)[0]
-    assert (opening.date, opening.meta["voucher"]) == (datetime.date(2023, 12, 31), "记-2023-12-0001")
-    codes = {p.account.split(":")[1][:4] for p in opening.postings}
-    assert {"1001", "1002", "1122", "1403", "1405", "1601", "1602", "2202", "2211", "2221", "3001"} <= codes
-    assert not any(p.account.startswith(("Income:", "Expenses:")) for p in opening.postings)
+    money, others = transactions(entries)[:2]  # 建账 on 2023-12-31: the money, then the rest
+    assert [(t.date, t.meta["voucher"]) for t in (money, others)] == [
+        (datetime.date(2023, 12, 31), "记-2023-12-0001"), (datetime.date(2023, 12, 31), "记-2023-12-0002")]
+    codes = [{p.account.split(":")[1][:4] for p in t.postings} for t in (money, others)]
+    assert codes[0] == {"1001", "1002", "3001"}
+    assert codes[1] == {"1122", "1403", "1405", "1601", "1602", "2202", "2211", "2221", "2241", "3001"}
+    assert sum(p.units.number for t in (money, others) for p in t.postings if p.account == "Equity:3001-实收资本") \
+        == Decimal("-1500000.00")
     year_end = collections.defaultdict(Decimal)
     for txn in transactions(entries):
         if txn.date <= datetime.date(2025, 12, 31):
@@ -214,3 +217,51 @@ def test_each_year_profit_is_owed_and_paid_by_05_31_with_receipt(bundled):
     assert set(owed) == {2024, 2025}  # 2026 is not over on the demo's date
     assert all(profit[year] > 0 for year in (2024, 2025, 2026))
     assert owed == {year: profit[year] for year in (2024, 2025)} == dict(paid)
+
+
+def balance_on(entries, account_prefix, day):
+    """The balance of the accounts under a prefix at the start of `day`."""
+    return sum((p.units.number for t in transactions(entries) if t.date < day for p in t.postings
+                if p.account.startswith(account_prefix)), Decimal(0))
+
+
+def test_income_tax_is_prepaid_per_quarter_and_settled_by_05_31(bundled):
+    """小型微利企业 5% of the taxable income (profit + 40% of 业务招待费, 汇算清缴's 纳税调增),
+    prepaid each quarter, the difference accrued on 12-31 and paid by 05-31 of the next year."""
+    entries, _, _ = bundled
+    for year in (2024, 2025):
+        booked = collections.Counter()
+        for txn in transactions(entries):
+            if txn.date.year == year:
+                for posting in txn.postings:
+                    if posting.account.startswith(("Income:", "Expenses:")):
+                        booked[posting.account] += posting.units.number
+        tax = booked.pop("Expenses:5801-所得税费用")
+        entertainment = booked["Expenses:5602-管理费用:560207-业务招待费"]
+        before_tax = -sum(booked.values())
+        assert tax == to_fen((before_tax + to_fen(entertainment * Decimal("0.4"))) * Decimal("0.05")), year
+        prepaid = [t for t in transactions(entries)
+                   if t.date.year == year and t.narration.startswith("计提") and "(预缴)" in t.narration]
+        assert len(prepaid) == 4
+        assert balance_on(entries, "Liabilities:2221-应交税费:222103", datetime.date(year + 1, 6, 1)) == 0
+    assert balance_on(entries, "Liabilities:2221-应交税费:222103", datetime.date(2026, 12, 1)) == 0
+
+
+def test_wages_withhold_social_insurance_and_income_tax(bundled):
+    """发放: Dr 221101 the gross wage; Cr 224102 the employee's 10.5% and 222107 个税; the rest
+    paid. Each month's both shares and the 个税 are paid the next month."""
+    entries, _, _ = bundled
+    payouts = [t for t in transactions(entries) if t.narration.startswith("发放") and "工资" in t.narration]
+    assert len(payouts) == 35
+    for txn in payouts:
+        by = {p.account.split(":")[-1][:6]: p.units.number for p in txn.postings}
+        gross = by["221101"]
+        assert by["224102"] == -to_fen(gross * Decimal("0.105"))
+        assert -by["222107"] < gross * Decimal("0.02")
+        assert sum(by.values()) == 0
+    for day in (datetime.date(2025, 1, 1), datetime.date(2026, 1, 1)):
+        assert balance_on(entries, "Liabilities:2211-应付职工薪酬:221101", day) == 0
+        assert balance_on(entries, "Liabilities:2211-应付职工薪酬:221102", day) < 0  # December's, paid in January
+    november = next(t for t in payouts if t.date.timetuple()[:2] == (2025, 11))
+    withheld = sum(p.units.number for p in november.postings if p.account.endswith("224102-代扣社会保险费"))
+    assert balance_on(entries, "Liabilities:2241-其他应付款:224102", datetime.date(2025, 12, 1)) == withheld

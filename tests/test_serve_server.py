@@ -144,3 +144,54 @@ def test_oversized_body_is_refused(server):
 def test_head_and_hsts_free_plain_http(server):
     answer = raw(server["port"], b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 401") and b"Strict-Transport-Security" not in answer
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs the openssl command")
+def test_silent_tls_connections_do_not_block_the_others(tmp_path):
+    """Seen while attacking: cheroot did the TLS handshake in its accept loop, so each
+    connection that sent nothing held every other client for 10 s."""
+    import ssl
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    (tmp_path / "main.beancount").write_text(LEDGER, encoding="utf-8")
+    users = tmp_path / "users.txt"
+    users_mod.add_user(str(users), "kuaiji", "accountant", PASSWORD)
+    port = free_port()
+    shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
+    proc = subprocess.Popen([shixun, "serve", str(tmp_path / "main.beancount"), "--users", str(users),
+                             "--port", str(port), "--certfile", str(cert), "--keyfile", str(key),
+                             "--access-log", str(tmp_path / "access.log")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    token = base64.b64encode(f"kuaiji:{PASSWORD}".encode()).decode()
+
+    def get(timeout):
+        request = urllib.request.Request(f"https://127.0.0.1:{port}/{SLUG}/api/errors",
+                                         headers={"Authorization": f"Basic {token}"})
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
+            return response.status, response.headers.get("Strict-Transport-Security", "")
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                get(2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.3)
+        silent = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(10)]
+        try:
+            time.sleep(0.5)
+            status, hsts = get(timeout=5)  # was: blocked 10 s per silent connection
+            assert status == 200 and hsts.startswith("max-age=")
+        finally:
+            for sock in silent:
+                sock.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -303,6 +303,16 @@ def test_closing_entries_change_no_statement(plain, closed):
     assert len(vouchers.build(*closed, "2024-12-31", "2024-12-31")["vouchers"]) == 2
 
 
+def test_every_balance_sheet_account_has_a_cash_flow_line():
+    """So the cash-flow tie-out can only fail on an account the chart does not code."""
+    from reports.statement_lines import BALANCE_SHEET, INCOME_STATEMENT, MONETARY, cash_flow_line
+
+    codes = {c for row in BALANCE_SHEET for c in row[2]} | {c for row in INCOME_STATEMENT for c in row[2]}
+    missing = [c for c in sorted(codes - set(MONETARY)) for received in (True, False)
+               if cash_flow_line(f"Assets:{c}-科目", received) is None]
+    assert missing == []
+
+
 def test_an_unplaced_account_is_reported_not_dropped():
     entries, errors, options = load_ledger(CHART + textwrap.dedent("""
         2024-01-01 open Assets:Cash CNY
@@ -385,7 +395,8 @@ def test_the_commands_print_spec_json(tmp_path, capsys):
     (["account-balances", "--from", "2024-06-01", "--to", "2025-01-31"], "同一会计年度"),
     (["account-balances", "--from", "2024-13-01", "--to", "2024-12-31"], "YYYY-MM-DD"),
     (["account-book", "--account", "8888", "--from", "2024-01-01", "--to", "2024-12-31"], "8888"),
-    (["income-statement", "--year", "2024", "--month", "13"], "月份"),
+    (["income-statement", "--year", "2024", "--month", "13"], "1 到 12"),
+    (["cash-flow", "--year", "2024", "--month", "3", "--quarter", "1"], "只能指定一个"),
     (["balance-sheet"], "--date"),
     (["vouchers", "--from", "2024-01-01", "--to", "2024-12-31", "--voucher", "记-0"], "记-0"),
 ])
@@ -394,7 +405,8 @@ def test_bad_requests_get_one_chinese_line(tmp_path, capsys, args, message):
     ledger.write_text(BOOKS, encoding="utf-8")
     assert main(["report", args[0], str(ledger), *args[1:], "--format", "json"]) == 2
     err = capsys.readouterr().err
-    assert message in err and "Traceback" not in err and err.count("\n") == 1
+    errors = [line for line in err.splitlines() if line.startswith("错误")]
+    assert len(errors) == 1 and message in errors[0] and "Traceback" not in err
 
 
 # ---- tie-outs on real-sized ledgers (figures not checked: the ledgers change) --------------
@@ -443,3 +455,11 @@ def test_tie_outs_on_a_generated_10k_ledger(tmp_path):
                    check=True, capture_output=True)
     entries, options = load_file(path)
     tie_outs(entries, options, years_of(entries))
+
+
+def test_the_guide_prints_the_mapping_table():
+    from reports.statement_lines import guide_tables
+
+    guide = (ROOT / "docs" / "guide" / "10-账簿与报表.md").read_text(encoding="utf-8")
+    begin, end = "<!-- statement-lines:begin -->\n", "<!-- statement-lines:end -->"
+    assert guide.split(begin, 1)[1].split(end, 1)[0] == guide_tables()

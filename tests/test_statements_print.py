@@ -1,0 +1,95 @@
+"""The statements print: XLSX with A4, fit to width, repeated header rows, page-number
+footer, amounts as numbers in #,##0.00 and 行次 in #,##0, merged titles; LibreOffice
+(Debian's libreoffice-calc, installed by .ci/run) converts every workbook to PDF without
+an error; the HTML carries 编制单位, 表号, 单位：元 and CSS page numbers."""
+import io
+import os
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+from reports import (account_balances, account_book, balance_sheet, cash_flow, income_statement,
+                     tax_return, vouchers)
+from tests.conftest import load_ledger
+from tests.test_statements import BOOKS
+
+SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
+
+
+@pytest.fixture(scope="module")
+def reports():
+    entries, errors, options = load_ledger(BOOKS)
+    assert not errors
+    return {
+        "balance-sheet": (balance_sheet, balance_sheet.build(entries, options, date="2024-12-31")),
+        "income-statement": (income_statement, income_statement.build(entries, options, 2024)),
+        "cash-flow": (cash_flow, cash_flow.build(entries, options, 2024, quarter=2)),
+        "account-balances": (account_balances, account_balances.build(entries, options, "2024-01-01", "2024-12-31")),
+        "account-book": (account_book, account_book.build(entries, options, "1002", "2024-01-01", "2024-12-31")),
+        "tax-return": (tax_return, tax_return.build(entries, options, 2024)),
+    }
+
+
+def test_workbooks_are_set_up_for_printing(reports):
+    for kind, (module, report) in reports.items():
+        book = load_workbook(io.BytesIO(module.xlsx(report)))
+        for sheet in book:
+            assert int(sheet.page_setup.paperSize) == 9, kind  # A4
+            assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage, kind
+            assert sheet.print_title_rows, kind
+            assert sheet.oddFooter.center.text == "第 &P 页 共 &N 页", kind
+            title = sheet["A1"].value
+            assert title and any(str(r).startswith("A1:") for r in sheet.merged_cells.ranges), kind
+            assert "编制单位：测试实训基地经营中心" in sheet["A2"].value and "单位：元" in sheet["A2"].value
+            header_row = int(sheet.print_title_rows.split(":")[0].lstrip("$"))
+            headers = [c.value for c in sheet[header_row]]
+            numbers = [(headers[c.column - 1], c) for row in sheet.iter_rows(min_row=header_row + 1) for c in row
+                       if isinstance(c.value, (int, float))]
+            assert any(c.number_format == "#,##0.00" for _h, c in numbers), kind
+            for header, c in numbers:  # 行次 a whole number, every other figure an amount
+                assert c.number_format == ("#,##0" if header == "行次" else "#,##0.00"), (kind, header)
+    sheet = load_workbook(io.BytesIO(balance_sheet.xlsx(reports["balance-sheet"][1]))).active
+    assert "会小企01表" in sheet["A2"].value
+    values = {row[0].strip(): row[2] for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]}
+    assert values["货币资金"] == 81500.0 and values["资产总计"] == 105600.0
+
+
+def test_libreoffice_prints_every_workbook(reports, tmp_path):
+    if not os.path.exists(SOFFICE):
+        pytest.fail("soffice is missing: apt-get install -y libreoffice-calc (.ci/run does)")
+    names = []
+    for kind, (module, report) in reports.items():
+        path = tmp_path / f"{kind}.xlsx"
+        path.write_bytes(module.xlsx(report))
+        names.append(path)
+    out = tmp_path / "pdf"
+    result = subprocess.run([SOFFICE, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                             "--convert-to", "pdf", "--outdir", str(out), *map(str, names)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "Error" not in result.stderr, result.stderr
+    for path in names:
+        pdf = out / f"{path.stem}.pdf"
+        content = pdf.read_bytes()
+        assert content.startswith(b"%PDF") and b"/Type /Page" in content.replace(b"/Type/Page", b"/Type /Page"), path
+
+
+def test_html_prints_on_a4_with_page_numbers(reports):
+    for kind, (module, report) in reports.items():
+        page = module.html(report)
+        for needle in ("@page", "A4", 'counter(page)', "counter(pages)", "编制单位：测试实训基地经营中心", "单位：元",
+                       "break-inside: avoid", "table-layout: fixed"):
+            assert needle in page, (kind, needle)
+    assert "会小企01表" in balance_sheet.html(reports["balance-sheet"][1])
+    assert "会小企02表" in income_statement.html(reports["income-statement"][1])
+    assert "会小企03表" in cash_flow.html(reports["cash-flow"][1])
+    assert "landscape" in account_balances.html(reports["account-balances"][1])
+
+
+def test_vouchers_print_two_to_a_page(reports):
+    entries, errors, options = load_ledger(BOOKS)
+    page = vouchers.html(vouchers.build(entries, options, "2024-01-01", "2024-12-31"))
+    assert page.count('<section class="voucher">') == 12
+    assert ".voucher:nth-of-type(2n) { break-after: page" in page and "height: 128mm" in page
