@@ -1,6 +1,5 @@
 """Issue 14 in Debian's chromium: a bureau keeps Fava's query page, ordinary queries answer,
 shell commands get the Chinese refusal, and nothing is written."""
-import base64
 import hashlib
 import os
 import pathlib
