@@ -278,7 +278,7 @@ def _apply_payments(rows, payments, problems, end):
         if row.overdue:
             paid_by_deadline = sum((p.amount for p in payments if p.date <= row.deadline), ZERO)
             on_time = min(max(paid_by_deadline - (before - row.owed), ZERO), row.owed)
-            problems.append((row, f"欠缴: {row.year} 年度应上缴国库利润 {fmt(row.owed)} 元, "
+            problems.append((row, f"欠缴: {row.year} 年度应上缴国库利润 {fmt(row.owed)} 元 (计提见 ^treasury-{row.year}), "
                                   f"缴款期限 {row.deadline}, 期限内已缴 {fmt(on_time)} 元, "
                                   f"至判断日期 {end} 仍欠缴 {fmt(row.outstanding)} 元"))
 
