@@ -25,8 +25,8 @@ What this plugin does, in one pass over the entries:
   share = policy `work-study-share` in force on the date, or a lower
   `student-share:` (posting meta wins over transaction meta). A `student-share:`
   above the cap, negative or not a number is a P1 error and nothing is generated
-  for that transaction. A transaction that also posts to Equity (a year-end
-  结转 or an opening balance) is not a sale or return and is skipped.
+  for that transaction. A closing entry (结转损益, `plugins.closing`) is not a sale
+  or return and is skipped; any other transaction that also posts to Equity still is.
 - Debits to the student payable written by the accountant are payouts; each needs
   `student:` (学号, a quoted string) on the posting or transaction. Credits to it
   written by the accountant (e.g. an opening balance carried over) count as
@@ -56,6 +56,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from plugins.asof import as_of, is_over
+from plugins.closing import is_closing_entry, is_closing_equity
 from plugins.common import ACCOUNTS, GENERATED, file_error, generated_meta, read_settings, rule_error, under, where
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
@@ -275,7 +276,7 @@ def _run(entries, errors, settings, roster, policies, judged):
     last_by_hand = {}
 
     def kind_of(account):
-        if account.startswith("Equity:"):
+        if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
             kind = 1
         elif under(account, income_acc):
             kind = 2
@@ -435,7 +436,7 @@ def _run(entries, errors, settings, roster, policies, judged):
                     by_hand = number if by_hand is None else by_hand + number
                 else:
                     equity = True
-            if incomes is not None and not equity:
+            if incomes is not None and not (equity and is_closing_entry(entry)):
                 if date != cap_date:
                     cap_date, cap = date, policies.value("work-study-share", date)
                 txn_share = meta.get("student-share") if meta else None
