@@ -63,7 +63,7 @@ from beancount.core import convert, data
 
 from plugins.asof import as_of, is_over, year_over
 from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, account_code, family_config, is_monetary, read_settings, rule_error, under
+from plugins.common import ACCOUNTS, account_code, as_written, family_config, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -313,7 +313,7 @@ class Analysis:
                 year["frontline"] += number
             elif front is not False:
                 self.errors.append(rule_error("P5", txn, (
-                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {front!r}; "
+                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {as_written(front)}; "
                     f"{posting.account} {_yuan(number)} 按非一线职工计")))
 
     def _fund_posting(self, txn, posting, fund, finding):
@@ -382,7 +382,7 @@ class Analysis:
             elif expires is None:
                 problems.append("缺少 expires: (到期日, 如 expires: 2025-12-31)")
             else:
-                problems.append(f"expires: {expires!r} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
+                problems.append(f"expires: {as_written(expires)} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
             if problems:
                 self.errors.append(rule_error("P10", entry, (
                     f"专项资金 {fund_id} 申报有误: {'; '.join(problems)}")))
