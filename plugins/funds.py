@@ -86,14 +86,21 @@ DEFERRED_CODE = "2401"  # 递延收益: where a government grant waits to be rel
 GRANT_INCOME_CODE = "5301"  # 营业外收入 (its 政府补助 sub-account takes the release)
 
 
-def is_grant_release(txn) -> bool:
-    """Dr 2401 递延收益 / Cr 5301 营业外收入 (SPEC §2): neither a receipt nor a use."""
+def is_grant_income(account: str, declared: str | None = None) -> bool:
+    """The 政府补助 account under 5301 营业外收入 (SPEC §2): the fund's `income:` where
+    given, else a 5301 sub-account named 政府补助 — not 530101 非流动资产处置净收益."""
+    if declared:
+        return under(account, str(declared))
+    return account_code(account) == GRANT_INCOME_CODE and "政府补助" in account.rsplit(":", 1)[-1]
+
+
+def is_grant_release(txn, declared_income: str | None = None) -> bool:
+    """Dr 2401 递延收益 / Cr the 政府补助 account (SPEC §2): neither a receipt nor a use."""
     debit = credit = False
     for posting in txn.postings:
-        code = account_code(posting.account)
-        if code == DEFERRED_CODE and posting.units.number > 0:
+        if account_code(posting.account) == DEFERRED_CODE and posting.units.number > 0:
             debit = True
-        elif code == GRANT_INCOME_CODE and posting.units.number < 0:
+        elif posting.units.number < 0 and is_grant_income(posting.account, declared_income):
             credit = True
     return debit and credit
 
@@ -321,7 +328,8 @@ class Analysis:
         weight = convert.get_weight(posting)
         number = weight.number
         root = account.split(":", 1)[0]
-        if is_grant_release(txn):
+        declared = self.funds.get(fund)
+        if is_grant_release(txn, declared.entry.meta.get("income") if declared else None):
             kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
         elif root in ("Income", "Liabilities") and number < 0:
             kind, value = "receipt", -number
