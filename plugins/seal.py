@@ -24,10 +24,10 @@ digest is taken, so the year digest is a digest of the multiset of entries.
 
 `months` keeps a short digest and a count per month. `records:` names the seal's record
 list, a file beside the ledger file that holds the seal (`seal-2024.records.tsv`): one
-row per sealed record with its date, 凭证号, position and first line as Beancount text,
+row per sealed record with its date, 凭证号, position, its text (first line and postings, `record_text`),
 and its digest. The list is itself covered: `records-sha256:` is the digest of the
 file, and its rows' digests must give the seal's own digest. With it, a broken seal
-names each changed, added or removed record (date, 凭证号, the line); without it (a
+names each changed, added or removed record (date, 凭证号, what changed); without it (a
 seal written before the list existed, or a list gone missing), the months that changed.
 
 On load, `plugins.seal` recomputes each sealed year: a `[封账]` error for each changed
@@ -287,6 +287,24 @@ def first_line(entry) -> str:
     return " ".join(text.split())
 
 
+def record_text(entry) -> str:
+    """The record as one line for the record list: its first line, then each posting as
+    account (without the root) and amount, " | " between them; what a change names."""
+    parts = [first_line(entry)]
+    for posting in getattr(entry, "postings", None) or ():
+        account = posting.account.split(":", 1)[-1]
+        parts.append(f"{account} {posting.units}" if posting.units is not None else account)
+    return " | ".join(" ".join(part.split()) for part in parts)
+
+
+def _difference(now: str, then: str) -> str:
+    """"现为「…」, 封账时为「…」" over the parts of two record texts that differ."""
+    new, old = now.split(" | "), then.split(" | ")
+    changed_new = [part for part in new if part not in old] or new[:1]
+    changed_old = [part for part in old if part not in new] or old[:1]
+    return f"现为「{' | '.join(changed_new)}」, 封账时为「{' | '.join(changed_old)}」"
+
+
 def _position(entry, base: str) -> str:
     meta = entry.meta or {}
     filename = str(meta.get("filename", "?"))
@@ -307,7 +325,7 @@ def records_text(entries, year: int, base: str) -> str:
     rows = [RECORDS_HEADER + f" {year}", "\t".join(RECORDS_COLUMNS)]
     for digest, entry in year_records(entries, year):
         rows.append("\t".join([entry.date.isoformat(), str((entry.meta or {}).get("voucher", "")),
-                               _position(entry, base), first_line(entry), digest]))
+                               _position(entry, base), record_text(entry), digest]))
     return "\n".join(rows) + "\n"
 
 
@@ -366,10 +384,10 @@ def record_changes(year: int, rows: list[dict], now: list[tuple[str, object]]):
         if match:
             old = match.pop(0)
             removed.remove(old)
-            changes.append((entry, f"修改 {label}: 现为「{first_line(entry)}」, 封账时为「{old['line']}」"
+            changes.append((entry, f"修改 {label}: {_difference(record_text(entry), old['line'])}"
                                    f" (封账时位于 {old['position']})"))
         else:
-            changes.append((entry, f"新增 {label}: 「{first_line(entry)}」"))
+            changes.append((entry, f"新增 {label}: 「{record_text(entry)}」"))
     for row in removed:
         changes.append((None, f"删除 {_record_label(row['date'], row['voucher'])}: 「{row['line']}」"
                               f" (封账时位于 {row['position']})"))

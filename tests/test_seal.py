@@ -151,7 +151,8 @@ def test_added_entry_in_sealed_year_is_named_where_it_is(sealed):
                   "  Assets:1001-库存现金  -100.00 CNY\n")
     _, errors, _ = load(str(sealed / "main.beancount"))
     [error] = [e for e in errors if e.message.startswith("[封账]")]
-    assert "封账被破坏" in error.message and '新增 2024-05-06 (无凭证号): 「2024-05-06 * "某公司" "补记的支出"」' in error.message
+    assert "封账被破坏" in error.message and ('新增 2024-05-06 (无凭证号): 「2024-05-06 * "某公司" "补记的支出" | 5602-管理费用:560202-办公费 100.00 CNY'
+                                               ' | 1001-库存现金 -100.00 CNY」') in error.message
     assert "会计基础工作规范 第五十一条" in error.message
     assert error.source["filename"].endswith("2025.beancount")  # the error sits at the record itself
 

@@ -1370,11 +1370,6 @@ def test_account_balances_codes_in_chart_order_all_levels():
 
 # ------------------------------------------------------------------- probes, round 4
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SPEC §4: a change to a sealed year 'is an error that names the record (date, 凭证号, what "
-    "changed)'. For an amount edited after sealing, the [封账] error names date and 凭证号 but "
-    "shows only the record's unchanged first line twice (现为「2024-07-15 * \"办公用品\"」, "
-    "封账时为「2024-07-15 * \"办公用品\"」): nothing says what changed (the amount 200.00 → 260.00)"))
 def test_seal_change_says_what_changed(tmp_path):
     path = write_ledger(tmp_path, SEAL_BASE)
     assert shixun(["seal", "--year", "2024", str(path)], tmp_path, "2025-03-01").returncode == 0
