@@ -93,3 +93,16 @@ def test_vouchers_print_two_to_a_page(reports):
     page = vouchers.html(vouchers.build(entries, options, "2024-01-01", "2024-12-31"))
     assert page.count('<section class="voucher">') == 12
     assert ".voucher:nth-of-type(2n) { break-after: page" in page and "height: 128mm" in page
+
+
+def test_html_columns_share_the_page_width(reports):
+    """Widths in ch added up past A4 and cut the balance sheet off at the right."""
+    import re
+    for kind, (module, report) in reports.items():
+        page = module.html(report)
+        widths = re.findall(r'<col style="width: ([0-9.]+)(%|ch)">', page)
+        assert widths, kind
+        assert {unit for _w, unit in widths} == {"%"}, kind
+        for table in page.split("<colgroup>")[1:]:
+            shares = [float(w) for w in re.findall(r'width: ([0-9.]+)%', table.split("</colgroup>")[0])]
+            assert 99.5 <= sum(shares) <= 100.5, (kind, shares)
