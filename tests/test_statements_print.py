@@ -106,3 +106,29 @@ def test_html_columns_share_the_page_width(reports):
         for table in page.split("<colgroup>")[1:]:
             shares = [float(w) for w in re.findall(r'width: ([0-9.]+)%', table.split("</colgroup>")[0])]
             assert 99.5 <= sum(shares) <= 100.5, (kind, shares)
+
+
+def test_a_long_voucher_goes_on_over_numbered_sheets():
+    """A 45-line payroll voucher was cut off at half a page (no 合计, no signatures)."""
+    import datetime
+    from decimal import Decimal
+    lines = [{"summary": f"发放上月学生劳动报酬 第{i}人", "code": "224101", "account": "其他应付款—学生劳动报酬",
+              "debit": Decimal("100.00"), "credit": Decimal(0)} for i in range(44)]
+    lines.append({"summary": "发放上月学生劳动报酬", "code": "100201", "account": "银行存款—农商银行基本户",
+                  "debit": Decimal(0), "credit": Decimal("4400.00")})
+    v = {"voucher": "记-2025-01-0008", "date": datetime.date(2025, 1, 10), "attachments": 1, "lines": lines,
+         "total_debit": Decimal("4400.00"), "total_credit": Decimal("4400.00"), "total_capital": "肆仟肆佰元整",
+         "generated": False}
+    page = vouchers.html({"from": v["date"], "to": v["date"], "unit": "测试实训基地经营中心", "as_of": "", "vouchers": [v]})
+    sections = page.split('<section class="voucher">')[1:]
+    n = len(sections)
+    assert 3 <= n <= 6
+    for i, section in enumerate(sections, start=1):
+        assert f"凭证字号：记-2025-01-0008（{i}/{n}）" in section
+        assert section.count("<tr><td>") <= 16
+        assert all(f"{role}：" in section for role in vouchers.ROLES)
+    assert sum(s.count("<tr><td>") for s in sections) == 45
+    assert page.count("合计：肆仟肆佰元整") == 1 and "合计：肆仟肆佰元整" in sections[-1]
+    one = vouchers.html({"from": v["date"], "to": v["date"], "unit": "测试", "as_of": "",
+                         "vouchers": [{**v, "lines": lines[:3]}]})
+    assert one.count('<section class="voucher">') == 1 and "（1/" not in one
