@@ -313,3 +313,13 @@ def test_a_longer_period_sums_the_monthly_splits(tmp_path):
     assert by(both) == {k: by(jan).get(k, 0) + by(feb).get(k, 0) for k in by(both)}
     assert both["allocated_total"] == both["pool"] == Decimal("320.01")
     assert both["hours_total"] == Decimal("100")
+
+
+def test_printed_signatures_stay_with_the_table_end(tmp_path):
+    """A block after a table was split from it by Chromium (signatures alone on the last
+    page); as the table's last row, kept with 合计, it moves with the table's end."""
+    html = students_html(sheet_of(tmp_path, end=D(2024, 1, 31)))
+    table = html[html.index("<table"):html.index("</table>")]
+    assert "单位负责人：" in table and "（盖章）" in table and "（大写）" in table
+    assert table.index("合计") < table.index('class="closing-row"') < table.index("单位负责人：")
+    assert "tr.total, tr.closing-row { break-before: avoid" in html
