@@ -68,6 +68,15 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-_display_width(part) // usable)) for part in str(text).split("\n"))
 
 
+def _number_width(value, kind: str) -> int:
+    """Characters a number takes in its cell's format (#,##0.00, #,##0, 0.00%)."""
+    if kind == "percent":
+        return len(f"{value * 100:.2f}%")
+    if kind in ("number", "integer"):
+        return len(f"{value:,.0f}")
+    return len(f"{value:,.2f}")
+
+
 def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
     """A workbook that prints: each sheet spec a dict of
 
@@ -102,7 +111,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="center",
                                        horizontal="center" if font.get("size") else "left")
             if font:
-                cell.font = Font(**font)
+                cell.font = Font(name=cell.font.name, **font)  # a nameless font prints its digits in a serif
             lines = _lines(text, total_width * (0.6 if font.get("size") else 1))
             sheet.row_dimensions[row].height = (28 if font.get("size") else 15) * lines
 
@@ -119,7 +128,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
         header_lines = 1
         for col, (header, col_width, _) in enumerate(columns, start=1):
             cell = sheet.cell(row=row, column=col, value=header)
-            cell.font = Font(bold=True)
+            cell.font = Font(name=cell.font.name, bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = box
             sheet.column_dimensions[get_column_letter(col)].width = col_width
@@ -133,6 +142,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
                 sheet.cell(row=row, column=col).border = box
         if spec.get("totals") and body:
             body.append(spec["totals"])
+        needed = {}
         for values in body:
             row += 1
             lines = 1
@@ -147,6 +157,8 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
                 number = isinstance(value, (int, float)) and not isinstance(value, bool)
                 cell.number_format = formats.get(kind, "General") if (number or kind in ("text", "date")) else "@"
                 cell.border = box
+                if number:
+                    needed[col] = max(needed.get(col, 0), _number_width(value, kind))
                 if kind in ("money", "number", "integer", "decimal", "percent"):
                     cell.alignment = Alignment(horizontal="right", vertical="top")
                 else:
@@ -156,7 +168,11 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
             sheet.row_dimensions[row].height = 15 * lines
         if spec.get("totals") and spec.get("rows"):
             for col in range(1, width + 1):
-                sheet.cell(row=row, column=col).font = Font(bold=True)
+                cell = sheet.cell(row=row, column=col)
+                cell.font = Font(name=cell.font.name, bold=True)
+        for col, chars in needed.items():  # a figure wider than its column prints as ###
+            dimension = sheet.column_dimensions[get_column_letter(col)]
+            dimension.width = max(dimension.width, chars + 3)
         footer = list(spec.get("footer", []))
         if not any("负责人" in line for line in footer):
             footer.append(SIGNATURE)
