@@ -231,7 +231,7 @@ def _d(value):
 
 def xlsx(report: dict) -> bytes:
     year, unit = report["year"], report["unit"]
-    subtitle = [f"编制单位: {unit}    年度: {year}    单位: 元    账本截至: {_d(report['ledger_end'])}"]
+    subtitle = [f"编制单位：{unit}    年度：{year}    单位：元    账本截至：{_d(report['ledger_end'])}"]
     signature = SIGNATURE
     funds = report["funds"]
     totals = report["totals"]

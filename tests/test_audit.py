@@ -270,6 +270,7 @@ def test_cli_xlsx(tmp_path, capsys):
     sheet = book[TESTS["cash-limit"]]
     values = [c.value for row in sheet.iter_rows() for c in row]
     assert "2024.beancount:72" in values
+    assert all(book[name]["A2"].value.startswith(("编制单位：", "被审计单位：")) for name in book.sheetnames)
 
 
 def test_cli_errors(tmp_path, capsys):

@@ -208,6 +208,10 @@ def test_json_keys_and_renderers(loaded):
     book = openpyxl.load_workbook(io.BytesIO(xlsx(report)))
     assert book.sheetnames == ["专项资金", "支用明细", "违规支用", "职工教育经费", "学徒补贴", "审计整改台账"]
     assert book["专项资金"]["A1"].value == "2025 年度专项资金使用情况表"
+    for sheet in book:  # printed heads and signatures as on paper: 编制单位：… 单位：元, 制表：____
+        lines = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+        assert sheet["A2"].value.startswith("编制单位：") and "单位：元" in sheet["A2"].value, sheet.title
+        assert any(v.startswith("单位负责人：") and "制表：" in v for v in lines), sheet.title
 
 
 def test_overdue_finding_status_when_the_date_of_judgement_moves_on():
