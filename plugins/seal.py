@@ -34,9 +34,11 @@ On load, `plugins.seal` recomputes each sealed year: a `[封账]` error for each
 or added record (at the record) and each removed one (at the seal), or one error on
 the seal listing the changed months.
 """
+import bisect
 import collections
 import datetime
 import hashlib
+import operator
 import os
 import re
 from decimal import Decimal
@@ -55,6 +57,7 @@ CORRECTION = ("已封账年度的记录不得改动; 发现错误应在当前未
               "(会计基础工作规范 第五十一条: 发现以前年度记账凭证有错误的, 应当用蓝字填制一张更正的记账凭证)")
 
 _SKIP_META = ("filename", "lineno")
+_date_of = operator.attrgetter("date")
 RECORDS_HEADER = "# shixun seal records v1"
 RECORDS_COLUMNS = ("日期", "凭证号", "位置", "记录首行", "SHA-256")
 MAX_LISTED = 30  # records named one by one in a broken seal; the rest are counted
@@ -174,10 +177,12 @@ def year_digests(entries, years) -> dict:
     given years, in one pass over the entries."""
     years = set(years)
     buckets = collections.defaultdict(list)  # (year, month) → entry digests
-    for entry in entries:
-        date = entry.date
-        if date.year in years and sealable(entry):
-            buckets[(date.year, date.month)].append(entry_digest(entry))
+    for year in years:  # the entries are in date order (the loader sorts): each year is a slice
+        low = bisect.bisect_left(entries, datetime.date(year, 1, 1), key=_date_of)
+        high = bisect.bisect_left(entries, datetime.date(year + 1, 1, 1), low, key=_date_of)
+        for entry in entries[low:high]:
+            if sealable(entry):
+                buckets[(year, entry.date.month)].append(entry_digest(entry))
     result = {}
     for year in years:
         months = {}
@@ -225,8 +230,9 @@ def seal_year(entry):
 def seals(entries) -> tuple[dict, list]:
     """{year: seal entry} and the errors of malformed or repeated seals."""
     found, errors = {}, []
+    Custom = data.Custom
     for entry in entries:
-        if not is_seal(entry):
+        if type(entry) is not Custom or entry.type != SEAL:
             continue
         try:
             year, _ = seal_year(entry)

@@ -90,9 +90,10 @@ class Treasury:
     payments: list[Payment]
     problems: list           # (entry, message) pairs, message without the [P2] prefix
     settings: dict
-    end: datetime.date | None  # the date of judgement the years were judged on
+    end: datetime.date | None  # the ledger's last booking (`plugins.common.ledger_end`), for display
     pnl: dict               # {year: {account: sum}}: the postings the profit was computed from
     accruals: list = dataclasses.field(default_factory=list)  # hand-written accruals (重复计提)
+    judged: datetime.date | None = None  # the date of judgement the years were judged on
 
     def row(self, year: int) -> YearRow | None:
         return next((r for r in self.rows if r.year == year), None)
@@ -111,37 +112,40 @@ class YearScan:
     # equity of a closing entry (3103/3104: a transaction reaching it may be one).
     def __init__(self, entries, payable):
         self.pnl, self.collected, self.last, self.opened = {}, [], {}, set()
+        self.end = None  # = plugins.common.ledger_end: custom entries may be dated ahead
         roles = {}
         for entry in entries:
             if type(entry) is not data.Transaction:
+                if isinstance(entry, data.Custom):
+                    continue
+                if self.end is None or entry.date > self.end:
+                    self.end = entry.date
                 if isinstance(entry, data.Open):
                     self.opened.add(entry.account)
                 continue
+            if self.end is None or entry.date > self.end:
+                self.end = entry.date
             year = entry.date.year
             self.last[year] = entry
-            pnl = None
-            may_close = False
+            pnl = may_close = False
             for posting in entry.postings:
                 role = roles.get(posting.account)
                 if role is None:
                     role = roles[posting.account] = _role(posting.account, payable)
                 if role == 1:
-                    if pnl is None:
-                        pnl = [posting]
-                    else:
-                        pnl.append(posting)
+                    pnl = True
                 elif role == 2:
                     self.collected.append((entry, posting))
                 elif role == 3:
                     may_close = True
-            if pnl is None or (may_close and is_closing_entry(entry)):
+            if not pnl or (may_close and is_closing_entry(entry)):
                 continue
             totals = self.pnl.get(year)
             if totals is None:
                 totals = self.pnl[year] = {}
-            for posting in pnl:
+            for posting in entry.postings:  # a second look: no list per transaction
                 units = posting.units
-                if units is not None and units.currency == CURRENCY:
+                if roles[posting.account] == 1 and units is not None and units.currency == CURRENCY:
                     totals[posting.account] = totals.get(posting.account, ZERO) + units.number
 
 
@@ -230,7 +234,7 @@ def _treasury_years(scan, settings, judged, policies) -> Treasury:
             rows.append(row)
 
     _apply_payments(rows, payments, problems, judged)
-    return Treasury(rows, payments, problems, settings, judged, scan.pnl, accruals)
+    return Treasury(rows, payments, problems, settings, scan.end, scan.pnl, accruals, judged)
 
 
 def _apply_payments(rows, payments, problems, end):
@@ -274,7 +278,7 @@ def _apply_payments(rows, payments, problems, end):
         if row.overdue:
             paid_by_deadline = sum((p.amount for p in payments if p.date <= row.deadline), ZERO)
             on_time = min(max(paid_by_deadline - (before - row.owed), ZERO), row.owed)
-            problems.append((row, f"欠缴: {row.year} 年度应上缴国库利润 {fmt(row.owed)} 元, "
+            problems.append((row, f"欠缴: {row.year} 年度应上缴国库利润 {fmt(row.owed)} 元 (计提见 ^treasury-{row.year}), "
                                   f"缴款期限 {row.deadline}, 期限内已缴 {fmt(on_time)} 元, "
                                   f"至判断日期 {end} 仍欠缴 {fmt(row.outstanding)} 元"))
 

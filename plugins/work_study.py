@@ -5,8 +5,11 @@ Seed (县政府关于生产性实训基地的文件, 第五条):
 
 SPEC §3 P1: accrue the student share of each work-study income posting, rounded
 half-up to 0.01 per transaction; a per-transaction `student-share:` may lower it,
-never exceed the cap; payouts never exceed accruals; accruals left unpaid past a
-deadline are flagged.
+never exceed the cap; payouts never exceed accruals — an invariant at every date, so
+a return after a payout breaks it too; everything booked to the student remuneration
+expense in a year, by the plugin or by hand, stays within the cap of that year's
+work-study income; accruals left unpaid past a deadline (as-of) are flagged, blaming
+the sale whose share is unpaid.
 
 What this plugin does, in one pass over the entries:
 
@@ -18,7 +21,8 @@ What this plugin does, in one pass over the entries:
   many, `source-vouchers:` their vouchers): a generated entry per sale made
   Beancount's own validation cost 20% more on a 100k-transaction ledger (see
   docs/PERFORMANCE.md). `'granularity': 'transaction'` generates one per sale
-  (`source-voucher:`). A return (a net debit to that income) reverses its share. share = policy `work-study-share` in force on the date, or a lower
+  (`source-voucher:`). A return (a net debit to that income) reverses its share.
+  share = policy `work-study-share` in force on the date, or a lower
   `student-share:` (posting meta wins over transaction meta). A `student-share:`
   above the cap, negative or not a number is a P1 error and nothing is generated
   for that transaction. A transaction that also posts to Equity (a year-end
@@ -26,11 +30,13 @@ What this plugin does, in one pass over the entries:
 - Debits to the student payable written by the accountant are payouts; each needs
   `student:` (学号, a quoted string) on the posting or transaction. Credits to it
   written by the accountant (e.g. an opening balance carried over) count as
-  accruals.
-- Cumulative payouts (in date order) may never exceed cumulative accruals.
+  accruals. Debits to the expense written by the accountant count against the cap.
+- Cumulative payouts may never exceed cumulative accruals, checked at every payout
+  and every return (`_settle`).
 - Payouts settle accruals oldest first (FIFO); an accrual still unpaid longer than
-  `student-pay-days` (policy in force on the accrual's date), measured against the
-  ledger's last entry date (`ledger_end`), is flagged with its amount and age.
+  `student-pay-days` (policy in force on the accrual's date) on the date of
+  judgement (`plugins.asof`) is flagged at the first sale of its day whose share
+  is unpaid, with its amount and age.
 - `custom "work-hours" "<学号>" <hours>` entries need `base:`, hours a number
   ≥ 0, and a 学号 present in the roster (`students.csv` next to the top ledger
   file, columns 学号,姓名,班级,基地). Without a roster file the roster check is

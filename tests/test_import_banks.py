@@ -8,7 +8,6 @@ Regenerate the golden files after an intended change of output with
 """
 import datetime
 import decimal
-import json
 import os
 import pathlib
 import shutil

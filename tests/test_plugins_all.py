@@ -135,3 +135,21 @@ def test_unknown_config_key_of_plugins_all_is_an_error():
     _, errors, _ = load_ledger(LEDGER.replace('plugin "plugins.all"', "plugin \"plugins.all\" \"{'rooster': 1}\"")
                                .replace("{foreign}", ""))
     assert any("plugins.all 的配置含未知项: rooster" in e.message for e in errors)
+
+
+def test_a_ledger_ending_on_12_31_is_judged_alike_by_every_family(monkeypatch):
+    """The books end on 2024-12-31. Judged that day, 2024 is not over for any family
+    (no P2 accrual, no P5 verdict); judged on 2025-01-01 it is over for all of them."""
+    ledger = LEDGER.replace("{foreign}", "") + '''
+2024-01-01 open Liabilities:2211-应付职工薪酬:221104-职工教育经费 CNY
+2024-12-31 * "年末销售"
+  Assets:1002-银行存款:100201-农商银行基本户  0.00 CNY
+  Income:5001-主营业务收入:500101-勤工俭学收入  0.00 CNY
+'''
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-12-31")
+    entries, errors, _ = load_ledger(ledger)
+    assert errors == [] and not [e for e in entries if (e.meta or {}).get("generated") == "treasury"]
+    monkeypatch.setenv("SHIXUN_AS_OF", "2025-01-01")
+    entries, errors, _ = load_ledger(ledger)
+    assert [e for e in entries if (e.meta or {}).get("generated") == "treasury"]
+    assert [e.message[:4] for e in errors] == ["[P5]"]  # 2024's training fund, judged now

@@ -607,8 +607,7 @@ def test_the_plugin_adds_and_changes_nothing():
     text = HEADER + sale("2024-04-10", "400000.00", "4000.00") + booking("2024-06-28", "1", "2", "3")
     entries, _, options = parser.parse_string(text)
     out, errors = taxes(entries, options)
-    # The same entries in the same order (returned as a LoaderOrder, which spares the
-    # loader its re-sort).
+    # The same entries in the same order (a plain list: the loader re-sorts it).
     assert len(out) == len(entries) and all(a is b for a, b in zip(out, entries, strict=True))
     assert len(errors) == 3
 
