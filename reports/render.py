@@ -174,7 +174,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
             dimension = sheet.column_dimensions[get_column_letter(col)]
             dimension.width = max(dimension.width, chars + 3)
         footer = list(spec.get("footer", []))
-        if not any("负责人" in line for line in footer):
+        if not any("__________" in line for line in footer):  # a sheet's own signers (会计主管, 纳税人…) stand alone
             footer.append(SIGNATURE)
         for line in (line for line in footer if line):
             row += 1

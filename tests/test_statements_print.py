@@ -133,3 +133,16 @@ def test_a_long_voucher_goes_on_over_numbered_sheets():
     one = vouchers.html({"from": v["date"], "to": v["date"], "unit": "测试", "as_of": "",
                          "vouchers": [{**v, "lines": lines[:3]}]})
     assert one.count('<section class="voucher">') == 1 and "（1/" not in one
+
+
+def test_each_workbook_sheet_has_one_signature_line(reports):
+    """明细账 (会计主管/记账/审核) and the tax return (纳税人/经办人/受理人) also got the
+    default 单位负责人 line appended: two signature blocks."""
+    for kind, (module, report) in reports.items():
+        for sheet in load_workbook(io.BytesIO(module.xlsx(report))):
+            lines = [c.value for row in sheet.iter_rows() for c in row
+                     if isinstance(c.value, str) and "：__________" in c.value]
+            assert len(lines) == 1, (kind, sheet.title, lines)
+    book = load_workbook(io.BytesIO(account_book.xlsx(reports["account-book"][1])))
+    assert any("会计主管：" in str(c.value) and "单位负责人" not in str(c.value)
+               for row in book.active.iter_rows() for c in row)
