@@ -68,6 +68,20 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-_display_width(part) // usable)) for part in str(text).split("\n"))
 
 
+def _bold_columns(style: str, width: int) -> set[int]:
+    """The columns a row's style prints bold (a balance sheet's two sides print apart)."""
+    half = width // 2
+    columns = set()
+    for word in style.split():
+        if word.endswith("-left"):
+            columns |= set(range(1, half + 1))
+        elif word.endswith("-right"):
+            columns |= set(range(half + 1, width + 1))
+        elif word in ("total", "section"):
+            columns |= set(range(1, width + 1))
+    return columns
+
+
 def _number_width(value, kind: str) -> int:
     """Characters a number takes in its cell's format (#,##0.00, #,##0, 0.00%)."""
     if kind == "percent":
@@ -83,7 +97,8 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
     title (merged over the table's width, bold, centred), subtitle lines, columns
     [(header, width, kind)] with kind "text" | "money" | "number" (= "integer") | "decimal" | "date" |
     "percent", rows (lists), totals (one row or None), footer lines (大写, notes),
-    name (tab), orientation. Numbers stay numbers (#,##0.00 money, #,##0 integers),
+    name (tab), orientation, styles (per row, as the HTML's: "total" / "section" bold the
+    row, "…-left" / "…-right" one side of a two-sided sheet). Numbers stay numbers (#,##0.00 money, #,##0 integers),
     long text wraps with the row's height set, an empty table gets one "无发现" line,
     every sheet ends with the signature block (unless its footer has one) and prints
     "第 N 页 共 M 页" at the foot of each page; `as_of` (判断日期 …) goes under the title.
@@ -143,9 +158,11 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
         if spec.get("totals") and body:
             body.append(spec["totals"])
         needed = {}
-        for values in body:
+        styles = list(spec.get("styles") or [])
+        for index, values in enumerate(body):
             row += 1
             lines = 1
+            bold = _bold_columns(styles[index] if index < len(styles) else "", width)
             for col, ((_, col_width, kind), value) in enumerate(zip(columns, values), start=1):
                 if isinstance(value, Decimal):
                     value = float(value) if kind != "text" else fmt(value)  # openpyxl stores numbers as double
@@ -157,6 +174,8 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
                 number = isinstance(value, (int, float)) and not isinstance(value, bool)
                 cell.number_format = formats.get(kind, "General") if (number or kind in ("text", "date")) else "@"
                 cell.border = box
+                if col in bold:
+                    cell.font = Font(name=cell.font.name, bold=True)
                 if number:
                     needed[col] = max(needed.get(col, 0), _number_width(value, kind))
                 if kind in ("money", "number", "integer", "decimal", "percent"):

@@ -146,3 +146,15 @@ def test_each_workbook_sheet_has_one_signature_line(reports):
     book = load_workbook(io.BytesIO(account_book.xlsx(reports["account-book"][1])))
     assert any("会计主管：" in str(c.value) and "单位负责人" not in str(c.value)
                for row in book.active.iter_rows() for c in row)
+
+
+def test_workbook_totals_print_bold_as_in_the_html(reports):
+    """合计 / 小计 rows (营业利润, 资产总计 …) were bold in the HTML but plain in the XLSX."""
+    book = load_workbook(io.BytesIO(income_statement.xlsx(reports["income-statement"][1])))
+    rows = {row[0].value.strip(): row for row in book.active.iter_rows() if isinstance(row[0].value, str)}
+    net = next(r for name, r in rows.items() if name.startswith("四、净利润"))
+    assert all(c.font.bold for c in net)
+    assert not rows["减：营业成本"][2].font.bold
+    sheet = load_workbook(io.BytesIO(balance_sheet.xlsx(reports["balance-sheet"][1]))).active
+    total = next(r for r in sheet.iter_rows() if str(r[0].value).strip() == "资产总计")
+    assert total[0].font.bold and total[2].font.bold and total[0].font.name
