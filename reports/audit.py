@@ -695,7 +695,7 @@ def audit_xlsx(result: dict) -> bytes:
     summary_rows = [[number, TESTS[t], len(by_test[t])] for number, t in enumerate(TESTS, start=1)]
     benford = result["benford"]
     sheets = [{
-        "name": "汇总", "title": f"{unit} {year} 年度审计分析汇总", "subtitle": subtitle,
+        "name": "汇总", "title": f"{year} 年度审计分析汇总", "subtitle": subtitle,
         "columns": [("序号", 8, "number"), ("检验项目", 40, "text"), ("发现数", 12, "number")],
         "rows": summary_rows, "totals": ["合计", "", len(result["findings"])],
         "footer": [f"本福特检验: 样本 {benford['n']} 笔, 平均绝对偏差 {benford['mad']}, {benford['band']}"

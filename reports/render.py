@@ -68,6 +68,16 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-_display_width(part) // usable)) for part in str(text).split("\n"))
 
 
+def _signature_lines(line: str, width: float) -> list[str]:
+    """A signature line too wide for a narrow sheet goes on two lines, never breaking
+    between a signer and the blank to sign on ("制表：" / "__________")."""
+    roles = line.split("    ")
+    if "__________" not in line or _display_width(line) <= width - 2 or len(roles) < 2:
+        return [line]
+    half = (len(roles) + 1) // 2
+    return ["    ".join(roles[:half]), "    ".join(roles[half:])]
+
+
 def _bold_columns(style: str, width: int) -> set[int]:
     """The columns a row's style prints bold (a balance sheet's two sides print apart)."""
     half = width // 2
@@ -195,7 +205,8 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
         footer = list(spec.get("footer", []))
         if not any("__________" in line for line in footer):  # a sheet's own signers (会计主管, 纳税人…) stand alone
             footer.append(SIGNATURE)
-        for line in (line for line in footer if line):
+        printed = sum(sheet.column_dimensions[get_column_letter(c)].width for c in range(1, width + 1))
+        for line in (part for line in footer if line for part in _signature_lines(line, printed)):
             row += 1
             merged_line(row, line)
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
