@@ -160,3 +160,19 @@ def test_workbook_totals_print_bold_as_in_the_html(reports):
     sheet = load_workbook(io.BytesIO(balance_sheet.xlsx(reports["balance-sheet"][1]))).active
     total = next(r for r in sheet.iter_rows() if str(r[0].value).strip() == "资产总计")
     assert total[0].font.bold and total[2].font.bold and total[0].font.name
+
+
+def test_short_headers_fit_their_columns_on_one_line(reports):
+    """行次 printed as 行/次 and 借或贷 as 借或/贷: a column too narrow for its one-word header."""
+    import re
+    for kind, (module, report) in reports.items():
+        page = module.html(report)
+        paper = 273 if "landscape" in page.split("</style>")[0] else 186
+        size = float(re.search(r"table\.sheet \{ table-layout: fixed; font-size: ([0-9.]+)pt", page).group(1))
+        shares = [float(w) for w in re.findall(r'<col style="width: ([0-9.]+)%">', page.split("</colgroup>")[0])]
+        headers = re.findall(r"<th>([^<]*)</th>", page.split("</thead>")[0])
+        side = re.search(r"table\.sheet th \{ padding: [0-9]+px ([0-9]+)px; \}", page)
+        padding = 2 * int(side.group(1) if side else 5) * 0.2646 + 0.3  # mm: both sides and the border
+        for header, share in zip(headers, shares):
+            if len(header) <= 3:
+                assert share / 100 * paper >= len(header) * size * 0.3528 + padding, (kind, header, share)
