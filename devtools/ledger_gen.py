@@ -773,7 +773,7 @@ def header(plugins, config=None, importing=False) -> str:
         '1900-01-01 custom "fava-extension" "reports.views"',
         '1900-01-01 custom "fava-extension" "reports.books_view"',
         "",
-        ";; 规则插件 (顺序按 SPEC §2; 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件)",
+        ";; 规则插件: 一行启用全部规则 (P1 P2 P9 P5 P6 P10 与封账, 见用户指南 01); 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件",
     ]
     setting = f' "{config!r}"' if config else ""
     if combined_plugin():

@@ -9,6 +9,7 @@ import ast
 import bisect
 import collections
 import datetime
+from decimal import Decimal
 import operator
 import re
 
@@ -105,6 +106,18 @@ def generated_meta(source_entry, plugin: str, **extra) -> dict:
     return new
 
 
+def as_written(value) -> str:
+    """A ledger value as the accountant wrote it, for messages: 12.5, 100.00 CNY, TRUE,
+    2025-12-31, "x" — never a Python repr such as Decimal('12.5')."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (Decimal, int, datetime.date)) or hasattr(value, "currency"):
+        return str(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
 def is_generated(entry) -> bool:
     return GENERATED in (entry.meta or {})
 
@@ -154,6 +167,13 @@ def family_config(options_map, modules, defaults) -> str | None:
         if name == ALL:
             return own_config(config, defaults)
     return None
+
+
+def family_enabled(options_map, modules) -> bool:
+    """Whether the ledger's main file runs a family: its own plugin line (any name in
+    `modules`) or `plugins.all`. Reports use it to know whether the family's generated
+    entries are already in the entries they read."""
+    return any(name in modules or name == ALL for name, _ in (options_map or {}).get("plugin", []) or [])
 
 
 def read_settings(options_map, modules, defaults, config=None) -> tuple[dict, list[str]]:

@@ -41,8 +41,8 @@ P5 — accrual: credits to Liabilities:2211-应付职工薪酬:221104-职工教�
 to it, with ``frontline: TRUE`` (transaction or posting metadata; absent = not front
 line). Per calendar year that is over (as-of): accrued ≥
 Σ(policy ``training-fund-rate`` on the day × operating income of the day) (operating
-income = Income:5001 + Income:5051, net; a transaction that also touches Equity is a
-closing entry and does not count, as in plugins.treasury), rounded to the fen; front-line uses ≥
+income = Income:5001 + Income:5051, net; a closing entry (`plugins.closing`) does not
+count, as in plugins.treasury), rounded to the fen; front-line uses ≥
 ``training-frontline-share`` (in force on 12-31) × all uses.
 
 P6 — ``2024-03-01 custom "apprentice" "AP-2024-01" "马晓东"`` with ``start:`` and
@@ -62,7 +62,8 @@ from beancount.core import amount as amount_mod
 from beancount.core import convert, data
 
 from plugins.asof import as_of, is_over, year_over
-from plugins.common import ACCOUNTS, account_code, family_config, is_monetary, read_settings, rule_error, under
+from plugins.closing import is_closing_entry, is_closing_equity
+from plugins.common import ACCOUNTS, account_code, as_written, family_config, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -85,14 +86,21 @@ DEFERRED_CODE = "2401"  # 递延收益: where a government grant waits to be rel
 GRANT_INCOME_CODE = "5301"  # 营业外收入 (its 政府补助 sub-account takes the release)
 
 
-def is_grant_release(txn) -> bool:
-    """Dr 2401 递延收益 / Cr 5301 营业外收入 (SPEC §2): neither a receipt nor a use."""
+def is_grant_income(account: str, declared: str | None = None) -> bool:
+    """The 政府补助 account under 5301 营业外收入 (SPEC §2): the fund's `income:` where
+    given, else a 5301 sub-account named 政府补助 — not 530101 非流动资产处置净收益."""
+    if declared:
+        return under(account, str(declared))
+    return account_code(account) == GRANT_INCOME_CODE and "政府补助" in account.rsplit(":", 1)[-1]
+
+
+def is_grant_release(txn, declared_income: str | None = None) -> bool:
+    """Dr 2401 递延收益 / Cr the 政府补助 account (SPEC §2): neither a receipt nor a use."""
     debit = credit = False
     for posting in txn.postings:
-        code = account_code(posting.account)
-        if code == DEFERRED_CODE and posting.units.number > 0:
+        if account_code(posting.account) == DEFERRED_CODE and posting.units.number > 0:
             debit = True
-        elif code == GRANT_INCOME_CODE and posting.units.number < 0:
+        elif posting.units.number < 0 and is_grant_income(posting.account, declared_income):
             credit = True
     return debit and credit
 
@@ -154,7 +162,7 @@ def _role(account: str, payable: str, subsidy: str, prefixes) -> int:
             if under(account, prefix):
                 return _INCOME
         return 0
-    if account.startswith("Equity:"):
+    if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
         return _EQUITY
     if under(account, payable):
         return _PAYABLE
@@ -291,7 +299,7 @@ class Analysis:
                             "无法计入任何学徒")))
                 else:
                     self._subsidies.append((str(who), date, number, txn))
-        if income is not None and not closing:  # income closed to equity is no income of the year
+        if income is not None and not (closing and is_closing_entry(txn)):  # income closed to equity is no income of the year
             self._income_by_date[date] += income
             self._tf[date.year]["last_income"] = txn
         if txn_finding is not None:
@@ -312,7 +320,7 @@ class Analysis:
                 year["frontline"] += number
             elif front is not False:
                 self.errors.append(rule_error("P5", txn, (
-                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {front!r}; "
+                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {as_written(front)}; "
                     f"{posting.account} {_yuan(number)} 按非一线职工计")))
 
     def _fund_posting(self, txn, posting, fund, finding):
@@ -320,7 +328,8 @@ class Analysis:
         weight = convert.get_weight(posting)
         number = weight.number
         root = account.split(":", 1)[0]
-        if is_grant_release(txn):
+        declared = self.funds.get(fund)
+        if is_grant_release(txn, declared.entry.meta.get("income") if declared else None):
             kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
         elif root in ("Income", "Liabilities") and number < 0:
             kind, value = "receipt", -number
@@ -381,7 +390,7 @@ class Analysis:
             elif expires is None:
                 problems.append("缺少 expires: (到期日, 如 expires: 2025-12-31)")
             else:
-                problems.append(f"expires: {expires!r} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
+                problems.append(f"expires: {as_written(expires)} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
             if problems:
                 self.errors.append(rule_error("P10", entry, (
                     f"专项资金 {fund_id} 申报有误: {'; '.join(problems)}")))

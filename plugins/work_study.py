@@ -25,8 +25,8 @@ What this plugin does, in one pass over the entries:
   share = policy `work-study-share` in force on the date, or a lower
   `student-share:` (posting meta wins over transaction meta). A `student-share:`
   above the cap, negative or not a number is a P1 error and nothing is generated
-  for that transaction. A transaction that also posts to Equity (a year-end
-  结转 or an opening balance) is not a sale or return and is skipped.
+  for that transaction. A closing entry (结转损益, `plugins.closing`) is not a sale
+  or return and is skipped; any other transaction that also posts to Equity still is.
 - Debits to the student payable written by the accountant are payouts; each needs
   `student:` (学号, a quoted string) on the posting or transaction. Credits to it
   written by the accountant (e.g. an opening balance carried over) count as
@@ -56,7 +56,8 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from plugins.asof import as_of, is_over
-from plugins.common import ACCOUNTS, GENERATED, file_error, generated_meta, read_settings, rule_error, under, where
+from plugins.closing import is_closing_entry, is_closing_equity
+from plugins.common import ACCOUNTS, GENERATED, as_written, file_error, generated_meta, read_settings, rule_error, under, where
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
 from plugins.roster import ROSTER_FILE, read_roster
@@ -119,9 +120,9 @@ def read_hours(entry):
         return None, None, None, '工时条目应写作 custom "work-hours" "<学号>" <工时>'
     sid, hours = values
     if not isinstance(sid, str) or not sid.strip():
-        return None, None, None, f"工时条目的学号应为带引号的字符串, 实为 {sid!r}"
+        return None, None, None, f"工时条目的学号应为带引号的字符串, 实为 {as_written(sid)}"
     if isinstance(hours, bool) or not isinstance(hours, Decimal):
-        return sid, None, None, f"学号 {sid} 的工时 {hours!r} 不是数字"
+        return sid, None, None, f"学号 {sid} 的工时 {as_written(hours)} 不是数字"
     if hours < 0:
         return sid, None, None, f"学号 {sid} 的工时 {hours} 为负数"
     base = (entry.meta or {}).get("base")
@@ -133,7 +134,7 @@ def read_hours(entry):
 def _share_problem(raw, cap):
     """None if `raw` is an acceptable student-share under `cap`, else a Chinese message."""
     if isinstance(raw, bool) or not isinstance(raw, Decimal):
-        return f"student-share 的值 {raw!r} 不是数字 (应写作 0.15 这样的小数)"
+        return f"student-share 的值 {as_written(raw)} 不是数字 (应写作 0.15 这样的小数)"
     if raw < 0:
         return f"student-share {raw} 为负数"
     if raw > cap:
@@ -275,7 +276,7 @@ def _run(entries, errors, settings, roster, policies, judged):
     last_by_hand = {}
 
     def kind_of(account):
-        if account.startswith("Equity:"):
+        if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
             kind = 1
         elif under(account, income_acc):
             kind = 2
@@ -425,7 +426,7 @@ def _run(entries, errors, settings, roster, policies, judged):
                                 f"学生劳动报酬发放 {fmt(number)} 元 (账户 {account}) 缺少 student: (学号)"))
                         elif not isinstance(student, str):
                             errors.append(rule_error(CLAUSE, entry,
-                                f"学生劳动报酬发放的 student: 应为带引号的学号字符串, 实为 {student!r}"))
+                                f"学生劳动报酬发放的 student: 应为带引号的学号字符串, 实为 {as_written(student)}"))
                         elif roster is not None and student not in roster:
                             errors.append(rule_error(CLAUSE, entry,
                                 f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
@@ -435,7 +436,7 @@ def _run(entries, errors, settings, roster, policies, judged):
                     by_hand = number if by_hand is None else by_hand + number
                 else:
                     equity = True
-            if incomes is not None and not equity:
+            if incomes is not None and not (equity and is_closing_entry(entry)):
                 if date != cap_date:
                     cap_date, cap = date, policies.value("work-study-share", date)
                 txn_share = meta.get("student-share") if meta else None
