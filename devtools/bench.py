@@ -58,12 +58,17 @@ NOT_IMPLEMENTED = "未实现"
 # keeps it below the regenerated figures.
 NOTES_MARKER = "<!-- 以下为人工分析: shixun bench 重写本文件时保留此行及以下内容 -->"
 
-# (row label, module, function, kind, html renderer or None). kind picks the arguments.
+# (row label, module, function, kind, html renderer or None). kind picks the arguments;
+# every report module follows one API: build(entries, options_map, …) -> dict, html(dict).
 REPORTS = [
-    ("report remittance", "reports.remittance", "build_remittance", "year", "render_remittance_html"),
-    ("report students", "reports.students", "build_students", "range", "students_html"),
-    ("report funds", "reports.funds", "build_funds", "year", None),
-    ("audit", "reports.audit", "run_audit", "year", None),
+    ("report remittance", "reports.remittance", "build", "year", "html"),
+    ("report students", "reports.students", "build", "range", "html"),
+    ("report funds", "reports.funds", "build", "year", None),
+    ("audit", "reports.audit", "build", "year", None),
+    ("report balance-sheet", "reports.balance_sheet", "build", "year", "html"),
+    ("report income-statement", "reports.income_statement", "build", "year", "html"),
+    ("report cash-flow", "reports.cash_flow", "build", "year", "html"),
+    ("report account-balances", "reports.account_balances", "build", "range", "html"),
 ]
 
 

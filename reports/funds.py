@@ -295,7 +295,3 @@ def xlsx(report: dict) -> bytes:
                   f["status_label"] + (" (逾期退还)" if f["late"] else "")] for f in report["findings"]],
     }
     return xlsx_bytes([summary, categories, violations, training, apprentices, findings], as_of=report.get("as_of"))
-
-
-# The name before the one report API (reports.bench and older callers).
-build_funds = build

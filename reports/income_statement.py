@@ -44,7 +44,7 @@ def build(entries, options_map, year, month=None, quarter=None) -> dict:
 
 
 def _remittance_net_profit(entries, options_map, year):
-    from reports.remittance import ReportError, build_remittance
+    from reports.remittance import ReportError, build as build_remittance
 
     try:
         return build_remittance(entries, options_map, year)["net_profit"]

@@ -273,11 +273,3 @@ def xlsx(report: dict) -> bytes:
     from reports.render import xlsx_bytes
     return xlsx_bytes([remittance_sheet(report), register_sheet(report)], as_of=report.get("as_of"))
 
-
-# The names before the one report API (reports.bench and older callers).
-build_remittance, render_remittance_html, render_remittance_xlsx = build, html, xlsx
-
-
-def render_remittance_json(report: dict) -> str:
-    from reports.render import to_json
-    return to_json(report)

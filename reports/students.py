@@ -269,7 +269,3 @@ def xlsx(sheet: dict) -> bytes:
         "orientation": "landscape",
     }
     return xlsx_bytes([spec], as_of=sheet.get("as_of"))
-
-
-# The names before the one report API (reports.bench and older callers).
-build_students, students_html, students_xlsx = build, html, xlsx

@@ -9,7 +9,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from reports.funds import build_funds, findings_status, html, json_text, xlsx
+from reports.funds import build as build_funds, findings_status, html, json_text, xlsx
 from scripts.cli import main
 from tests.conftest import load_ledger, messages
 

@@ -9,9 +9,10 @@ import pytest
 from beanquery.query import run_query
 
 from reports.capital import capital
-from reports.remittance import (ReportError, build_remittance, remittance_sheet,
-                                render_remittance_html, render_remittance_json,
-                                render_remittance_xlsx, treasury_by_year)
+from reports.remittance import ReportError, remittance_sheet, treasury_by_year
+from reports.remittance import build as build_remittance, html as render_remittance_html
+from reports.remittance import xlsx as render_remittance_xlsx
+from reports.render import to_json as render_remittance_json
 from scripts.cli import main
 from tests.conftest import load_ledger
 

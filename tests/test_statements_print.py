@@ -173,6 +173,6 @@ def test_short_headers_fit_their_columns_on_one_line(reports):
         headers = re.findall(r"<th>([^<]*)</th>", page.split("</thead>")[0])
         side = re.search(r"table\.sheet th \{ padding: [0-9]+px ([0-9]+)px; \}", page)
         padding = 2 * int(side.group(1) if side else 5) * 0.2646 + 0.3  # mm: both sides and the border
-        for header, share in zip(headers, shares):
+        for header, share in zip(headers, shares, strict=True):
             if len(header) <= 3:
                 assert share / 100 * paper >= len(header) * size * 0.3528 + padding, (kind, header, share)

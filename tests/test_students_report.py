@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plugins.money import to_fen
-from reports.students import build_students, students_html, students_xlsx
+from reports.students import build as build_students, html as students_html, xlsx as students_xlsx
 from scripts.cli import main
 from tests.conftest import load_ledger
 from tests.test_work_study import BANK, EXPENSE, HEADER, INCOME, PAYABLE, PLUGIN_LINE, ROSTER, accruals
