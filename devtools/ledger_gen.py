@@ -658,7 +658,7 @@ class Books:
             years[int(line[:4])].append(line)
         return years
 
-    def sections(self, plugins, config=None, combined=True) -> dict[str, str]:
+    def sections(self, plugins, config=None, importing=False) -> dict[str, str]:
         """The ledger's parts: name → text, in include order."""
         start = opening_day(self.start_year)
         accounts = [";; 会计科目表 (小企业会计准则): 科目组件 = 科目代码-科目名称, 每个科目带 code 元数据"]
@@ -671,7 +671,7 @@ class Books:
         policy_lines.append(f'{HALVING_UNTIL}-01-01 custom "policy" "six-taxes-halving" FALSE')
         years = self.year_texts()
         sections = {
-            "header": header(plugins, config, combined),
+            "header": header(plugins, config, importing),
             "accounts": "\n\n".join(accounts),
             "policies": "\n".join(policy_lines),
             "registers": ";; 登记簿: 关联方、学徒、专项资金、审计整改事项\n\n" + "\n\n".join(
@@ -746,22 +746,37 @@ def combined_plugin() -> bool:
 
 
 
-def header(plugins, config=None, combined=True) -> str:
-    """Options, the Fava pages and the plugin line(s): `plugin "plugins.all"` when it exists
-    and `combined`, else one line per family; `config` (a dict) is the rules' settings,
-    e.g. the roster's file name."""
+def plugin_label(plugins) -> str:
+    """What the plugin line runs, for the accountant: `plugins.all (work_study, …)`."""
+    names = ", ".join(plugins) or "无"
+    return f"plugins.all ({names})" if combined_plugin() else names
+
+
+def header(plugins, config=None, importing=False) -> str:
+    """Options, the Fava pages and the plugin line: `plugin "plugins.all"` when it exists,
+    else one line per family; `config` (a dict) is the rules' settings, e.g. the roster's
+    file name; `importing`: Fava's import page (the example has ledger/import.py beside it)."""
     lines = [
         f'option "title" "{TITLE}"',
         'option "operating_currency" "CNY"',
         '1900-01-01 custom "fava-option" "language" "zh_CN"',
         '1900-01-01 custom "fava-option" "invert-income-liabilities-equity" "true"',
+    ]
+    if importing:
+        lines += [
+            ';; 导入银行对账单与工时表 (使用指南第 6 章): 文件放进 待导入/, 在 "导入" 页面导入',
+            '1900-01-01 custom "fava-option" "import-config" "import.py"',
+            '1900-01-01 custom "fava-option" "import-dirs" "待导入"',
+        ]
+    lines += [
         ";; 财政监管、审计两个页面 (reports/views.py)",
         '1900-01-01 custom "fava-extension" "reports.views"',
+        '1900-01-01 custom "fava-extension" "reports.books_view"',
         "",
-        ";; 规则插件 (顺序按 SPEC §2; 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件)",
+        ";; 规则插件: 一行启用全部规则 (P1 P2 P9 P5 P6 P10 与封账, 见用户指南 01); 被 include 的文件中的 plugin 行会被 Beancount 忽略, 只能写在主文件",
     ]
     setting = f' "{config!r}"' if config else ""
-    if combined and combined_plugin():
+    if combined_plugin():
         lines.append(f'plugin "plugins.all"{setting}')
     else:  # the roster is work_study's setting
         lines += [f'plugin "plugins.{name}"{setting if name == "work_study" else ""}' for name in plugins]
@@ -771,7 +786,7 @@ def header(plugins, config=None, combined=True) -> str:
 def write_example(directory: pathlib.Path, books: "Books", plugins) -> list[pathlib.Path]:
     """The bundled example: main.beancount including one file per part, and the roster."""
     directory.mkdir(parents=True, exist_ok=True)
-    sections = books.sections(plugins)
+    sections = books.sections(plugins, importing=True)
     written = []
     includes = [name for name in sections if name != "header"]
     main = sections["header"] + "\n\n" + "\n".join(f'include "{name}.beancount"' for name in includes) + "\n"
@@ -796,8 +811,7 @@ def write_single(path: pathlib.Path, books: "Books", plugins) -> pathlib.Path:
     """A one-file ledger (gen-ledger), with its own roster beside it (<name>.students.csv,
     so several generated ledgers can share a folder)."""
     roster = path.with_name(f"{path.stem}.students.csv")
-    # The five family lines until the benchmark (reports/bench.py) reads `plugins.all`.
-    sections = books.sections(plugins, {"roster": roster.name}, combined=False)
+    sections = books.sections(plugins, {"roster": roster.name})
     text = "\n\n".join(sections.values()) + "\n"
     if "seal" in plugins:
         text += seal_first_year(text.replace(sections["header"], ""), books.start_year)

@@ -48,11 +48,26 @@ def _config_problems(config, options_map) -> list:
     return []
 
 
+def _line_problems(options_map, judged) -> list:
+    """A family's own plugin line beside `plugins.all` runs its rules twice (P1 would
+    accrue every share twice); an unusable date of judgement is said, not ignored."""
+    filename = (options_map or {}).get("filename", "<plugin>")
+    names = {name for name, _ in (options_map or {}).get("plugin", []) or []}
+    problems = [file_error("其他", filename, 0,
+                           f'主文件同时启用了 plugin "plugins.all" 与 plugin "{family.__name__}": '
+                           f"该组规则会执行两次 (如学生劳动报酬重复计提); 请删除 \"{family.__name__}\" 这一行")
+                for family, _ in FAMILIES if family.__name__ in names]
+    if judged.problem:
+        problems.append(file_error("其他", filename, 0, f"判断日期: {judged.problem}; 已改用 {judged.label()}"))
+    return problems
+
+
 def all_rules(entries, options_map, config=None):
     """Beancount plugin `plugins.all`."""
-    errors = _config_problems(config, options_map)
+    judgement = as_of(entries)
+    errors = _config_problems(config, options_map) + _line_problems(options_map, judgement)
     policies = read_policies(entries)
-    judged = as_of(entries).date
+    judged = judgement.date
     for family, defaults in FAMILIES:
         share = own_config(config, defaults) if config else None
         found = family.run(entries, options_map, share, policies=policies, judged=judged)

@@ -156,6 +156,13 @@ def family_config(options_map, modules, defaults) -> str | None:
     return None
 
 
+def family_enabled(options_map, modules) -> bool:
+    """Whether the ledger's main file runs a family: its own plugin line (any name in
+    `modules`) or `plugins.all`. Reports use it to know whether the family's generated
+    entries are already in the entries they read."""
+    return any(name in modules or name == ALL for name, _ in (options_map or {}).get("plugin", []) or [])
+
+
 def read_settings(options_map, modules, defaults, config=None) -> tuple[dict, list[str]]:
     """A family's settings and config problems: `config` if given, else from the ledger."""
     if config is None:

@@ -41,8 +41,8 @@ P5 — accrual: credits to Liabilities:2211-应付职工薪酬:221104-职工教�
 to it, with ``frontline: TRUE`` (transaction or posting metadata; absent = not front
 line). Per calendar year that is over (as-of): accrued ≥
 Σ(policy ``training-fund-rate`` on the day × operating income of the day) (operating
-income = Income:5001 + Income:5051, net; a transaction that also touches Equity is a
-closing entry and does not count, as in plugins.treasury), rounded to the fen; front-line uses ≥
+income = Income:5001 + Income:5051, net; a closing entry (`plugins.closing`) does not
+count, as in plugins.treasury), rounded to the fen; front-line uses ≥
 ``training-frontline-share`` (in force on 12-31) × all uses.
 
 P6 — ``2024-03-01 custom "apprentice" "AP-2024-01" "马晓东"`` with ``start:`` and
@@ -62,6 +62,7 @@ from beancount.core import amount as amount_mod
 from beancount.core import convert, data
 
 from plugins.asof import as_of, is_over, year_over
+from plugins.closing import is_closing_entry, is_closing_equity
 from plugins.common import ACCOUNTS, account_code, family_config, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
@@ -154,7 +155,7 @@ def _role(account: str, payable: str, subsidy: str, prefixes) -> int:
             if under(account, prefix):
                 return _INCOME
         return 0
-    if account.startswith("Equity:"):
+    if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
         return _EQUITY
     if under(account, payable):
         return _PAYABLE
@@ -291,7 +292,7 @@ class Analysis:
                             "无法计入任何学徒")))
                 else:
                     self._subsidies.append((str(who), date, number, txn))
-        if income is not None and not closing:  # income closed to equity is no income of the year
+        if income is not None and not (closing and is_closing_entry(txn)):  # income closed to equity is no income of the year
             self._income_by_date[date] += income
             self._tf[date.year]["last_income"] = txn
         if txn_finding is not None:

@@ -35,8 +35,8 @@ A period is checked once it is over (`plugins.asof`: the date of judgement is af
 its last day), never while it runs: the accountant books the quarter's surcharges
 when the quarter ends.
 
-Transactions that post to an Equity account (year-end 结转 entries) are left out of
-sales, base and booked: they close accounts, they are not taxable events.
+Closing entries (结转损益, `plugins.closing`) are left out of sales, base and booked:
+they close accounts, they are not taxable events.
 
 Conventions (docs/guide/04-税金及附加.md):
 
@@ -61,6 +61,7 @@ from beancount.core import amount as amount_mod
 from beancount.core import data
 
 from plugins.asof import as_of, is_over
+from plugins.closing import is_closing_entry, is_closing_equity
 from plugins.common import ACCOUNTS, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
@@ -226,7 +227,7 @@ class _Roles:
         for name, index in self.expense_index.items():
             if under(account, name):
                 return (EXPENSE, index)
-        if account.startswith("Equity:"):
+        if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
             return (EQUITY, None)
         if account.startswith("Assets:") and not is_monetary(account):
             return ("asset", None)
@@ -270,7 +271,7 @@ def analyse(entries, options_map=None, config=None, policies=None, judged=None) 
                     continue
             # The transaction's own walk (formerly `_walk_transaction`), inlined.
             target = None
-            if mask & _MONTHLY and not mask & _EQUITY:
+            if mask & _MONTHLY and not (mask & _EQUITY and is_closing_entry(entry)):
                 date = entry.date
                 if date != month_date:
                     month_date = date

@@ -25,8 +25,8 @@ What this plugin does, in one pass over the entries:
   share = policy `work-study-share` in force on the date, or a lower
   `student-share:` (posting meta wins over transaction meta). A `student-share:`
   above the cap, negative or not a number is a P1 error and nothing is generated
-  for that transaction. A transaction that also posts to Equity (a year-end
-  结转 or an opening balance) is not a sale or return and is skipped.
+  for that transaction. A closing entry (结转损益, `plugins.closing`) is not a sale
+  or return and is skipped; any other transaction that also posts to Equity still is.
 - Debits to the student payable written by the accountant are payouts; each needs
   `student:` (学号, a quoted string) on the posting or transaction. Credits to it
   written by the accountant (e.g. an opening balance carried over) count as
@@ -56,6 +56,7 @@ from beancount.core import data
 from beancount.core.amount import Amount
 
 from plugins.asof import as_of, is_over
+from plugins.closing import is_closing_entry, is_closing_equity
 from plugins.common import ACCOUNTS, GENERATED, file_error, generated_meta, read_settings, rule_error, under, where
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
@@ -283,7 +284,7 @@ class Accruals:
         self.errors = list(errors)
         self.sale_errors = []  # the sales' student-share problems, reported after the policies' own
         self.cap_date = self.cap = None
-        self.kinds = {}  # account → 0 other, 1 equity, 2 income, 3 payable, 4 the expense
+        self.kinds = {}  # account → 0 other, 1 closing equity (3103/3104), 2 income, 3 payable, 4 the expense
         self.payouts = []  # (txn, amount): accountant debits (+) and credits (−) to the payable
         self.cap_of_year = collections.defaultdict(Decimal)  # year → the cap on the year's sales (CNY)
         self.income_of_year = collections.defaultdict(Decimal)
@@ -296,7 +297,7 @@ class Accruals:
         self.texts = {}  # share → its text
 
     def _kind(self, account):
-        if account.startswith("Equity:"):
+        if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
             kind = 1
         elif under(account, self.income_acc):
             kind = 2
@@ -340,7 +341,7 @@ class Accruals:
                 by_hand = number if by_hand is None else by_hand + number
             else:
                 equity = True
-        if equity:  # a 结转 or an opening balance: neither a sale nor a booking of the expense
+        if equity and is_closing_entry(entry):  # a 结转: neither a sale nor a booking of the expense
             incomes = by_hand = None
         if incomes is not None:
             self._sale(index, entry, incomes)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from beancount.core import data as _data
 
 from plugins.asof import as_of
-from plugins.common import ACCOUNTS
+from plugins.common import ACCOUNTS, family_enabled
 from plugins.money import ZERO, to_fen
 from plugins.policy import read_policies
 from plugins.treasury import treasury_years
@@ -156,7 +156,7 @@ def build(entries, options_map, year: int, today=None) -> dict:
         "ledger_end": result.end,
         "as_of": as_of(entries).label(),
         "register": [row for row in treasury_register(entries, options_map, today) if row["closed"] and row["year"] <= year],
-        "notes": [] if any(name in ("plugins.treasury", "plugins.all") for name, _ in options_map.get("plugin", []))
+        "notes": [] if family_enabled(options_map, ("plugins.treasury", "treasury"))
         else ['注意: 账本主文件未启用 plugin "plugins.treasury", 应缴数为按同一规则计算的结果, 账本中没有相应的计提分录。'],
     }
     report.update({key: lines[key] for key, _n in STATEMENT if key != "net_profit"})

@@ -19,7 +19,8 @@ from decimal import Decimal
 from beancount.core import data
 
 from plugins.asof import as_of
-from plugins.common import ACCOUNTS, under
+from plugins.closing import is_closing_entry
+from plugins.common import ACCOUNTS, family_enabled, under
 from plugins.money import ZERO, allocate, fmt
 from plugins.policy import read_policies
 from plugins.work_study import PLUGIN, load_roster, read_hours, settings_from, work_study
@@ -34,11 +35,6 @@ NONE = Decimal(0)  # hours start from a plain zero (42.5, not 42.50)
 __all__ = ["build", "html", "xlsx", "work_study_income", "TITLE"]
 
 
-def _plugin_enabled(options_map) -> bool:
-    return any(name in ("plugins.work_study", "work_study")
-               for name, _ in (options_map or {}).get("plugin", []))
-
-
 POOL, PAID, HOURS = "pool", "paid", "hours"
 
 
@@ -49,7 +45,8 @@ def _scan(entries, payable, income_account) -> tuple[list[tuple], list, list]:
     student payable (the accruals, credits negative), (PAID, date, student, number, None)
     per accountant's debit to it (student "" when unnamed), (HOURS, date, student, hours,
     base) per valid `custom "work-hours"`; a sheet for any period is a filter of this list.
-    days / cumulative: the dates with work-study income (credits to `income_account`, net)
+    days / cumulative: the dates with work-study income (credits to `income_account`, net,
+    closing entries left out)
     and the running total up to each, so the income of any span is a bisection."""
     events = []
     by_day: dict = {}
@@ -58,14 +55,16 @@ def _scan(entries, payable, income_account) -> tuple[list[tuple], list, list]:
     for entry in entries:
         kind = type(entry)
         if kind is transaction:
-            generated = None
+            generated = closing = None
             for posting in entry.postings:
                 account = posting.account
                 hit = kinds.get(account)
                 if hit is None:
                     hit = kinds[account] = (under(account, payable), under(account, income_account))
                 if hit[1]:
-                    if posting.units is not None:
+                    if closing is None:
+                        closing = is_closing_entry(entry)  # 结转损益 is no income of the year
+                    if posting.units is not None and not closing:
                         by_day[entry.date] = by_day.get(entry.date, ZERO) - posting.units.number
                     continue
                 if not hit[0]:
@@ -100,7 +99,7 @@ def _scanned(entries, options_map, payable):
 
 
 def work_study_income(entries, options_map, start: datetime.date, end: datetime.date) -> Decimal:
-    """Work-study income (credits to 500101, net, closing entries included) dated
+    """Work-study income (credits to 500101, net, closing entries left out) dated
     start..end, from the per-day running totals of `_scan` (once per loaded entries list)."""
     settings, _ = settings_from(options_map)
     _, days, cumulative = _scanned(entries, options_map, settings["student_payable"])
@@ -126,7 +125,7 @@ def build(entries, options_map, start: datetime.date, end: datetime.date,
         raise ValueError(f"发放起始日期 {paid_from} 晚于发放截止日期 {paid_to}")
     low, high = min(start, paid_from), max(end, paid_to)
     settings, _ = settings_from(options_map)
-    enabled = _plugin_enabled(options_map)
+    enabled = family_enabled(options_map, ("plugins.work_study", PLUGIN))
     if not enabled:
         # A ledger without the plugin line: compute the accruals the plugin would make.
         entries, _ = work_study(entries, options_map)

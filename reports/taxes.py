@@ -22,19 +22,11 @@ CENT = Decimal("0.01")
 EXTRA_INDICATORS = (("reports.funds", "fund_indicators"),)
 
 
-def plugin_config(options_map, module="plugins.taxes"):
-    """The config string the ledger gave a plugin (`plugin "plugins.taxes" "{...}"`), if any."""
-    for name, config in (options_map or {}).get("plugin", []):
-        if name == module:
-            return config
-    return None
-
-
 def _analyse(entries, options_map):
     """`plugins.taxes.analyse` once per loaded entries list (reports.memo): every year's
     periods, indicators and credits are slices of the one whole-ledger pass."""
     return memo(entries, options_map, "taxes.analyse",
-                lambda: analyse(entries, options_map, plugin_config(options_map)))
+                lambda: analyse(entries, options_map))
 
 
 def _rate_text(rate) -> str:

@@ -3,16 +3,26 @@
 import collections
 import sys
 
-from plugins.common import CLAUSES
+from plugins.common import CLAUSES, family_enabled
 from plugins.errors import OTHER, group
 from scripts.common import add_ledger_argument, is_bundled, ledger_path, load
+
+
+# The rule families' own plugin lines (plugins.all counts too, see family_enabled).
+RULE_PLUGINS = ("plugins.work_study", "plugins.treasury", "plugins.taxes", "plugins.funds", "plugins.seal")
 
 
 def run(args) -> int:
     path = ledger_path(args)
     entries, errors, options_map = load(path)
     problems = group(errors, entries, options_map)
+    unchecked = not family_enabled(options_map, RULE_PLUGINS)
+    if unchecked:
+        print(f'错误: {path} 没有启用规则插件, 政策条款 (P1…P10) 与封账都未检查: 请在这个主文件中写一行 '
+              'plugin "plugins.all" (写在被 include 的文件中无效)', file=sys.stderr)
     if not problems:
+        if unchecked:
+            return 1
         which = "随附的示例账本 " if is_bundled(path) else ""
         print(f"检查通过: {which}{path} 共 {len(entries)} 条记录, 无错误。")
         return 0

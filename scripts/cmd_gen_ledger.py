@@ -31,7 +31,7 @@ def run(args) -> int:
         raise UserError(f"输出目录不存在: {output.parent}")
     roster = ledger_gen.write_single(output, books, plugins)
     print(f"已生成 {output}: {len(books.txns)} 笔交易, {start}年1月至{last_year}年{last_month}月, "
-          f"插件: {', '.join(plugins) or '无'}; 学生名册 {roster.name}")
+          f"插件: {ledger_gen.plugin_label(plugins)}; 学生名册 {roster.name}")
     return 0
 
 

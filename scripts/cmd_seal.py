@@ -17,7 +17,7 @@ import os
 import pathlib
 
 from plugins.asof import as_of, year_over
-from plugins.common import ledger_end, where
+from plugins.common import family_enabled, ledger_end, where
 from plugins.seal import format_months, records_name, records_text, seals, year_digests
 from scripts.common import UserError, add_ledger_argument, ledger_path, load, write_output
 
@@ -93,7 +93,7 @@ def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict
         os.remove(records_path)
         raise UserError(f"写入封账后账本出现新的错误, 已恢复原文件: "
                         f"{' '.join(str(new_errors[-1].message).split())}")
-    enabled = any(name in ("plugins.seal", "plugins.all") for name, _ in options.get("plugin", []))
+    enabled = family_enabled(options, ("plugins.seal", "seal"))
     return {"year": year, "date": date, "digest": info["digest"], "entries": info["entries"],
             "enabled": enabled, "path": str(target), "records": str(records_path)}
 

@@ -39,7 +39,7 @@ def run(args) -> int:
         if getattr(args, name) <= 0:
             raise UserError(f"--{name.replace('_', '-')} 必须大于 0")
     limits = QueryLimits(cpu_seconds=args.query_seconds, wall_seconds=args.query_seconds * 2,
-                         memory_mb=args.query_memory)
+                         memory_mb=args.query_memory, waiting=max(1, args.threads - 2 - 8))
     app, _guard = make_app(path, args.users, access_log, max_failures=args.max_failures,
                            lockout=args.lockout, query_limits=limits)
     server = make_server(app, args.host, args.port, certfile=args.certfile, keyfile=args.keyfile,

@@ -57,7 +57,8 @@ class QueryLimits:
     result_mb: int = 32
     parallel: int = 2
     queue_seconds: float = 30.0
-    waiting: int = 8  # queries waiting for a child at most; more get 503 at once (the workers stay free)
+    waiting: int = 22  # queries waiting for a child at most; more get 503 at once, so that
+    # a flood of slow queries leaves workers for the pages (serve: threads - parallel - 8)
 
 
 class QueryError(FavaJSONAPIError):
@@ -208,8 +209,8 @@ class Sandbox:
             raise QueryError(f"查询结果过大 (超过 {limits.result_mb} MiB), 请加 LIMIT 或缩小范围。")
         if over == "time" or (os.WIFSIGNALED(status) and os.WTERMSIG(status) in (signal.SIGXCPU,
                                                                                  signal.SIGKILL)):
-            raise QueryError(f"查询超过 {limits.cpu_seconds} 秒的时间限制, 已停止; "
-                             "请缩小查询范围 (例如加 WHERE 条件或 LIMIT)。")
+            raise QueryError(f"查询超过时间限制 (CPU {limits.cpu_seconds} 秒, 总计 {limits.wall_seconds:g} 秒), "
+                             "已停止; 请缩小查询范围 (例如加 WHERE 条件或 LIMIT)。")
         try:
             answer = pickle.loads(b"".join(chunks))
         except Exception:  # the child died half-way (e.g. out of memory while writing)

@@ -4,9 +4,27 @@ from scripts.cli import main
 
 def test_clean_ledger_passes(tmp_path, capsys):
     path = tmp_path / "main.beancount"
-    path.write_text('2024-01-01 open Assets:1001-库存现金 CNY\n  code: "1001"\n', encoding="utf-8")
-    assert main(["check", str(path)]) == 0
+    path.write_text('plugin "plugins.all"\n2024-01-01 open Assets:1001-库存现金 CNY\n  code: "1001"\n',
+                    encoding="utf-8")
+    assert main(["check", str(path), "--as-of", "2024-06-30"]) == 0
     assert "检查通过" in capsys.readouterr().out
+
+
+def test_a_ledger_without_the_rule_plugin_does_not_pass(tmp_path, capsys):
+    """No plugin line (or one only in an included file): no rule ran, so nothing was checked."""
+    path = tmp_path / "main.beancount"
+    path.write_text('2024-01-01 open Assets:1001-库存现金 CNY\n  code: "1001"\n', encoding="utf-8")
+    assert main(["check", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "检查通过" not in captured.out and 'plugin "plugins.all"' in captured.err
+
+
+def test_a_family_line_beside_plugins_all_is_an_error(tmp_path, capsys):
+    path = tmp_path / "main.beancount"
+    path.write_text('plugin "plugins.all"\nplugin "plugins.work_study"\n'
+                    '2024-01-01 open Assets:1001-库存现金 CNY\n', encoding="utf-8")
+    assert main(["check", str(path), "--as-of", "2024-06-30"]) == 1
+    assert "执行两次" in capsys.readouterr().out
 
 
 def test_missing_file_is_one_chinese_line(tmp_path, capsys):

@@ -15,6 +15,7 @@ from scripts.common import BUNDLED_LEDGER
 SHIXUN = pathlib.Path(sys.executable).parent / "shixun"
 CLEAN = """\
 option "operating_currency" "CNY"
+plugin "plugins.seal"
 2024-01-01 open Assets:1001-库存现金 CNY
 2024-01-01 open Income:5001-主营业务收入 CNY
 2024-03-01 * "收款"
@@ -98,7 +99,7 @@ def test_as_of_before_the_command_works_too(tmp_path, capsys):
 def test_ledger_pin_is_shown_as_such(tmp_path, capsys):
     path = write(tmp_path / "main.beancount", CLEAN + '2024-12-31 custom "shixun-option" "as-of" 2024-12-31\n')
     assert cli.main(["check", str(path)]) == 0
-    assert "判断日期 2024-12-31 (账本设定, main.beancount:7)" in capsys.readouterr().err
+    assert "判断日期 2024-12-31 (账本设定, main.beancount:8)" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("value", ["2025-02-30", "tomorrow", "2025-1-32", ""])
@@ -137,7 +138,7 @@ def test_report_on_a_broken_ledger_is_refused_in_chinese(tmp_path, capsys):
                                                              "  Income:5001-主营业务收入  -9.00 CNY\n"))
     assert cli.main(["report", "remittance", str(path), "--year", "2024"]) == 2
     err = capsys.readouterr().err
-    assert "报表不能生成" in err and f"{path}:4: 分录借贷不平衡: 借方多于贷方 1.00 CNY" in err
+    assert "报表不能生成" in err and f"{path}:5: 分录借贷不平衡: 借方多于贷方 1.00 CNY" in err
     assert not ENGLISH.search(err), err
 
 

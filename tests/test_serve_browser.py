@@ -2,14 +2,6 @@
 shell commands get the Chinese refusal, and nothing is written."""
 import hashlib
 import os
-import pathlib
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from urllib.parse import quote
 
 import pytest
@@ -17,6 +9,7 @@ import pytest
 from serving import users as users_mod
 from serving.query import REFUSED
 from tests.test_serve_attacks import LEDGER, SLUG
+from tests.test_serve_server import serve
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -33,22 +26,7 @@ def server(tmp_path_factory):
     (root / "main.beancount").write_text(LEDGER, encoding="utf-8")
     users = root / "users.txt"
     users_mod.add_user(str(users), "caizheng", "finance", PASSWORD)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
-    proc = subprocess.Popen([shixun, "serve", str(root / "main.beancount"), "--users", str(users),
-                             "--port", str(port), "--access-log", str(root / "access.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.2)
+    proc, port = serve(root, users)
     yield {"base": f"http://127.0.0.1:{port}/{quote(SLUG)}", "root": root}
     proc.terminate()
     proc.wait(timeout=30)

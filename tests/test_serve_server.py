@@ -35,27 +35,34 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def serve(root, users, *extra, context=None):
+    """`shixun serve` of root/main.beancount on a free loopback port, once it answers (401)."""
+    port = free_port()
+    shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
+    proc = subprocess.Popen([shixun, "serve", str(root / "main.beancount"), "--users", str(users),
+                             "--port", str(port), "--access-log", str(root / "access.log"), *extra],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"{'https' if context else 'http'}://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2, context=context)
+        except urllib.error.HTTPError:
+            return proc, port
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("shixun serve did not start") from None
+            time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("server")
     (root / "main.beancount").write_text(LEDGER, encoding="utf-8")
     users = root / "users.txt"
     users_mod.add_user(str(users), "kuaiji", "accountant", PASSWORD)
-    port = free_port()
-    shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
-    proc = subprocess.Popen([shixun, "serve", str(root / "main.beancount"), "--users", str(users),
-                             "--port", str(port), "--threads", "16", "--header-seconds", "3",
-                             "--access-log", str(root / "access.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.2)
+    proc, port = serve(root, users, "--threads", "16", "--header-seconds", "3")
     yield {"port": port, "pid": proc.pid, "log": root / "access.log", "root": root}
     proc.terminate()
     proc.wait(timeout=30)
@@ -159,14 +166,9 @@ def test_silent_tls_connections_do_not_block_the_others(tmp_path):
     (tmp_path / "main.beancount").write_text(LEDGER, encoding="utf-8")
     users = tmp_path / "users.txt"
     users_mod.add_user(str(users), "kuaiji", "accountant", PASSWORD)
-    port = free_port()
-    shixun = shutil.which("shixun") or str(pathlib.Path(sys.executable).parent / "shixun")
-    proc = subprocess.Popen([shixun, "serve", str(tmp_path / "main.beancount"), "--users", str(users),
-                             "--port", str(port), "--certfile", str(cert), "--keyfile", str(key),
-                             "--access-log", str(tmp_path / "access.log")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     context = ssl.create_default_context(cafile=str(cert))
     context.check_hostname = False
+    proc, port = serve(tmp_path, users, "--certfile", str(cert), "--keyfile", str(key), context=context)
     token = base64.b64encode(f"kuaiji:{PASSWORD}".encode()).decode()
 
     def get(timeout):
@@ -176,14 +178,6 @@ def test_silent_tls_connections_do_not_block_the_others(tmp_path):
             return response.status, response.headers.get("Strict-Transport-Security", "")
 
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                get(2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline and proc.poll() is None
-                time.sleep(0.3)
         silent = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(10)]
         try:
             time.sleep(0.5)
