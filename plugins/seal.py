@@ -38,6 +38,7 @@ import bisect
 import collections
 import datetime
 import hashlib
+import itertools
 import operator
 import os
 import re
@@ -59,7 +60,7 @@ CORRECTION = ("已封账年度的记录不得改动; 发现错误应在当前未
 _SKIP_META = ("filename", "lineno")
 _date_of = operator.attrgetter("date")
 RECORDS_HEADER = "# shixun seal records v1"
-RECORDS_COLUMNS = ("日期", "凭证号", "位置", "记录首行", "SHA-256")
+RECORDS_COLUMNS = ("日期", "凭证号", "位置", "记录 (各行以 \\n 分隔)", "SHA-256")
 MAX_LISTED = 30  # records named one by one in a broken seal; the rest are counted
 
 
@@ -278,13 +279,45 @@ def records_name(year: int) -> str:
     return f"seal-{year}.records.tsv"
 
 
-def first_line(entry) -> str:
-    """The record's first line as Beancount text (tabs and newlines never inside)."""
+def record_lines(entry) -> list[str]:
+    """The record as Beancount text, one item per line, spaces collapsed."""
     try:
-        text = printer.format_entry(entry).strip().splitlines()[0]
-    except (ValueError, AttributeError, IndexError):
-        text = f"{entry.date} {type(entry).__name__.lower()}"
-    return " ".join(text.split())
+        lines = [" ".join(line.split()) for line in printer.format_entry(entry).strip().splitlines()]
+    except (ValueError, AttributeError):
+        lines = []
+    return [line for line in lines if line] or [f"{entry.date} {type(entry).__name__.lower()}"]
+
+
+def first_line(entry) -> str:
+    return record_lines(entry)[0]
+
+
+def _escape(lines) -> str:
+    return "\\n".join(line.replace("\\", "\\\\").replace("\t", " ") for line in lines)
+
+
+def _unescape(text: str) -> list[str]:
+    lines, current, chars = [], [], iter(text)
+    for char in chars:
+        if char == "\\":
+            following = next(chars, "")
+            if following == "n":
+                lines.append("".join(current))
+                current = []
+                continue
+            char = following
+        current.append(char)
+    lines.append("".join(current))
+    return lines
+
+
+def _what_changed(old: list[str], new: list[str]) -> str:
+    """The lines of a record that differ from the sealed ones: 「old」 → 「new」."""
+    gone = [line for line in old if line not in new]
+    came = [line for line in new if line not in old]
+    if not gone and not came:
+        return "行的顺序或元数据有改动"
+    return "; ".join(f"「{a}」 → 「{b}」" for a, b in itertools.zip_longest(gone, came, fillvalue="(无)"))
 
 
 def _position(entry, base: str) -> str:
@@ -307,7 +340,7 @@ def records_text(entries, year: int, base: str) -> str:
     rows = [RECORDS_HEADER + f" {year}", "\t".join(RECORDS_COLUMNS)]
     for digest, entry in year_records(entries, year):
         rows.append("\t".join([entry.date.isoformat(), str((entry.meta or {}).get("voucher", "")),
-                               _position(entry, base), first_line(entry), digest]))
+                               _position(entry, base), _escape(record_lines(entry)), digest]))
     return "\n".join(rows) + "\n"
 
 
@@ -329,7 +362,10 @@ def read_records(seal_entry, digest: str) -> tuple[list[dict] | None, str | None
     for line in raw.decode("utf-8").splitlines()[2:]:
         fields = line.split("\t")
         if len(fields) == len(RECORDS_COLUMNS):
-            rows.append(dict(zip(("date", "voucher", "position", "line", "digest"), fields, strict=True)))
+            row = dict(zip(("date", "voucher", "position", "text", "digest"), fields, strict=True))
+            row["lines"] = _unescape(row.pop("text"))
+            row["line"] = row["lines"][0]
+            rows.append(row)
     if _digest(bytes.fromhex(r["digest"]) for r in rows) != digest:
         return None, f"封账记录清单 {name} 与封账哈希不符, 只能按月份定位"
     return rows, None
@@ -366,7 +402,10 @@ def record_changes(year: int, rows: list[dict], now: list[tuple[str, object]]):
         if match:
             old = match.pop(0)
             removed.remove(old)
-            changes.append((entry, f"修改 {label}: 现为「{first_line(entry)}」, 封账时为「{old['line']}」"
+            lines = record_lines(entry)
+            head = (f"「{lines[0]}」" if lines[0] == old["line"]
+                    else f"现为「{lines[0]}」, 封账时为「{old['line']}」")
+            changes.append((entry, f"修改 {label}: {head}; 改动: {_what_changed(old['lines'], lines)}"
                                    f" (封账时位于 {old['position']})"))
         else:
             changes.append((entry, f"新增 {label}: 「{first_line(entry)}」"))

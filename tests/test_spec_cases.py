@@ -1370,11 +1370,6 @@ def test_account_balances_codes_in_chart_order_all_levels():
 
 # ------------------------------------------------------------------- probes, round 4
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SPEC §4: a change to a sealed year 'is an error that names the record (date, 凭证号, what "
-    "changed)'. For an amount edited after sealing, the [封账] error names date and 凭证号 but "
-    "shows only the record's unchanged first line twice (现为「2024-07-15 * \"办公用品\"」, "
-    "封账时为「2024-07-15 * \"办公用品\"」): nothing says what changed (the amount 200.00 → 260.00)"))
 def test_seal_change_says_what_changed(tmp_path):
     path = write_ledger(tmp_path, SEAL_BASE)
     assert shixun(["seal", "--year", "2024", str(path)], tmp_path, "2025-03-01").returncode == 0
@@ -1898,12 +1893,6 @@ def test_bureau_pages_show_the_ledger_pin(tmp_path, monkeypatch, view):
     assert re.search(r"判断日期 2025-03-01 \(账本设定", text)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SPEC §3 P2: 'a hand-written credit to the treasury payable beside the plugin's accrual is an "
-    "error (\"重复计提\"), never a doubled amount owed'. The error is raised and the remittance "
-    "report says owed 2900.00, but the plugin still generates its own 2900.00 accrual beside the "
-    "hand-written one, so the treasury payable 223201 holds 5800.00: Fava's balance sheet and the "
-    "资产负债表 line 38 应付利润 show 5800.00 owed (line 51 未分配利润 -2900.00)"))
 def test_p2_duplicate_accrual_not_doubled_in_the_books(monkeypatch):
     body = P2_BODY + (f'2025-12-31 * "计提应缴利润"\n  {APPROP}  2900.00 CNY\n  {TREASURY}  -2900.00 CNY\n')
     entries, errors, _ = load(monkeypatch, body, "2026-01-15")
