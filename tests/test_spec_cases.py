@@ -1458,12 +1458,6 @@ def test_students_report_allocation_sums_to_pool():
     assert total + Decimal(doc["unallocated"]) == Decimal(doc["pool"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SPEC §2 政府补助: a fund spent on expenses 'must be released, in the same year, as Dr 2401 / "
-    "Cr the 政府补助 account under Income:5301-营业外收入 (whatever its code, e.g. …:530102-政府补助; "
-    "the fund's income: metadata names it where the chart has several)'. plugins.funds counts a "
-    "credit to ANY 5301 sub-account as the release: Dr 2401 / Cr 530101-其他 with fund: raises no "
-    "P10 error, while the 利润表 (line 23 其中：政府补助 = 0.00) agrees it is no grant income"))
 def test_p10_release_to_a_non_grant_5301_account_is_no_release(monkeypatch):
     body = FUND + use("2024-04-01", "3000.00") + (
         f'2024-12-31 * "结转"\n  fund: "ZX-2024"\n  {DEFERRED}  3000.00 CNY\n  {SUBSIDY}  -3000.00 CNY\n')
