@@ -371,6 +371,27 @@ def read_records(seal_entry, digest: str) -> tuple[list[dict] | None, str | None
     return rows, None
 
 
+# How a record's first line names its directive to an accountant or a bureau (the
+# record list keeps the Beancount text; only the message says it in Chinese).
+DIRECTIVES = {"open": "开户", "close": "销户", "balance": "余额断言", "pad": "补齐", "note": "备注",
+              "event": "事件", "document": "附件", "price": "价格", "commodity": "币种", "query": "查询"}
+CUSTOMS = {"policy": "政策参数", "fund": "专项资金申报", "apprentice": "学徒登记", "finding": "审计整改事项",
+           "work-hours": "工时", "seal": "封账", "integration-credit": "产教融合投资抵免",
+           "related-party": "关联方", "shixun-option": "系统设定", "fava-option": "Fava 设置",
+           "fava-extension": "Fava 扩展"}
+_DIRECTIVE = re.compile(r'^(\d{4}-\d\d-\d\d) (?:custom "([^"]*)"|(' + "|".join(DIRECTIVES) + r')\b)')
+
+
+def readable(line: str) -> str:
+    """A record's first line with its directive said in Chinese: `2025-01-01 custom
+    "apprentice" "AP-01" "张三"` → `2025-01-01 学徒登记 "AP-01" "张三"`."""
+    def name(match):
+        if match.group(3):
+            return f"{match.group(1)} {DIRECTIVES[match.group(3)]}"
+        return f"{match.group(1)} {CUSTOMS.get(match.group(2), '自定义条目')}"
+    return _DIRECTIVE.sub(name, line, count=1)
+
+
 def _record_label(date, voucher) -> str:
     return f"{date} {voucher or '(无凭证号)'}"
 
@@ -403,14 +424,14 @@ def record_changes(year: int, rows: list[dict], now: list[tuple[str, object]]):
             old = match.pop(0)
             removed.remove(old)
             lines = record_lines(entry)
-            head = (f"「{lines[0]}」" if lines[0] == old["line"]
-                    else f"现为「{lines[0]}」, 封账时为「{old['line']}」")
+            head = (f"「{readable(lines[0])}」" if lines[0] == old["line"]
+                    else f"现为「{readable(lines[0])}」, 封账时为「{readable(old['line'])}」")
             changes.append((entry, f"修改 {label}: {head}; 改动: {_what_changed(old['lines'], lines)}"
                                    f" (封账时位于 {old['position']})"))
         else:
-            changes.append((entry, f"新增 {label}: 「{first_line(entry)}」"))
+            changes.append((entry, f"新增 {label}: 「{readable(first_line(entry))}」"))
     for row in removed:
-        changes.append((None, f"删除 {_record_label(row['date'], row['voucher'])}: 「{row['line']}」"
+        changes.append((None, f"删除 {_record_label(row['date'], row['voucher'])}: 「{readable(row['line'])}」"
                               f" (封账时位于 {row['position']})"))
     return changes
 

@@ -167,7 +167,7 @@ def test_edited_and_deleted_records_are_named_with_date_voucher_and_line(sealed)
     assert ('修改 2024-03-04 记-2024-03-0001: 现为「2024-03-04 * "办公用品商店" "购买办公用品及耗材" ^INV-0301」, '
             '封账时为「2024-03-04 * "办公用品商店" "购买办公用品" ^INV-0301」; 改动: ') in found[0]
     assert "(封账时位于 2024b.beancount:1)" in found[0]
-    assert '删除 2024-07-01 (无凭证号): 「2024-07-01 event "manager" "职业经理人 张三"」 (封账时位于 2024b.beancount:' in found[1]
+    assert '删除 2024-07-01 (无凭证号): 「2024-07-01 事件 "manager" "职业经理人 张三"」 (封账时位于 2024b.beancount:' in found[1]
 
 
 def test_an_edited_amount_says_which_line_changed(sealed):
