@@ -2,7 +2,7 @@
 
 - `importers.bank`: bank statements (CSV/XLS/XLSX) → transactions with `serial:` and a
   closing `balance` assertion; lossless dedupe (account + serial + date + amount + time).
-- `importers.profiles`: bank layouts as data (importers/profiles/*.toml, and a ledger's
+- `importers.profiles`: bank layouts as data (importers/bank_layouts/*.toml, and a ledger's
   own bank-profiles/*.toml): header signature, columns, footers, sign convention.
 - `importers.workhours`: the training bases' work-hour sheets → `custom "work-hours"`.
 - `importers.table`: reading CSV (encoding detection) and workbooks (python-calamine),

@@ -1,7 +1,7 @@
 """Bank profiles: one bank's export layout described as data (TOML), so a bank is
 added in a few lines without touching code.
 
-Shipped profiles live in importers/profiles/*.toml; a ledger's own go in
+Shipped profiles live in importers/bank_layouts/*.toml; a ledger's own go in
 `bank-profiles/*.toml` beside its main file and are tried first. Format (every key
 but `name`, `signature` and `[columns]` optional; the guide, chapter 6, prints each
 shipped profile's header row):
@@ -44,7 +44,7 @@ from importers import config as config_lib
 from importers.config import read_toml
 from importers.table import HEADER_SEARCH_ROWS, ImportFailure, header_key
 
-SHIPPED_DIR = pathlib.Path(__file__).resolve().parent / "profiles"
+SHIPPED_DIR = pathlib.Path(__file__).resolve().parent / "bank_layouts"
 LEDGER_DIR_NAME = "bank-profiles"
 KINDS = ("bank", "credit-card", "not-bank")
 FIELDS = ("date", "time", "credit", "debit", "amount", "direction", "balance", "serial",

@@ -9,6 +9,7 @@ import ast
 import bisect
 import collections
 import datetime
+from decimal import Decimal
 import operator
 import re
 
@@ -103,6 +104,18 @@ def generated_meta(source_entry, plugin: str, **extra) -> dict:
     new[GENERATED] = plugin
     new.update(extra)
     return new
+
+
+def as_written(value) -> str:
+    """A ledger value as the accountant wrote it, for messages: 12.5, 100.00 CNY, TRUE,
+    2025-12-31, "x" — never a Python repr such as Decimal('12.5')."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (Decimal, int, datetime.date)) or hasattr(value, "currency"):
+        return str(value)
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
 
 
 def is_generated(entry) -> bool:

@@ -63,7 +63,7 @@ from beancount.core import convert, data
 
 from plugins.asof import as_of, is_over, year_over
 from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, account_code, family_config, is_monetary, read_settings, rule_error, under
+from plugins.common import ACCOUNTS, account_code, as_written, family_config, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -86,14 +86,21 @@ DEFERRED_CODE = "2401"  # 递延收益: where a government grant waits to be rel
 GRANT_INCOME_CODE = "5301"  # 营业外收入 (its 政府补助 sub-account takes the release)
 
 
-def is_grant_release(txn) -> bool:
-    """Dr 2401 递延收益 / Cr 5301 营业外收入 (SPEC §2): neither a receipt nor a use."""
+def is_grant_income(account: str, declared: str | None = None) -> bool:
+    """The 政府补助 account under 5301 营业外收入 (SPEC §2): the fund's `income:` where
+    given, else a 5301 sub-account named 政府补助 — not 530101 非流动资产处置净收益."""
+    if declared:
+        return under(account, str(declared))
+    return account_code(account) == GRANT_INCOME_CODE and "政府补助" in account.rsplit(":", 1)[-1]
+
+
+def is_grant_release(txn, declared_income: str | None = None) -> bool:
+    """Dr 2401 递延收益 / Cr the 政府补助 account (SPEC §2): neither a receipt nor a use."""
     debit = credit = False
     for posting in txn.postings:
-        code = account_code(posting.account)
-        if code == DEFERRED_CODE and posting.units.number > 0:
+        if account_code(posting.account) == DEFERRED_CODE and posting.units.number > 0:
             debit = True
-        elif code == GRANT_INCOME_CODE and posting.units.number < 0:
+        elif posting.units.number < 0 and is_grant_income(posting.account, declared_income):
             credit = True
     return debit and credit
 
@@ -325,7 +332,7 @@ class Analysis:
                 year["frontline"] += number
             elif front is not False:
                 self.errors.append(rule_error("P5", txn, (
-                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {front!r}; "
+                    f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {as_written(front)}; "
                     f"{posting.account} {_yuan(number)} 按非一线职工计")))
 
     def _fund_posting(self, txn, posting, fund, finding):
@@ -333,7 +340,8 @@ class Analysis:
         weight = convert.get_weight(posting)
         number = weight.number
         root = account.split(":", 1)[0]
-        if is_grant_release(txn):
+        declared = self.funds.get(fund)
+        if is_grant_release(txn, declared.entry.meta.get("income") if declared else None):
             kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
         elif root in ("Income", "Liabilities") and number < 0:
             kind, value = "receipt", -number
@@ -394,7 +402,7 @@ class Analysis:
             elif expires is None:
                 problems.append("缺少 expires: (到期日, 如 expires: 2025-12-31)")
             else:
-                problems.append(f"expires: {expires!r} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
+                problems.append(f"expires: {as_written(expires)} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
             if problems:
                 self.errors.append(rule_error("P10", entry, (
                     f"专项资金 {fund_id} 申报有误: {'; '.join(problems)}")))

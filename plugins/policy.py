@@ -20,7 +20,7 @@ from decimal import Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import data
 
-from plugins.common import clause_of, rule_error
+from plugins.common import as_written, clause_of, rule_error
 
 # name → (default, kind, clause). Kinds: ratio (0..1), money (≥ 0), days (int > 0),
 # flag (TRUE/FALSE), monthday ("MM-DD"), period ("month" / "quarter").
@@ -162,7 +162,7 @@ class Policies:
         try:
             return None, name, _convert(kind, raw)
         except ValueError:
-            message = f"政策 {name} 的值 {raw!r} 无效, 应为{KIND_NAMES[kind]}; 该条目不生效, 沿用此前的值"
+            message = f"政策 {name} 的值 {as_written(raw)} 无效, 应为{KIND_NAMES[kind]}; 该条目不生效, 沿用此前的值"
             return (clause, message), None, None
 
     def value(self, name: str, date: datetime.date):

@@ -24,10 +24,10 @@ digest is taken, so the year digest is a digest of the multiset of entries.
 
 `months` keeps a short digest and a count per month. `records:` names the seal's record
 list, a file beside the ledger file that holds the seal (`seal-2024.records.tsv`): one
-row per sealed record with its date, 凭证号, position and first line as Beancount text,
+row per sealed record with its date, 凭证号, position, its text (first line and postings, `record_text`),
 and its digest. The list is itself covered: `records-sha256:` is the digest of the
 file, and its rows' digests must give the seal's own digest. With it, a broken seal
-names each changed, added or removed record (date, 凭证号, the line); without it (a
+names each changed, added or removed record (date, 凭证号, what changed); without it (a
 seal written before the list existed, or a list gone missing), the months that changed.
 
 On load, `plugins.seal` recomputes each sealed year: a `[封账]` error for each changed
@@ -38,7 +38,6 @@ import bisect
 import collections
 import datetime
 import hashlib
-import itertools
 import operator
 import os
 import re
@@ -60,7 +59,7 @@ CORRECTION = ("已封账年度的记录不得改动; 发现错误应在当前未
 _SKIP_META = ("filename", "lineno")
 _date_of = operator.attrgetter("date")
 RECORDS_HEADER = "# shixun seal records v1"
-RECORDS_COLUMNS = ("日期", "凭证号", "位置", "记录 (各行以 \\n 分隔)", "SHA-256")
+RECORDS_COLUMNS = ("日期", "凭证号", "位置", "记录首行", "SHA-256")
 MAX_LISTED = 30  # records named one by one in a broken seal; the rest are counted
 
 
@@ -279,45 +278,31 @@ def records_name(year: int) -> str:
     return f"seal-{year}.records.tsv"
 
 
-def record_lines(entry) -> list[str]:
-    """The record as Beancount text, one item per line, spaces collapsed."""
-    try:
-        lines = [" ".join(line.split()) for line in printer.format_entry(entry).strip().splitlines()]
-    except (ValueError, AttributeError):
-        lines = []
-    return [line for line in lines if line] or [f"{entry.date} {type(entry).__name__.lower()}"]
-
-
 def first_line(entry) -> str:
-    return record_lines(entry)[0]
+    """The record's first line as Beancount text (tabs and newlines never inside)."""
+    try:
+        text = printer.format_entry(entry).strip().splitlines()[0]
+    except (ValueError, AttributeError, IndexError):
+        text = f"{entry.date} {type(entry).__name__.lower()}"
+    return " ".join(text.split())
 
 
-def _escape(lines) -> str:
-    return "\\n".join(line.replace("\\", "\\\\").replace("\t", " ") for line in lines)
+def record_text(entry) -> str:
+    """The record as one line for the record list: its first line, then each posting as
+    account (without the root) and amount, " | " between them; what a change names."""
+    parts = [first_line(entry)]
+    for posting in getattr(entry, "postings", None) or ():
+        account = posting.account.split(":", 1)[-1]
+        parts.append(f"{account} {posting.units}" if posting.units is not None else account)
+    return " | ".join(" ".join(part.split()) for part in parts)
 
 
-def _unescape(text: str) -> list[str]:
-    lines, current, chars = [], [], iter(text)
-    for char in chars:
-        if char == "\\":
-            following = next(chars, "")
-            if following == "n":
-                lines.append("".join(current))
-                current = []
-                continue
-            char = following
-        current.append(char)
-    lines.append("".join(current))
-    return lines
-
-
-def _what_changed(old: list[str], new: list[str]) -> str:
-    """The lines of a record that differ from the sealed ones: 「old」 → 「new」."""
-    gone = [line for line in old if line not in new]
-    came = [line for line in new if line not in old]
-    if not gone and not came:
-        return "行的顺序或元数据有改动"
-    return "; ".join(f"「{a}」 → 「{b}」" for a, b in itertools.zip_longest(gone, came, fillvalue="(无)"))
+def _difference(now: str, then: str) -> str:
+    """"现为「…」, 封账时为「…」" over the parts of two record texts that differ."""
+    new, old = now.split(" | "), then.split(" | ")
+    changed_new = [part for part in new if part not in old] or new[:1]
+    changed_old = [part for part in old if part not in new] or old[:1]
+    return f"现为「{' | '.join(changed_new)}」, 封账时为「{' | '.join(changed_old)}」"
 
 
 def _position(entry, base: str) -> str:
@@ -340,7 +325,7 @@ def records_text(entries, year: int, base: str) -> str:
     rows = [RECORDS_HEADER + f" {year}", "\t".join(RECORDS_COLUMNS)]
     for digest, entry in year_records(entries, year):
         rows.append("\t".join([entry.date.isoformat(), str((entry.meta or {}).get("voucher", "")),
-                               _position(entry, base), _escape(record_lines(entry)), digest]))
+                               _position(entry, base), record_text(entry), digest]))
     return "\n".join(rows) + "\n"
 
 
@@ -362,34 +347,10 @@ def read_records(seal_entry, digest: str) -> tuple[list[dict] | None, str | None
     for line in raw.decode("utf-8").splitlines()[2:]:
         fields = line.split("\t")
         if len(fields) == len(RECORDS_COLUMNS):
-            row = dict(zip(("date", "voucher", "position", "text", "digest"), fields, strict=True))
-            row["lines"] = _unescape(row.pop("text"))
-            row["line"] = row["lines"][0]
-            rows.append(row)
+            rows.append(dict(zip(("date", "voucher", "position", "line", "digest"), fields, strict=True)))
     if _digest(bytes.fromhex(r["digest"]) for r in rows) != digest:
         return None, f"封账记录清单 {name} 与封账哈希不符, 只能按月份定位"
     return rows, None
-
-
-# How a record's first line names its directive to an accountant or a bureau (the
-# record list keeps the Beancount text; only the message says it in Chinese).
-DIRECTIVES = {"open": "开户", "close": "销户", "balance": "余额断言", "pad": "补齐", "note": "备注",
-              "event": "事件", "document": "附件", "price": "价格", "commodity": "币种", "query": "查询"}
-CUSTOMS = {"policy": "政策参数", "fund": "专项资金申报", "apprentice": "学徒登记", "finding": "审计整改事项",
-           "work-hours": "工时", "seal": "封账", "integration-credit": "产教融合投资抵免",
-           "related-party": "关联方", "shixun-option": "系统设定", "fava-option": "Fava 设置",
-           "fava-extension": "Fava 扩展"}
-_DIRECTIVE = re.compile(r'^(\d{4}-\d\d-\d\d) (?:custom "([^"]*)"|(' + "|".join(DIRECTIVES) + r')\b)')
-
-
-def readable(line: str) -> str:
-    """A record's first line with its directive said in Chinese: `2025-01-01 custom
-    "apprentice" "AP-01" "张三"` → `2025-01-01 学徒登记 "AP-01" "张三"`."""
-    def name(match):
-        if match.group(3):
-            return f"{match.group(1)} {DIRECTIVES[match.group(3)]}"
-        return f"{match.group(1)} {CUSTOMS.get(match.group(2), '自定义条目')}"
-    return _DIRECTIVE.sub(name, line, count=1)
 
 
 def _record_label(date, voucher) -> str:
@@ -423,15 +384,12 @@ def record_changes(year: int, rows: list[dict], now: list[tuple[str, object]]):
         if match:
             old = match.pop(0)
             removed.remove(old)
-            lines = record_lines(entry)
-            head = (f"「{readable(lines[0])}」" if lines[0] == old["line"]
-                    else f"现为「{readable(lines[0])}」, 封账时为「{readable(old['line'])}」")
-            changes.append((entry, f"修改 {label}: {head}; 改动: {_what_changed(old['lines'], lines)}"
+            changes.append((entry, f"修改 {label}: {_difference(record_text(entry), old['line'])}"
                                    f" (封账时位于 {old['position']})"))
         else:
-            changes.append((entry, f"新增 {label}: 「{readable(first_line(entry))}」"))
+            changes.append((entry, f"新增 {label}: 「{record_text(entry)}」"))
     for row in removed:
-        changes.append((None, f"删除 {_record_label(row['date'], row['voucher'])}: 「{readable(row['line'])}」"
+        changes.append((None, f"删除 {_record_label(row['date'], row['voucher'])}: 「{row['line']}」"
                               f" (封账时位于 {row['position']})"))
     return changes
 

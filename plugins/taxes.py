@@ -62,7 +62,7 @@ from beancount.core import data
 
 from plugins.asof import as_of, is_over
 from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, is_monetary, read_settings, rule_error, under
+from plugins.common import ACCOUNTS, as_written, is_monetary, read_settings, rule_error, under
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -295,7 +295,7 @@ def analyse(entries, options_map=None, config=None, policies=None, judged=None) 
                     units = posting.units
                     if flag is not True:
                         errors.append(rule_error("P8", entry, (
-                            f"{posting.account} 的 {INVESTMENT}: {_show(flag)} 无效, 应为 TRUE 或 FALSE")))
+                            f"{posting.account} 的 {INVESTMENT}: {as_written(flag)} 无效, 应为 TRUE 或 FALSE")))
                     elif units is not None and units.currency == currency and (on_posting or units.number > 0):
                         # A txn-level tag covers the debits; a tagged posting counts with its sign
                         # (a credit there reverses or disposes of a qualifying investment).
@@ -389,11 +389,6 @@ def _read_credit(entry, currency, errors):
     return (entry, CREDIT_TAXES[values[0]], amount.number)
 
 
-def _show(value):
-    """A custom value as the accountant wrote it (12.5, 100.00 CNY, "x")."""
-    return str(value) if isinstance(value, (Decimal, amount_mod.Amount)) else repr(value)
-
-
 def _read_declaration(entry, currency, declarations, errors):
     clause, field, kind, name = DECLARATIONS[entry.type]
     values = [v.value for v in entry.values]
@@ -411,10 +406,10 @@ def _read_declaration(entry, currency, declarations, errors):
             record["students"] = int(raw)
             record["entries"].append(entry)
             return
-        errors.append(rule_error(clause, entry, f"{name}应为正整数, 实为 {_show(raw)}: {usage}"))
+        errors.append(rule_error(clause, entry, f"{name}应为正整数, 实为 {as_written(raw)}: {usage}"))
         return
     if not isinstance(raw, amount_mod.Amount) or raw.currency != currency or raw.number is None:
-        errors.append(rule_error(clause, entry, f"{name}应为 {currency} 金额, 实为 {_show(raw)}: {usage}"))
+        errors.append(rule_error(clause, entry, f"{name}应为 {currency} 金额, 实为 {as_written(raw)}: {usage}"))
         return
     record = declarations[year]
     record[field] = (record[field] or ZERO) + raw.number

@@ -22,8 +22,9 @@ What this plugin does (SPEC §3 P2):
   amount owed at its date; a payment (debit to the treasury payable) without
   `receipt:` (缴款书号); 重复计提 — a hand-written credit to the treasury payable
   from 利润分配 (a 用友 habit) beside the plugin's accrual: it is reported and not
-  counted, so the amount owed is never doubled. A credit with no Equity posting
-  (the treasury refunding) counts as a negative payment.
+  counted, so the amount owed is never doubled. Any other credit (the treasury
+  refunding, an opening balance of profit still owed, Dr 3001) counts as a negative
+  payment, which the next payment settles.
 
 Payments are applied to the oldest year still owed first (FIFO, on cumulative sums).
 The one calculation is `treasury_years`; the remittance report and the Fava views
@@ -41,7 +42,7 @@ from beancount.core.amount import Amount
 
 from plugins.asof import as_of, is_over, year_over
 from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, generated_meta, meta_value, read_settings, rule_error, under
+from plugins.common import ACCOUNTS, account_code, generated_meta, meta_value, read_settings, rule_error, under
 from plugins.money import ZERO, fmt, to_fen
 from plugins.policy import read_policies
 
@@ -98,6 +99,9 @@ class Treasury:
 
     def row(self, year: int) -> YearRow | None:
         return next((r for r in self.rows if r.year == year), None)
+
+
+APPROPRIATION_CODE = "3104"  # 利润分配: the debit side of a hand-written accrual
 
 
 def settings_of(options_map, config=None) -> tuple[dict, list[str]]:
@@ -190,7 +194,7 @@ def _read_payable(scan, problems):
             problems.append((txn, f"上缴国库款项币种应为 {CURRENCY}: {posting.units}"))
             continue
         amount = posting.units.number
-        if amount < 0 and any(p.account.startswith("Equity:") for p in txn.postings):
+        if amount < 0 and any(account_code(p.account) == APPROPRIATION_CODE for p in txn.postings):
             accruals.append((txn, -amount))
             problems.append((txn, f"重复计提: {txn.date} 手工贷记上缴国库 {fmt(-amount)} 元 (借 利润分配); "
                                   f"应上缴国库利润由系统于年末自动计提 (^treasury-{txn.date.year}), "

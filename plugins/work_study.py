@@ -57,7 +57,7 @@ from beancount.core.amount import Amount
 
 from plugins.asof import as_of, is_over
 from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, GENERATED, file_error, generated_meta, read_settings, rule_error, under, where
+from plugins.common import ACCOUNTS, GENERATED, as_written, file_error, generated_meta, read_settings, rule_error, under, where
 from plugins.money import FEN, ZERO, fmt
 from plugins.policy import Policies
 from plugins.roster import ROSTER_FILE, read_roster
@@ -120,9 +120,9 @@ def read_hours(entry):
         return None, None, None, '工时条目应写作 custom "work-hours" "<学号>" <工时>'
     sid, hours = values
     if not isinstance(sid, str) or not sid.strip():
-        return None, None, None, f"工时条目的学号应为带引号的字符串, 实为 {sid!r}"
+        return None, None, None, f"工时条目的学号应为带引号的字符串, 实为 {as_written(sid)}"
     if isinstance(hours, bool) or not isinstance(hours, Decimal):
-        return sid, None, None, f"学号 {sid} 的工时 {hours!r} 不是数字"
+        return sid, None, None, f"学号 {sid} 的工时 {as_written(hours)} 不是数字"
     if hours < 0:
         return sid, None, None, f"学号 {sid} 的工时 {hours} 为负数"
     base = (entry.meta or {}).get("base")
@@ -134,7 +134,7 @@ def read_hours(entry):
 def _share_problem(raw, cap):
     """None if `raw` is an acceptable student-share under `cap`, else a Chinese message."""
     if isinstance(raw, bool) or not isinstance(raw, Decimal):
-        return f"student-share 的值 {raw!r} 不是数字 (应写作 0.15 这样的小数)"
+        return f"student-share 的值 {as_written(raw)} 不是数字 (应写作 0.15 这样的小数)"
     if raw < 0:
         return f"student-share {raw} 为负数"
     if raw > cap:
@@ -361,7 +361,7 @@ class Accruals:
                 f"学生劳动报酬发放 {fmt(number)} 元 (账户 {posting.account}) 缺少 student: (学号)"))
         elif not isinstance(student, str):
             self.errors.append(rule_error(CLAUSE, entry,
-                f"学生劳动报酬发放的 student: 应为带引号的学号字符串, 实为 {student!r}"))
+                f"学生劳动报酬发放的 student: 应为带引号的学号字符串, 实为 {as_written(student)}"))
         elif self.roster is not None and student not in self.roster:
             self.errors.append(rule_error(CLAUSE, entry,
                 f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))

@@ -93,7 +93,7 @@ def sheet(report: dict) -> dict:
     columns = [("日期", 11, "text"), ("凭证字号", 16, "text"), ("摘要", 30, "text")]
     if cash:
         columns.append(("对方科目", 20, "text"))
-    columns += [("借方", 14, "money"), ("贷方", 14, "money"), ("借或贷", 5, "text"), ("余额", 15, "money")]
+    columns += [("借方", 14, "money"), ("贷方", 14, "money"), ("借或贷", 6, "text"), ("余额", 15, "money")]
     rows, styles = [], []
     for row in report["rows"]:
         summary = row["summary"] + (f"（{row['sub_account']}）" if row.get("sub_account") else "")

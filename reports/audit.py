@@ -676,7 +676,7 @@ def violations_xlsx(rows, options_map, as_of_label: str) -> bytes:
                      f"{clause_title(row['clause'])}\n依据: {clause_basis(row['clause'])}", message, row["where"]])
     return xlsx_bytes([{
         "title": "规则违反清单", "name": "规则违反清单",
-        "subtitle": [f"被审计单位: {unit_name(options_map)}    共 {len(rows)} 条    {as_of_label}"],
+        "subtitle": [f"被审计单位：{unit_name(options_map)}    共 {len(rows)} 条    {as_of_label}"],
         "columns": FACT_COLUMNS + [("条款及依据", 30, "text"), ("说明", 60, "text"), ("位置 (文件:行号)", 22, "text")],
         "rows": body, "orientation": "landscape",
     }])
@@ -688,14 +688,14 @@ def audit_xlsx(result: dict) -> bytes:
     from reports.render import xlsx_bytes
 
     unit, year = result["unit"], result["year"]
-    subtitle = [f"单位: {unit}    年度: {year}    交易笔数: {result['transactions']}"]
+    subtitle = [f"编制单位：{unit}    年度：{year}    交易笔数：{result['transactions']}"]
     by_test = {t: [] for t in TESTS}
     for finding in result["findings"]:
         by_test[finding["test"]].append(finding)
     summary_rows = [[number, TESTS[t], len(by_test[t])] for number, t in enumerate(TESTS, start=1)]
     benford = result["benford"]
     sheets = [{
-        "name": "汇总", "title": f"{unit} {year} 年度审计分析汇总", "subtitle": subtitle,
+        "name": "汇总", "title": f"{year} 年度审计分析汇总", "subtitle": subtitle,
         "columns": [("序号", 8, "number"), ("检验项目", 40, "text"), ("发现数", 12, "number")],
         "rows": summary_rows, "totals": ["合计", "", len(result["findings"])],
         "footer": [f"本福特检验: 样本 {benford['n']} 笔, 平均绝对偏差 {benford['mad']}, {benford['band']}"

@@ -231,7 +231,7 @@ def _d(value):
 
 def xlsx(report: dict) -> bytes:
     year, unit = report["year"], report["unit"]
-    subtitle = [f"编制单位: {unit}    年度: {year}    单位: 元    账本截至: {_d(report['ledger_end'])}"]
+    subtitle = [f"编制单位：{unit}    年度：{year}    单位：元    账本截至：{_d(report['ledger_end'])}"]
     signature = SIGNATURE
     funds = report["funds"]
     totals = report["totals"]
@@ -246,7 +246,7 @@ def xlsx(report: dict) -> bytes:
                  for f in funds],
         "totals": ["合计", "", "", totals["allocation"], totals["opening_balance"], totals["received"],
                    totals["used"], totals["balance"], None, "", report["violation_count"]],
-        "footer": [f"本年支用合计 (大写): {capital(totals['used'])}", signature],
+        "footer": [f"本年支用合计（大写）：{capital(totals['used'])}　（小写）¥{fmt_thousands(totals['used'])}", signature],
     }
     categories = {
         "name": "支用明细", "title": f"{year} 年度专项资金支用分类", "subtitle": subtitle,

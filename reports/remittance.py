@@ -22,7 +22,7 @@ from beancount.core import data as _data
 
 from plugins.asof import as_of
 from plugins.common import ACCOUNTS, family_enabled
-from plugins.money import ZERO, to_fen
+from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 from plugins.treasury import treasury_years
 from reports import statement_lines
@@ -232,7 +232,7 @@ def remittance_sheet(report: dict) -> dict:
         ["本年已缴", "", r["paid_total"]],
         ["年末未缴", "", r["arrears_end"]],
     ]
-    footer = [f"本年应缴金额（大写）：{r['owed_capital']}"]
+    footer = [f"本年应缴金额（大写）：{r['owed_capital']}　（小写）¥{fmt_thousands(r['owed'])}"]
     if not r["closed"]:
         footer.append("注：本年度尚未结束，应缴数未计提。")
     if r["overdue"]:

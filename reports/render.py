@@ -52,7 +52,7 @@ def render_html(template: str, **context) -> str:
 
 # ---- XLSX -----------------------------------------------------------------
 
-SIGNATURE = "单位负责人: __________    财务负责人: __________    复核: __________    制表: __________"
+SIGNATURE = "单位负责人：__________    财务负责人：__________    复核：__________    制表：__________"
 NOTHING = "无发现"
 PAGE_FOOTER = "第 &P 页 共 &N 页"
 
@@ -68,13 +68,47 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-_display_width(part) // usable)) for part in str(text).split("\n"))
 
 
+def _signature_lines(line: str, width: float) -> list[str]:
+    """A signature line too wide for a narrow sheet goes on two lines, never breaking
+    between a signer and the blank to sign on ("制表：" / "__________")."""
+    roles = line.split("    ")
+    if "__________" not in line or _display_width(line) <= width - 2 or len(roles) < 2:
+        return [line]
+    half = (len(roles) + 1) // 2
+    return ["    ".join(roles[:half]), "    ".join(roles[half:])]
+
+
+def _bold_columns(style: str, width: int) -> set[int]:
+    """The columns a row's style prints bold (a balance sheet's two sides print apart)."""
+    half = width // 2
+    columns = set()
+    for word in style.split():
+        if word.endswith("-left"):
+            columns |= set(range(1, half + 1))
+        elif word.endswith("-right"):
+            columns |= set(range(half + 1, width + 1))
+        elif word in ("total", "section"):
+            columns |= set(range(1, width + 1))
+    return columns
+
+
+def _number_width(value, kind: str) -> int:
+    """Characters a number takes in its cell's format (#,##0.00, #,##0, 0.00%)."""
+    if kind == "percent":
+        return len(f"{value * 100:.2f}%")
+    if kind in ("number", "integer"):
+        return len(f"{value:,.0f}")
+    return len(f"{value:,.2f}")
+
+
 def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
     """A workbook that prints: each sheet spec a dict of
 
     title (merged over the table's width, bold, centred), subtitle lines, columns
     [(header, width, kind)] with kind "text" | "money" | "number" (= "integer") | "decimal" | "date" |
     "percent", rows (lists), totals (one row or None), footer lines (大写, notes),
-    name (tab), orientation. Numbers stay numbers (#,##0.00 money, #,##0 integers),
+    name (tab), orientation, styles (per row, as the HTML's: "total" / "section" bold the
+    row, "…-left" / "…-right" one side of a two-sided sheet). Numbers stay numbers (#,##0.00 money, #,##0 integers),
     long text wraps with the row's height set, an empty table gets one "无发现" line,
     every sheet ends with the signature block (unless its footer has one) and prints
     "第 N 页 共 M 页" at the foot of each page; `as_of` (判断日期 …) goes under the title.
@@ -102,7 +136,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="center",
                                        horizontal="center" if font.get("size") else "left")
             if font:
-                cell.font = Font(**font)
+                cell.font = Font(name=cell.font.name, **font)  # a nameless font prints its digits in a serif
             lines = _lines(text, total_width * (0.6 if font.get("size") else 1))
             sheet.row_dimensions[row].height = (28 if font.get("size") else 15) * lines
 
@@ -119,7 +153,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
         header_lines = 1
         for col, (header, col_width, _) in enumerate(columns, start=1):
             cell = sheet.cell(row=row, column=col, value=header)
-            cell.font = Font(bold=True)
+            cell.font = Font(name=cell.font.name, bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             cell.border = box
             sheet.column_dimensions[get_column_letter(col)].width = col_width
@@ -133,9 +167,12 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
                 sheet.cell(row=row, column=col).border = box
         if spec.get("totals") and body:
             body.append(spec["totals"])
-        for values in body:
+        needed = {}
+        styles = list(spec.get("styles") or [])
+        for index, values in enumerate(body):
             row += 1
             lines = 1
+            bold = _bold_columns(styles[index] if index < len(styles) else "", width)
             for col, ((_, col_width, kind), value) in enumerate(zip(columns, values), start=1):
                 if isinstance(value, Decimal):
                     value = float(value) if kind != "text" else fmt(value)  # openpyxl stores numbers as double
@@ -147,6 +184,10 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
                 number = isinstance(value, (int, float)) and not isinstance(value, bool)
                 cell.number_format = formats.get(kind, "General") if (number or kind in ("text", "date")) else "@"
                 cell.border = box
+                if col in bold:
+                    cell.font = Font(name=cell.font.name, bold=True)
+                if number:
+                    needed[col] = max(needed.get(col, 0), _number_width(value, kind))
                 if kind in ("money", "number", "integer", "decimal", "percent"):
                     cell.alignment = Alignment(horizontal="right", vertical="top")
                 else:
@@ -156,11 +197,16 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
             sheet.row_dimensions[row].height = 15 * lines
         if spec.get("totals") and spec.get("rows"):
             for col in range(1, width + 1):
-                sheet.cell(row=row, column=col).font = Font(bold=True)
+                cell = sheet.cell(row=row, column=col)
+                cell.font = Font(name=cell.font.name, bold=True)
+        for col, chars in needed.items():  # a figure wider than its column prints as ###
+            dimension = sheet.column_dimensions[get_column_letter(col)]
+            dimension.width = max(dimension.width, chars + 3)
         footer = list(spec.get("footer", []))
-        if not any("负责人" in line for line in footer):
+        if not any("__________" in line for line in footer):  # a sheet's own signers (会计主管, 纳税人…) stand alone
             footer.append(SIGNATURE)
-        for line in (line for line in footer if line):
+        printed = sum(sheet.column_dimensions[get_column_letter(c)].width for c in range(1, width + 1))
+        for line in (part for item in footer if item for part in _signature_lines(item, printed)):
             row += 1
             merged_line(row, line)
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)

@@ -66,6 +66,7 @@ def xlsx(sheets) -> bytes:
             "subtitle": [subtitle(sheet)],
             "columns": sheet["columns"],
             "rows": [[None if v == "" else v for v in row] for row in sheet["rows"]],
+            "styles": sheet.get("styles", []),
             "footer": footer(sheet),
             "orientation": sheet.get("orientation", "portrait"),
         })

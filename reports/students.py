@@ -21,7 +21,7 @@ from beancount.core import data
 from plugins.asof import as_of
 from plugins.closing import is_closing_entry
 from plugins.common import ACCOUNTS, family_enabled, under
-from plugins.money import ZERO, allocate, fmt
+from plugins.money import ZERO, allocate, fmt_thousands
 from plugins.policy import read_policies
 from plugins.work_study import PLUGIN, load_roster, read_hours, settings_from, work_study
 from reports.capital import capital
@@ -237,7 +237,7 @@ def _hours(value) -> str:
 def _paid_note(sheet) -> str:
     if (sheet["paid_from"], sheet["paid_to"]) == (sheet["from"], sheet["to"]):
         return ""
-    return f"    实发期间: {sheet['paid_from']} 至 {sheet['paid_to']}"
+    return f"    实发期间：{sheet['paid_from']} 至 {sheet['paid_to']}"
 
 
 def xlsx(sheet: dict) -> bytes:
@@ -245,19 +245,19 @@ def xlsx(sheet: dict) -> bytes:
     for number, s in enumerate(sheet["students"], start=1):
         rows.append([number, s["student"], s["name"], s["class"], s["base"], s["hours"],
                      s["allocated"], s["paid"], s["difference"], ""])
-    footer = [f"本期计提学生劳动报酬 (大写): {sheet['pool_capital']}",
-              f"本期实发合计 (大写): {sheet['paid_capital']}"]
+    footer = [f"本期计提学生劳动报酬（大写）：{sheet['pool_capital']}　（小写）¥{fmt_thousands(sheet['pool'])}",
+              f"本期实发合计（大写）：{sheet['paid_capital']}　（小写）¥{fmt_thousands(sheet['paid_total'])}"]
     if sheet["unallocated"]:
-        footer.append(f"注: 本期无工时记录, {fmt(sheet['unallocated'])} 元未分配")
+        footer.append(f"注：本期无工时记录，{fmt_thousands(sheet['unallocated'])} 元未分配")
     if sheet["difference_total"] > 0 and sheet.get("pay_deadline"):
         state = "已逾期未发" if sheet["pay_overdue"] else "尚在发放期限内 (待发)"
-        footer.append(f"注: 应发未发 {fmt(sheet['difference_total'])} 元, 发放期限 {sheet['pay_deadline']}, {state}")
+        footer.append(f"注：应发未发 {fmt_thousands(sheet['difference_total'])} 元，发放期限 {sheet['pay_deadline']}，{state}")
     footer.append(SIGNATURE)
     spec = {
         "name": TITLE,
         "title": TITLE,
-        "subtitle": [f"编制单位: {sheet['unit']}    期间: {sheet['from']} 至 {sheet['to']}{_paid_note(sheet)}    单位: 元",
-                     f"本期计提学生劳动报酬 (分配总额): {fmt(sheet['pool'])}    工时合计: {_hours(sheet['hours_total'])}"],
+        "subtitle": [f"编制单位：{sheet['unit']}    期间：{sheet['from']} 至 {sheet['to']}{_paid_note(sheet)}    单位：元",
+                     f"本期计提学生劳动报酬（分配总额）：{fmt_thousands(sheet['pool'])}    工时合计：{_hours(sheet['hours_total'])}"],
         "columns": [("序号", 6, "number"), ("学号", 12, "text"), ("姓名", 10, "text"),
                     ("班级", 14, "text"), ("实训基地", 16, "text"), ("工时", 9, "decimal"),
                     ("应分配金额", 13, "money"), ("实发金额", 13, "money"), ("未发 (应发−实发)", 14, "money"),

@@ -239,6 +239,20 @@ POLICY_NAMES = {
 META_NAMES = {"receipt": "缴款书号", "voucher": "凭证号", "document": "附件", "invoice": "发票号",
               "student": "学号", "fund": "资金编号", "apprentice": "学徒编号", "corrects": "更正",
               "authority": "文号", "finding": "整改编号"}
+# `custom "<type>"` directives of the ledger contract, as a record's text shows them.
+DIRECTIVE_NAMES = {
+    "policy": "政策参数", "fund": "专项资金登记", "work-hours": "学生工时", "apprentice": "学徒登记",
+    "finding": "审计整改事项", "seal": "年度封账", "related-party": "关联方登记",
+    "integration-credit": "产教融合投资抵免", "vocational-allocation": "职业教育拨款",
+    "per-student-funds": "生均公用经费", "local-edu-surcharge-revenue": "地方教育附加收入",
+    "enrolled-students": "在校学生数", "shixun-option": "系统设定", "fava-option": "Fava 设定",
+    "fava-extension": "Fava 扩展",
+}
+_DIRECTIVE = re.compile(r'\bcustom "(' + "|".join(sorted(DIRECTIVE_NAMES, key=len, reverse=True)) + r')"')
+KEYWORD_NAMES = {"balance": "余额断言", "open": "开设科目", "close": "关闭科目", "pad": "补足余额",
+                 "note": "备注", "document": "附件", "event": "事件", "price": "价格", "commodity": "币种",
+                 "query": "查询", "custom": "自定义"}
+_KEYWORD = re.compile(r"(\d{4}-\d{2}-\d{2}) (" + "|".join(KEYWORD_NAMES) + r")\b")
 _ACCOUNT = re.compile(r"\b(?:Assets|Liabilities|Equity|Income|Expenses)(?::[^\s,;:，；。()（）'\"]+)+")
 _POLICY = re.compile(r"(?<![\w-])(" + "|".join(sorted(POLICY_NAMES, key=len, reverse=True)) + r")(?![\w-])")
 _META = re.compile(r"\((" + "|".join(META_NAMES) + r"):\)")
@@ -246,9 +260,11 @@ _META = re.compile(r"\((" + "|".join(META_NAMES) + r"):\)")
 
 def plain(message: str) -> str:
     """A rule's message as an official reads it: accounts as "560202 办公费" (no English
-    root), policy names and metadata keys in Chinese."""
+    root), `custom` directives, policy names and metadata keys in Chinese."""
     text = re.sub(r"^\[[^\]]+\]\s*", "", str(message))  # the clause is shown beside it
     text = _ACCOUNT.sub(lambda m: account_label(m.group(0)), text)
+    text = _DIRECTIVE.sub(lambda m: f"〔{DIRECTIVE_NAMES[m.group(1)]}〕", text)
+    text = _KEYWORD.sub(lambda m: f"{m.group(1)} {KEYWORD_NAMES[m.group(2)]}", text)
     text = _POLICY.sub(lambda m: f"「{POLICY_NAMES[m.group(1)]}」", text)
     text = text.replace(" ≥ ", " 不低于 ").replace("≥ ", "不低于 ")
     text = re.sub(r"(\d) CNY\b", r"\1 元", text)

@@ -270,6 +270,11 @@ def test_cli_xlsx(tmp_path, capsys):
     sheet = book[TESTS["cash-limit"]]
     values = [c.value for row in sheet.iter_rows() for c in row]
     assert "2024.beancount:72" in values
+    assert all(book[name]["A2"].value.startswith(("编制单位：", "被审计单位：")) for name in book.sheetnames)
+    summary = book["汇总"]
+    assert summary["A1"].value == "2024 年度审计分析汇总"  # the unit is in 编制单位, not a two-line title
+    signs = [c.value for row in summary.iter_rows() for c in row if "__________" in str(c.value)]
+    assert "单位负责人：" in signs[0] and "制表：" in signs[-1] and len(signs) == 2  # the narrow sheet signs on two lines
 
 
 def test_cli_errors(tmp_path, capsys):

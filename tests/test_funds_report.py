@@ -2,6 +2,7 @@
 import datetime
 import io
 import json
+import re
 import textwrap
 from decimal import Decimal
 
@@ -208,6 +209,11 @@ def test_json_keys_and_renderers(loaded):
     book = openpyxl.load_workbook(io.BytesIO(xlsx(report)))
     assert book.sheetnames == ["专项资金", "支用明细", "违规支用", "职工教育经费", "学徒补贴", "审计整改台账"]
     assert book["专项资金"]["A1"].value == "2025 年度专项资金使用情况表"
+    for sheet in book:  # printed heads and signatures as on paper: 编制单位：… 单位：元, 制表：____
+        lines = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+        assert sheet["A2"].value.startswith("编制单位：") and "单位：元" in sheet["A2"].value, sheet.title
+        signs = "    ".join(v for v in lines if "__________" in v)
+        assert signs.startswith("单位负责人：") and "制表：__________" in signs, sheet.title
 
 
 def test_overdue_finding_status_when_the_date_of_judgement_moves_on():
@@ -332,3 +338,14 @@ def test_findings_rows_drill_down_to_their_entry(loaded):
     from beancount.core import compare
     hashes = {compare.hash_entry(e) for e in entries}
     assert all(r["entry_hash"] in hashes for r in findings_status(entries, options))
+
+
+def test_printed_capital_lines_carry_the_figure(tmp_path):
+    """The 大写 of 本年支用合计 is followed by its （小写）figure in the workbook as in the HTML,
+    and the 在册期间 (a period, not an amount) is not right-aligned as a number."""
+    entries, errors, options = load_ledger(LEDGER)
+    report = build_funds(entries, options, 2025)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx(report)))
+    lines = [c.value for row in book["专项资金"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(v.startswith("本年支用合计（大写）：") and "（小写）¥" in v for v in lines)
+    assert "至 今</td>" in html(report) and not re.search(r'<td class="num">[^<]*至', html(report))

@@ -221,6 +221,7 @@ def test_formats(loaded):
     amounts = {row[0]: row[2] for row in sheet.iter_rows(values_only=True) if row and row[0]}
     assert amounts["本年应缴国库利润"] == 32000.0 and amounts["四、净利润"] == 33000.0
     assert any("叁万贰仟元整" in str(v) for v in amounts)
+    assert any("叁万贰仟元整　（小写）¥32,000.00" in str(v) for v in amounts)  # as the HTML prints it
     assert len(remittance_sheet(r)["rows"]) > 15
 
 

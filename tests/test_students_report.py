@@ -313,3 +313,32 @@ def test_a_longer_period_sums_the_monthly_splits(tmp_path):
     assert by(both) == {k: by(jan).get(k, 0) + by(feb).get(k, 0) for k in by(both)}
     assert both["allocated_total"] == both["pool"] == Decimal("320.01")
     assert both["hours_total"] == Decimal("100")
+
+
+def test_printed_signatures_stay_with_the_table_end(tmp_path):
+    """A block after a table was split from it by Chromium (signatures alone on the last
+    page); as the table's last row, kept with 合计, it moves with the table's end."""
+    html = students_html(sheet_of(tmp_path, end=D(2024, 1, 31)))
+    table = html[html.index("<table"):html.index("</table>")]
+    assert "单位负责人：" in table and "（盖章）" in table and "（大写）" in table
+    assert table.index("合计") < table.index('class="closing-row"') < table.index("单位负责人：")
+    assert "tr.total, tr.closing-row { break-before: avoid" in html
+
+
+def test_workbook_figures_fit_their_columns(tmp_path):
+    """工时合计 printed as ### (a 9-wide column, a bold serif total); the sheet's lines carry
+    thousands separators and the 大写 its 小写, like the HTML."""
+    from openpyxl import load_workbook
+    sheet = sheet_of(tmp_path, end=D(2024, 1, 31))
+    sheet = {**sheet, "hours_total": Decimal("17826.5")}
+    ws = load_workbook(io.BytesIO(students_xlsx(sheet))).active
+    header = next(r for r in ws.iter_rows() if r[0].value == "序号")[0].row
+    for row in ws.iter_rows(min_row=header + 1):
+        for cell in row:
+            if isinstance(cell.value, (int, float)):
+                shown = f"{cell.value:,.2f}" if "0.00" in cell.number_format else f"{cell.value:,.0f}"
+                assert ws.column_dimensions[cell.column_letter].width >= len(shown) + 2, (cell.coordinate, shown)
+                assert cell.font.name, cell.coordinate  # bold totals keep the sheet's font
+    lines = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("（大写）" in v and "（小写）¥300.01" in v for v in lines)
+    assert any(v.startswith("编制单位：") and "单位：元" in v for v in lines)

@@ -489,7 +489,7 @@ def test_bad_policy_values_are_reported_and_the_rest_still_checked():
         sale("2024-07-10", "400000.00", "4000.00"),
         booking("2024-09-30", "200.00", "120.00", "79.00"))
     p9 = messages(errors, "P9")
-    assert any("政策 tax-period 的值 'week' 无效" in m for m in p9)
+    assert any('政策 tax-period 的值 "week" 无效' in m for m in p9)
     assert any("政策 city-tax-rate" in m and "无效" in m for m in p9)
     # The defaults apply (quarter, 5%) and the wrong booking is still found.
     assert any(m.startswith("[P9] 2024Q3") and "地方教育附加" in m for m in p9)

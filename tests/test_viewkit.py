@@ -116,3 +116,11 @@ def test_user_bar_from_the_guard_environ():
 def test_clause_title_and_basis():
     assert viewkit.clause_title("P1") == "勤工俭学收入提取学生劳动报酬"
     assert viewkit.clause_basis("P1").startswith("学校开展生产服务性实习实训取得的勤工俭学收入，可提取20%")
+
+
+def test_plain_names_directives_in_chinese():
+    """A sealed record's text (封账) shows directives as Beancount writes them; officials read Chinese."""
+    from reports.viewkit import plain
+    text = plain('新增: 「2025-01-01 custom "apprentice" "AP-1"」 | 2025-06-30 balance Assets:1002-银行存款 1.00 CNY')
+    assert "〔学徒登记〕" in text and "余额断言" in text and "1.00 元" in text
+    assert "custom" not in text and "balance" not in text and "Assets" not in text
