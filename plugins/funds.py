@@ -105,17 +105,6 @@ def is_grant_release(txn, declared_income: str | None = None) -> bool:
     return debit and credit
 
 
-def releases_to_grant(txn, income=None) -> bool:
-    """A release credits the 政府补助 account under 5301 营业外收入 (SPEC §2): the one the
-    fund's `income:` names, else any 5301 account named 政府补助."""
-    for posting in txn.postings:
-        account = posting.account
-        if account_code(account) == GRANT_INCOME_CODE and posting.units.number < 0:
-            if under(account, income) if income else "政府补助" in account.rsplit(":", 1)[-1]:
-                return True
-    return False
-
-
 def _release_side(txn, fund):
     """The posting a grant release is counted on, once: the Dr 2401 posting when it
     carries the fund's `fund:` (on itself or its transaction), else the Cr 5301 one."""
@@ -197,7 +186,6 @@ class Fund:
         self.allowed: list[str] = []
         self.allowed_ok = False  # False: allowed is unusable, the per-use check is skipped
         self.expires = None
-        self.income = entry.meta.get("income")  # the 政府补助 account a release credits, if named
         self.events: list[dict] = []
         self.received = ZERO
         self.used = ZERO
@@ -516,8 +504,7 @@ class Analysis:
             released = collections.defaultdict(Decimal)  # year → released to 5301
             for date, kind, value, account, txn, currency, finding in events:
                 if kind == "release":
-                    if releases_to_grant(txn, fund.income if isinstance(fund.income, str) else None):
-                        released[date.year] += value
+                    released[date.year] += value
                     continue
                 if kind == "neither":
                     continue
