@@ -499,7 +499,8 @@ def bench_size(directory: pathlib.Path, transactions: int, seed: int, repeat: in
     if profile:
         log(f"  {transactions}: cProfile 各插件 …")
         try:
-            profiled = _run_child("child_profile", paths["all"])
+            # Each family on its own line (the five-line copy), so each is profiled alone.
+            profiled = _run_child("child_profile", paths.get(ALT, paths["all"]))
         except RuntimeError as exc:
             profiled = {"status": _status_of(exc)}
     return {"transactions": n_txns, "requested": transactions, "loads": loads,

@@ -32,6 +32,7 @@ call it too (through `reports.remittance`), so the plugin and the reports never
 disagree. Config (a dict literal) may rename the two accounts:
 `plugin "plugins.treasury" "{'treasury_payable': '…', 'profit_appropriation': '…'}"`.
 """
+import collections
 import dataclasses
 import datetime
 from decimal import Decimal
@@ -93,7 +94,7 @@ class Treasury:
     settings: dict
     end: datetime.date | None  # the ledger's last booking (`plugins.common.ledger_end`), for display
     pnl: dict               # {year: {account: sum}}: the postings the profit was computed from
-    accruals: list = dataclasses.field(default_factory=list)  # hand-written accruals (重复计提)
+    accruals: list = dataclasses.field(default_factory=list)  # (txn, amount): hand-written accruals (重复计提)
     judged: datetime.date | None = None  # the date of judgement the years were judged on
 
     def row(self, year: int) -> YearRow | None:
@@ -194,10 +195,10 @@ def _read_payable(scan, problems):
             continue
         amount = posting.units.number
         if amount < 0 and any(account_code(p.account) == APPROPRIATION_CODE for p in txn.postings):
-            accruals.append(txn)
+            accruals.append((txn, -amount))
             problems.append((txn, f"重复计提: {txn.date} 手工贷记上缴国库 {fmt(-amount)} 元 (借 利润分配); "
                                   f"应上缴国库利润由系统于年末自动计提 (^treasury-{txn.date.year}), "
-                                  "本笔未计入应缴, 请删除这笔手工计提"))
+                                  "本笔不重复计入应缴 (系统只计提其余部分), 请删除这笔手工计提"))
             continue
         receipt = meta_value(txn, posting, "receipt")
         payments.append(Payment(txn.date, str(receipt) if receipt else None, amount, txn))
@@ -287,19 +288,23 @@ def _apply_payments(rows, payments, problems, end):
                                   f"至判断日期 {end} 仍欠缴 {fmt(row.outstanding)} 元"))
 
 
-def year_end_entry(row: YearRow, settings: dict, fallback_source=None) -> data.Transaction:
-    """The generated Dr appropriation / Cr treasury payable entry of a closed year."""
-    meta = generated_meta(row.source or fallback_source, PLUGIN, **{
-        "net-profit": row.net_profit,
-        "losses-absorbed": row.losses_absorbed,
-        "treasury-share": row.share,
-        "owed": row.owed,
-    })
-    units = Amount(row.owed, CURRENCY)
+def year_end_entry(row: YearRow, settings: dict, fallback_source=None, by_hand=ZERO) -> data.Transaction | None:
+    """The generated Dr appropriation / Cr treasury payable entry of a closed year: what
+    is owed, less what the accountant accrued by hand (重复计提), so the payable holds the
+    amount owed once; None when the hand-written accrual covers it."""
+    extra = {"net-profit": row.net_profit, "losses-absorbed": row.losses_absorbed,
+             "treasury-share": row.share, "owed": row.owed}
+    narration = (f"{row.year}年度净利润上缴国库: 计提应付利润 (净利润 {fmt(row.net_profit)} 元, "
+                 f"弥补以前年度亏损 {fmt(row.losses_absorbed)} 元)")
+    if by_hand:
+        if by_hand >= row.owed:
+            return None
+        extra["booked-by-hand"] = by_hand
+        narration += f"; 手工已计提 {fmt(by_hand)} 元, 本分录计提其余 {fmt(row.owed - by_hand)} 元"
+    meta = generated_meta(row.source or fallback_source, PLUGIN, **extra)
+    units = Amount(row.owed - by_hand, CURRENCY)
     return data.Transaction(
-        meta, datetime.date(row.year, 12, 31), "*", None,
-        f"{row.year}年度净利润上缴国库: 计提应付利润 (净利润 {fmt(row.net_profit)} 元, "
-        f"弥补以前年度亏损 {fmt(row.losses_absorbed)} 元)",
+        meta, datetime.date(row.year, 12, 31), "*", None, narration,
         data.EMPTY_SET, frozenset({f"treasury-{row.year}"}),
         [data.Posting(settings["profit_appropriation"], units, None, None, None, None),
          data.Posting(settings["treasury_payable"], -units, None, None, None, None)])
@@ -327,9 +332,14 @@ def run(entries, options_map, config=None, policies=None, judged=None):
                                      f"{', '.join(str(r.year) for r in due)} 年度应上缴国库利润, "
                                      "请在科目表中 open 这些科目"))
             due = []
+    hand_accrual, by_hand = {}, collections.defaultdict(Decimal)
+    for txn, amount in result.accruals:
+        hand_accrual.setdefault(txn.date.year, txn)
+        by_hand[txn.date.year] += amount
     for row in due:
-        generated[row.year] = year_end_entry(row, settings, fallback)
-    hand_accrual = {txn.date.year: txn for txn in result.accruals}
+        entry = year_end_entry(row, settings, fallback, by_hand.get(row.year, ZERO))
+        if entry is not None:
+            generated[row.year] = entry
     for subject, message in result.problems:
         if isinstance(subject, YearRow):  # at the year's accrual: the hand-written one, else ours
             entry = hand_accrual.get(subject.year) or generated.get(subject.year) or subject.source

@@ -259,48 +259,139 @@ def _cap_errors(expense_acc, income, cap, generated, by_hand, last_by_hand) -> l
 
 
 def _run(entries, errors, settings, roster, policies, judged):
+    """The one pass: every transaction and custom entry to the accumulator, then its finish."""
+    accruals = Accruals(settings, roster, policies, judged, errors)
+    transaction, custom = accruals.transaction, accruals.custom
     Transaction, Custom = data.Transaction, data.Custom
-    income_acc, expense_acc, payable_acc = (settings["work_study_income"], settings["student_expense"],
-                                          settings["student_payable"])
-    daily = settings["granularity"] == "day"
-    sale_errors = []  # the sales' student-share problems, reported after the policies' own
-    cap_date = cap = None
-    payouts = []   # (txn, amount): accountant debits (+) and credits (−) to the payable
+    for index, entry in enumerate(entries):
+        if type(entry) is Transaction or isinstance(entry, Transaction):
+            transaction(index, entry)
+        elif isinstance(entry, Custom):
+            custom(entry)
+    return accruals.finish()
 
-    # Account → role, decided once per account name: 0 other, 1 equity, 2 income, 3 payable,
-    # 4 the student remuneration expense.
-    kinds = {}
-    cap_of_year = collections.defaultdict(Decimal)  # year → the cap on the year's sales (CNY)
-    income_of_year = collections.defaultdict(Decimal)
-    booked_by_hand = collections.defaultdict(Decimal)  # year → accountant's debits to the expense
-    last_by_hand = {}
 
-    def kind_of(account):
+class Accruals:
+    """P1 as an accumulator: `transaction` and `custom` for each entry of the pass (in
+    the loader's order), then `finish` → (generated entries, errors, the index in the
+    entries of the sale each generated entry is dated and lined as)."""
+
+    def __init__(self, settings, roster, policies, judged, errors=()):
+        self.income_acc, self.expense_acc, self.payable_acc = (
+            settings["work_study_income"], settings["student_expense"], settings["student_payable"])
+        self.daily = settings["granularity"] == "day"
+        self.roster, self.policies, self.judged = roster, policies, judged
+        self.errors = list(errors)
+        self.sale_errors = []  # the sales' student-share problems, reported after the policies' own
+        self.cap_date = self.cap = None
+        self.kinds = {}  # account → 0 other, 1 closing equity (3103/3104), 2 income, 3 payable, 4 the expense
+        self.payouts = []  # (txn, amount): accountant debits (+) and credits (−) to the payable
+        self.cap_of_year = collections.defaultdict(Decimal)  # year → the cap on the year's sales (CNY)
+        self.income_of_year = collections.defaultdict(Decimal)
+        self.booked_by_hand = collections.defaultdict(Decimal)  # year → accountant's debits to the expense
+        self.last_by_hand = {}
+        self.new_entries, self.sources = [], []
+        # (date, currency) → [total, count, first sale, vouchers, links, its index, sales, their accruals]
+        self.days = {}
+        self.events = []  # (date, rank, entry, amount, (sales, accruals)): accruals before payouts
+        self.texts = {}  # share → its text
+
+    def _kind(self, account):
         if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
             kind = 1
-        elif under(account, income_acc):
+        elif under(account, self.income_acc):
             kind = 2
-        elif under(account, payable_acc):
+        elif under(account, self.payable_acc):
             kind = 3
-        elif under(account, expense_acc):
+        elif under(account, self.expense_acc):
             kind = 4
         else:
             kind = 0
-        kinds[account] = kind
+        self.kinds[account] = kind
         return kind
 
-    new_entries = []
-    sources = []  # for each new entry, the index in `entries` of the sale it is dated and lined as
-    # (date, currency) → [total, count, first sale, vouchers, links, its index, sales, their accruals]
-    days = {}
+    def transaction(self, index, entry):
+        meta = entry.meta
+        if meta and meta.get(GENERATED) == PLUGIN:
+            return
+        kinds = self.kinds
+        incomes = paid = by_hand = None
+        equity = False
+        for posting in entry.postings:
+            kind = kinds.get(posting.account)
+            if kind is None:
+                kind = self._kind(posting.account)
+            if not kind:
+                continue
+            if kind == 2:
+                pmeta = posting.meta
+                units = posting.units
+                income = (-units.number, pmeta.get("student-share") if pmeta else None, units.currency)
+                if incomes is None:
+                    incomes = [income]
+                else:
+                    incomes.append(income)
+            elif kind == 3:
+                number = posting.units.number
+                if number > 0:
+                    self._payout(entry, posting, number)
+                paid = number if paid is None else paid + number
+            elif kind == 4:
+                number = posting.units.number
+                by_hand = number if by_hand is None else by_hand + number
+            else:
+                equity = True
+        if equity and is_closing_entry(entry):  # a 结转: neither a sale nor a booking of the expense
+            incomes = by_hand = None
+        if incomes is not None:
+            self._sale(index, entry, incomes)
+        if paid is not None:
+            self.payouts.append((entry, paid))
+        if by_hand is not None:
+            self.booked_by_hand[entry.date.year] += by_hand
+            self.last_by_hand[entry.date.year] = entry
 
-    def add_to_day(txn, currency, accrual, voucher, index):
+    def _payout(self, entry, posting, number):
+        """A debit to the student payable needs `student:` (a 学号 on the roster)."""
+        student = posting.meta.get("student") if posting.meta else None
+        if student is None and entry.meta:
+            student = entry.meta.get("student")
+        if student is None:
+            self.errors.append(rule_error(CLAUSE, entry,
+                f"学生劳动报酬发放 {fmt(number)} 元 (账户 {posting.account}) 缺少 student: (学号)"))
+        elif not isinstance(student, str):
+            self.errors.append(rule_error(CLAUSE, entry,
+                f"学生劳动报酬发放的 student: 应为带引号的学号字符串, 实为 {as_written(student)}"))
+        elif self.roster is not None and student not in self.roster:
+            self.errors.append(rule_error(CLAUSE, entry,
+                f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
+
+    def _sale(self, index, entry, incomes):
+        date = entry.date
+        if date != self.cap_date:
+            self.cap_date, self.cap = date, self.policies.value("work-study-share", date)
+        cap = self.cap
+        meta = entry.meta
+        txn_share = meta.get("student-share") if meta else None
+        if self.daily and txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
+            # The usual sale, per-day mode: round its share, add it to the day's total.
+            number, _, currency = incomes[0]
+            accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
+            if currency == "CNY":
+                self.income_of_year[date.year] += number
+                self.cap_of_year[date.year] += accrual
+            if accrual:
+                self._to_day(entry, currency, accrual, meta.get("voucher") if meta else None, index)
+        else:
+            self._accrue(entry, incomes, index, cap, txn_share)
+
+    def _to_day(self, txn, currency, accrual, voucher, index):
         """Per-day mode: one running total per day, hence one generated entry and one
         FIFO event per day; each sale's share is rounded before it is added."""
-        group = days.get((txn.date, currency))
+        group = self.days.get((txn.date, currency))
         if group is None:
-            days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
-                                          index, [txn], [accrual]]
+            self.days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
+                                               index, [txn], [accrual]]
             return
         group[0] += accrual
         group[1] += 1
@@ -311,24 +402,9 @@ def _run(entries, errors, settings, roster, policies, judged):
         if txn.links:
             group[4] = (group[4] or data.EMPTY_SET) | txn.links
 
-    events = []  # (date, rank, kind, entry, amount): accruals before payouts on a day
-    texts = {}  # share → its text
-    Posting = data.Posting
-    make_amount = Amount._make  # a plain tuple constructor: amounts here are known Decimals
-
-    def accrue(txn, incomes, index, cap, txn_share):
-        """Any other sale (a student-share, several income postings, per-transaction
-        mode): its accrual per currency, each rounded to the fen."""
-        problem = None
-        if txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
-            # The common case (one income posting, the policy share): no bookkeeping sets.
-            single, _, single_currency = incomes[0]
-            by_currency = {single_currency: cap * single}
-            shares = (cap,)
-            incomes = ()
-        else:
-            by_currency = {}
-            shares = set()
+    def _shares(self, incomes, cap, txn_share):
+        """({currency: exact accrual}, the shares used) of a sale, or (None, problem)."""
+        by_currency, shares = {}, set()
         for number, share, currency in incomes:
             if share is None:
                 share = txn_share
@@ -337,155 +413,83 @@ def _run(entries, errors, settings, roster, policies, judged):
             else:
                 problem = _share_problem(share, cap)
                 if problem:
-                    break
+                    return None, problem
             shares.add(share)
             by_currency[currency] = by_currency.get(currency, ZERO) + share * number
-        if problem:
+        return by_currency, shares
+
+    def _accrue(self, txn, incomes, index, cap, txn_share):
+        """Any other sale (a student-share, several income postings, per-transaction
+        mode): its accrual per currency, each rounded to the fen."""
+        by_currency, shares = self._shares(incomes, cap, txn_share)
+        if by_currency is None:
             total = sum((n for n, _, _ in incomes), ZERO)
-            sale_errors.append(rule_error(CLAUSE, txn,
-                f"{problem}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
+            self.sale_errors.append(rule_error(CLAUSE, txn,
+                f"{shares}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
             return
-        for number, _, currency in incomes or ((single, None, single_currency),):
+        for number, _, currency in incomes:
             if currency == "CNY":
-                income_of_year[txn.date.year] += number
-                cap_of_year[txn.date.year] += (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
-        tmeta = txn.meta or {}
-        voucher = tmeta.get("voucher")
-        if type(shares) is tuple:
-            share_text = texts.get(cap)
-            if share_text is None:
-                share_text = texts[cap] = str(cap)
-        else:
-            share_text = "/".join(str(s) for s in sorted(shares))
+                self.income_of_year[txn.date.year] += number
+                self.cap_of_year[txn.date.year] += (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
+        voucher = (txn.meta or {}).get("voucher")
+        share_text = "/".join(str(s) for s in sorted(shares))
         for currency, exact in by_currency.items():
             accrual = exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per transaction
             if not accrual:
                 continue
-            if not incomes:  # the common case above
-                income = single
-            elif len(incomes) == 1:
-                income = incomes[0][0]
-            else:
-                income = sum((n for n, _, c in incomes if c == currency), ZERO)
-            if daily:
-                add_to_day(txn, currency, accrual, voucher, index)
+            if self.daily:
+                self._to_day(txn, currency, accrual, voucher, index)
                 continue
-            events.append((txn.date, 0, txn, accrual, ((txn,), (accrual,))))
-            if accrual > 0:
-                narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
-            else:
-                narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {-income:.2f} × {share_text}"
-            # = generated_meta(txn, PLUGIN, source=where(txn), …), built inline: this runs per sale.
-            filename, lineno = tmeta.get("filename", "<plugin>"), tmeta.get("lineno", 0)
-            meta = {"filename": filename, "lineno": lineno, GENERATED: PLUGIN,
-                    "source": f"{filename}:{lineno}", "share": share_text}
-            if voucher:
-                meta["source-voucher"] = voucher
-            postings = [
-                Posting(expense_acc, make_amount((accrual, currency)), None, None, None, None),
-                Posting(payable_acc, make_amount((-accrual, currency)), None, None, None, None),
-            ]
-            new_entries.append(data.Transaction(meta, txn.date, "*", None, narration,
-                                                data.EMPTY_SET, txn.links or data.EMPTY_SET, postings))
-            sources.append(index)
+            income = sum((n for n, _, c in incomes if c == currency), ZERO)
+            self.events.append((txn.date, 0, txn, accrual, ((txn,), (accrual,))))
+            self.new_entries.append(self._sale_entry(txn, currency, accrual, income, share_text, voucher))
+            self.sources.append(index)
 
-    # The one pass over the entries.
-    for index, entry in enumerate(entries):
-        if isinstance(entry, Transaction):
-            date = entry.date
-            meta = entry.meta
-            if meta and meta.get("generated") == PLUGIN:
-                continue
-            incomes = None
-            paid = None
-            by_hand = None
-            equity = False
-            for posting in entry.postings:
-                account = posting.account
-                kind = kinds.get(account)
-                if kind is None:
-                    kind = kind_of(account)
-                if not kind:
-                    continue
-                if kind == 2:
-                    pmeta = posting.meta
-                    share = pmeta.get("student-share") if pmeta else None
-                    units = posting.units
-                    if incomes is None:
-                        incomes = [(-units.number, share, units.currency)]
-                    else:
-                        incomes.append((-units.number, share, units.currency))
-                elif kind == 3:
-                    number = posting.units.number
-                    if number > 0:
-                        student = posting.meta.get("student") if posting.meta else None
-                        if student is None and meta:
-                            student = meta.get("student")
-                        if student is None:
-                            errors.append(rule_error(CLAUSE, entry,
-                                f"学生劳动报酬发放 {fmt(number)} 元 (账户 {account}) 缺少 student: (学号)"))
-                        elif not isinstance(student, str):
-                            errors.append(rule_error(CLAUSE, entry,
-                                f"学生劳动报酬发放的 student: 应为带引号的学号字符串, 实为 {as_written(student)}"))
-                        elif roster is not None and student not in roster:
-                            errors.append(rule_error(CLAUSE, entry,
-                                f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
-                    paid = number if paid is None else paid + number
-                elif kind == 4:
-                    number = posting.units.number
-                    by_hand = number if by_hand is None else by_hand + number
-                else:
-                    equity = True
-            if incomes is not None and not (equity and is_closing_entry(entry)):
-                if date != cap_date:
-                    cap_date, cap = date, policies.value("work-study-share", date)
-                txn_share = meta.get("student-share") if meta else None
-                if daily and txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
-                    # The usual sale, per-day mode: round its share, add it to the day's total.
-                    number, _, currency = incomes[0]
-                    accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
-                    if currency == "CNY":
-                        income_of_year[date.year] += number
-                        cap_of_year[date.year] += accrual
-                    if accrual:
-                        add_to_day(entry, currency, accrual, meta.get("voucher") if meta else None,
-                                   index)
-                else:
-                    accrue(entry, incomes, index, cap, txn_share)
-            if paid is not None:
-                payouts.append((entry, paid))
-            if by_hand is not None and not equity:  # a 结转 of the expense is no booking of it
-                booked_by_hand[date.year] += by_hand
-                last_by_hand[date.year] = entry
-            continue
-        if isinstance(entry, Custom):
-            if entry.type == "work-hours":
-                sid, _hours, _base, problem = read_hours(entry)
-                if problem is None and roster is not None and sid not in roster:
-                    problem = f"学号 {sid} 不在学生名册中"
-                if problem:
-                    errors.append(rule_error(CLAUSE, entry, f"工时记录有误: {problem}"))
+    def _sale_entry(self, txn, currency, accrual, income, share_text, voucher):
+        """Per-transaction mode: the generated accrual (or reversal) of one sale."""
+        if accrual > 0:
+            narration = f"计提学生劳动报酬: 勤工俭学收入 {income:.2f} × {share_text}"
+        else:
+            narration = f"冲回学生劳动报酬: 勤工俭学收入冲减 {-income:.2f} × {share_text}"
+        extra = {"source": where(txn), "share": share_text}
+        if voucher:
+            extra["source-voucher"] = voucher
+        postings = [
+            data.Posting(self.expense_acc, Amount(accrual, currency), None, None, None, None),
+            data.Posting(self.payable_acc, Amount(-accrual, currency), None, None, None, None),
+        ]
+        return data.Transaction(generated_meta(txn, PLUGIN, **extra), txn.date, "*", None, narration,
+                                data.EMPTY_SET, txn.links or data.EMPTY_SET, postings)
 
-    errors.extend(policies.errors_of(CLAUSES))
-    errors.extend(sale_errors)
+    def custom(self, entry):
+        if entry.type != "work-hours":
+            return
+        sid, _hours, _base, problem = read_hours(entry)
+        if problem is None and self.roster is not None and sid not in self.roster:
+            problem = f"学号 {sid} 不在学生名册中"
+        if problem:
+            self.errors.append(rule_error(CLAUSE, entry, f"工时记录有误: {problem}"))
 
-    for (date, currency), (total, count, first, vouchers, links, index, sales, amounts) in days.items():
-        if total:
-            events.append((date, 0, first, total, (sales, amounts)))
-            new_entries.append(_daily_entry(date, currency, total, count, first, vouchers, links,
-                                            expense_acc, payable_acc))
-            sources.append(index)
-    for txn, paid in payouts:
-        if paid > 0:
-            events.append((txn.date, 1, txn, -paid, None))
-        elif paid < 0:  # an accountant's credit to the payable: a manual accrual
-            events.append((txn.date, 0, txn, -paid, ((txn,), (-paid,))))
-    events.sort(key=lambda e: (e[0], e[1]))
-    errors.extend(_settle(events, policies, judged))
-    generated_of_year = collections.defaultdict(Decimal)
-    for entry in new_entries:
-        if entry.postings[0].units.currency == "CNY":
-            generated_of_year[entry.date.year] += entry.postings[0].units.number
-    errors.extend(_cap_errors(expense_acc, income_of_year, cap_of_year, generated_of_year,
-                              booked_by_hand, last_by_hand))
-    return new_entries, errors, sources
+    def finish(self):
+        errors = self.errors + self.policies.errors_of(CLAUSES) + self.sale_errors
+        events = self.events
+        for (date, currency), (total, count, first, vouchers, links, index, sales, amounts) in self.days.items():
+            if total:
+                events.append((date, 0, first, total, (sales, amounts)))
+                self.new_entries.append(_daily_entry(date, currency, total, count, first, vouchers, links,
+                                                     self.expense_acc, self.payable_acc))
+                self.sources.append(index)
+        for txn, paid in self.payouts:
+            if paid > 0:
+                events.append((txn.date, 1, txn, -paid, None))
+            elif paid < 0:  # an accountant's credit to the payable: a manual accrual
+                events.append((txn.date, 0, txn, -paid, ((txn,), (-paid,))))
+        events.sort(key=lambda e: (e[0], e[1]))
+        errors.extend(_settle(events, self.policies, self.judged))
+        generated_of_year = collections.defaultdict(Decimal)
+        for entry in self.new_entries:
+            if entry.postings[0].units.currency == "CNY":
+                generated_of_year[entry.date.year] += entry.postings[0].units.number
+        errors.extend(_cap_errors(self.expense_acc, self.income_of_year, self.cap_of_year, generated_of_year,
+                                  self.booked_by_hand, self.last_by_hand))
+        return self.new_entries, errors, self.sources

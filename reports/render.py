@@ -206,7 +206,7 @@ def xlsx_bytes(sheets, as_of: str | None = None) -> bytes:
         if not any("__________" in line for line in footer):  # a sheet's own signers (会计主管, 纳税人…) stand alone
             footer.append(SIGNATURE)
         printed = sum(sheet.column_dimensions[get_column_letter(c)].width for c in range(1, width + 1))
-        for line in (part for text in footer if text for part in _signature_lines(text, printed)):
+        for line in (part for item in footer if item for part in _signature_lines(item, printed)):
             row += 1
             merged_line(row, line)
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)

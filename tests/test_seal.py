@@ -170,6 +170,15 @@ def test_edited_and_deleted_records_are_named_with_date_voucher_and_line(sealed)
     assert '删除 2024-07-01 (无凭证号): 「2024-07-01 event "manager" "职业经理人 张三"」 (封账时位于 2024b.beancount:' in found[1]
 
 
+def test_an_edited_amount_says_which_line_changed(sealed):
+    path = sealed / "2024b.beancount"
+    path.write_text(path.read_text(encoding="utf-8").replace("380.50 CNY", "390.50 CNY")
+                    .replace("-380.50 CNY", "-390.50 CNY"), encoding="utf-8")
+    [message] = seal_errors(sealed / "main.beancount")
+    assert "修改 2024-03-04 记-2024-03-0001: 现为「5602-管理费用:560202-办公费 390.50 CNY" in message
+    assert "封账时为「5602-管理费用:560202-办公费 380.50 CNY" in message
+
+
 def test_a_tampered_record_list_falls_back_to_months(sealed):
     listing = sealed / "seal-2024.records.tsv"
     listing.write_text(listing.read_text(encoding="utf-8").replace("购买办公用品", "购买"), encoding="utf-8")

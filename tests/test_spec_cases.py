@@ -1887,6 +1887,15 @@ def test_bureau_pages_show_the_ledger_pin(tmp_path, monkeypatch, view):
     assert re.search(r"判断日期 2025-03-01 \(账本设定", text)
 
 
+def test_p2_duplicate_accrual_not_doubled_in_the_books(monkeypatch):
+    body = P2_BODY + (f'2025-12-31 * "计提应缴利润"\n  {APPROP}  2900.00 CNY\n  {TREASURY}  -2900.00 CNY\n')
+    entries, errors, _ = load(monkeypatch, body, "2026-01-15")
+    assert any("重复计提" in m for m in msgs(errors, "P2"))
+    bs = by_line(report_json(["balance-sheet", "--date", "2025-12-31"], body, as_of="2026-01-15"))
+    assert bs[38]["end"] == "2900.00"
+    assert balance(entries, TREASURY) == Decimal("-2900.00")
+
+
 def test_account_balances_period_and_ytd():
     doc = report_json(["account-balances", "--from", "2025-06-01", "--to", "2025-06-30"], STMT)
     rows = {a["code"]: a for a in doc["accounts"]}
