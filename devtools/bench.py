@@ -52,7 +52,7 @@ TARGETS = {
 }
 PLUGIN_LINE = re.compile(r'^plugin\s+"plugins\.(\w+)"[^\n]*$', re.M)
 TIMING_LINE = re.compile(r"Operation: '(.+?)'\s+Time:\s+(\d+) ms")
-VIEW_CLASSES = ("FinanceView", "AuditView")
+VIEW_CLASSES = ("FinanceView", "AuditView", "BooksView")
 NOT_IMPLEMENTED = "未实现"
 # Text from this line on in the output file is hand-written analysis: `shixun bench -o`
 # keeps it below the regenerated figures.
@@ -264,9 +264,11 @@ def _short(filename: str) -> str:
 
 
 def _extension_modules() -> dict[str, str]:
-    """{class name: module} for FinanceView/AuditView, found by reading reports/*.py."""
+    """{class name: module} for the bureau and books views, found by reading reports/*.py."""
+    import reports
+
     found = {}
-    folder = pathlib.Path(__file__).resolve().parent
+    folder = pathlib.Path(reports.__file__).resolve().parent
     for source in sorted(folder.glob("*.py")):
         text = source.read_text(encoding="utf-8", errors="replace")
         for name in VIEW_CLASSES:
