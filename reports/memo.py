@@ -1,6 +1,6 @@
 """A memo of whole-ledger analyses for the most recently loaded entries list.
 
-The report builders are per year (`build_funds(entries, options_map, 2016)`), but the
+The report builders are per year (`reports.funds.build(entries, options_map, 2016)`), but the
 analyses under them (`plugins.funds.analyse`, `plugins.taxes.analyse`,
 `plugins.treasury.treasury_years`, the audit's invoice index) walk the whole ledger.
 A Fava view or a CLI run asking for ten years would walk it ten times. `memo(...)`

@@ -34,7 +34,7 @@ def test_fava_speaks_chinese(site):
 
 
 def test_finance_view_shows_the_treasury_of_each_year(site):
-    from reports.remittance import build_remittance
+    from reports.remittance import build as build_remittance
     from scripts.common import load
 
     entries, _, options = load(str(BUNDLED_LEDGER))

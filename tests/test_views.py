@@ -302,13 +302,13 @@ def test_builders_share_one_whole_ledger_pass_per_entries_list(monkeypatch):
     monkeypatch.setattr(funds, "analyse", counting("funds", plugins.funds.analyse))
     monkeypatch.setattr(taxes, "analyse", counting("taxes", plugins.taxes.analyse))
     memo.clear()
-    first = [(funds.build_funds(entries, options, y), taxes.indicators(entries, options, y),
-              remittance.build_remittance(entries, options, y), audit.run_audit(entries, options, y))
+    first = [(funds.build(entries, options, y), taxes.indicators(entries, options, y),
+              remittance.build(entries, options, y), audit.run_audit(entries, options, y))
              for y in (2024, 2025)]
     assert calls == {"funds": 1, "taxes": 1}
     copy = list(entries)  # a new list (as after a reload): analysed again, same results
-    again = [(funds.build_funds(copy, options, y), taxes.indicators(copy, options, y),
-              remittance.build_remittance(copy, options, y), audit.run_audit(copy, options, y))
+    again = [(funds.build(copy, options, y), taxes.indicators(copy, options, y),
+              remittance.build(copy, options, y), audit.run_audit(copy, options, y))
              for y in (2024, 2025)]
     assert calls == {"funds": 2, "taxes": 2}
     assert memo._state["entries"] is copy
