@@ -305,9 +305,9 @@ def test_cli_warns_when_the_plugin_is_not_enabled(capsys, tmp_path):
 
 def test_bundled_ledger_pays_2024_in_full_in_2025():
     from scripts.common import BUNDLED_LEDGER, load
+    from plugins.common import family_enabled
     entries, errors, options = load(str(BUNDLED_LEDGER))
-    if not any(name == "plugins.treasury" for name, _ in options["plugin"]):
-        pytest.skip("the bundled ledger does not enable plugins.treasury yet")
+    assert family_enabled(options, ("plugins.treasury",))
     assert [e.message for e in errors if e.message.startswith("[P2]")] == []
     rows = {r["year"]: r for r in treasury_by_year(entries, options)}
     assert rows[2024]["owed"] > 0 and rows[2024]["outstanding"] == 0 and not rows[2024]["overdue"]
