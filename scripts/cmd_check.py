@@ -3,13 +3,14 @@
 import collections
 import sys
 
+from plugins.all import FAMILIES
 from plugins.common import CLAUSES, family_enabled
 from plugins.errors import OTHER, group
 from scripts.common import add_ledger_argument, is_bundled, ledger_path, load
 
 
 # The rule families' own plugin lines (plugins.all counts too, see family_enabled).
-RULE_PLUGINS = ("plugins.work_study", "plugins.treasury", "plugins.taxes", "plugins.funds", "plugins.seal")
+RULE_PLUGINS = tuple(family.__name__ for family, _ in FAMILIES)
 
 
 def run(args) -> int:
