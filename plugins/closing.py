@@ -39,7 +39,3 @@ def is_closing_entry(entry) -> bool:
             return False
     return reaches_equity
 
-
-def without_closing_entries(entries):
-    """`entries` with closing entries left out (a new list; the order kept)."""
-    return [entry for entry in entries if not is_closing_entry(entry)]

@@ -63,7 +63,7 @@ from beancount.core import convert, data
 
 from plugins.asof import as_of, is_over, year_over
 from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, account_code, as_written, family_config, is_monetary, read_settings, rule_error, under, where
+from plugins.common import ACCOUNTS, account_code, as_written, is_monetary, read_settings, rule_error, under, where
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -135,12 +135,6 @@ def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) 
     if last < first:
         return 0
     return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
-def plugin_config(options_map) -> str | None:
-    """The config string this family takes from a loaded ledger (its own line or its
-    share of `plugins.all`), if any."""
-    return family_config(options_map, (PLUGIN, "funds"), DEFAULTS)
 
 
 # Roles of an account in the one pass (see Analysis._scan); 0 = none of them.
