@@ -12,12 +12,9 @@ never a closing entry.
 """
 from beancount.core import data
 
+from plugins.common import account_code
+
 CLOSING_EQUITY_CODES = ("3103", "3104")  # 本年利润, 利润分配
-
-
-def _code(account: str) -> str:
-    parts = account.split(":")
-    return parts[1].split("-", 1)[0] if len(parts) > 1 else ""
 
 
 def is_profit_and_loss(account: str) -> bool:
@@ -25,7 +22,7 @@ def is_profit_and_loss(account: str) -> bool:
 
 
 def is_closing_equity(account: str) -> bool:
-    return account.startswith("Equity:") and _code(account) in CLOSING_EQUITY_CODES
+    return account.startswith("Equity:") and account_code(account) in CLOSING_EQUITY_CODES
 
 
 def is_closing_entry(entry) -> bool:
@@ -42,7 +39,3 @@ def is_closing_entry(entry) -> bool:
             return False
     return reaches_equity
 
-
-def without_closing_entries(entries):
-    """`entries` with closing entries left out (a new list; the order kept)."""
-    return [entry for entry in entries if not is_closing_entry(entry)]

@@ -63,7 +63,7 @@ from beancount.core import convert, data
 
 from plugins.asof import as_of, is_over, year_over
 from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, account_code, as_written, family_config, is_monetary, read_settings, rule_error, under
+from plugins.common import ACCOUNTS, account_code, as_written, is_monetary, read_settings, rule_error, under, where
 from plugins.money import ZERO, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
@@ -128,13 +128,6 @@ def _pct(ratio) -> str:
     return f"{text}%"
 
 
-def _loc(entry) -> str:
-    meta = getattr(entry, "meta", None) or {}
-    return f"{meta.get('filename', '?')}:{meta.get('lineno', '?')}"
-
-
-
-
 def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) -> int:
     """Whole calendar months of `year` touched by [start, end] (both months count)."""
     first = max(start, datetime.date(year, 1, 1))
@@ -142,12 +135,6 @@ def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) 
     if last < first:
         return 0
     return (last.year - first.year) * 12 + last.month - first.month + 1
-
-
-def plugin_config(options_map) -> str | None:
-    """The config string this family takes from a loaded ledger (its own line or its
-    share of `plugins.all`), if any."""
-    return family_config(options_map, (PLUGIN, "funds"), DEFAULTS)
 
 
 # Roles of an account in the one pass (see Analysis._scan); 0 = none of them.
@@ -360,7 +347,7 @@ class Analysis:
             if fund_id in self.funds:
                 first = self.funds[fund_id].entry
                 self.errors.append(rule_error("P10", entry, (
-                    f"专项资金 {fund_id} 重复申报 (首次申报见 {_loc(first)}); 本条不生效, 以首次申报为准")))
+                    f"专项资金 {fund_id} 重复申报 (首次申报见 {where(first)}); 本条不生效, 以首次申报为准")))
                 continue
             fund = self.funds[fund_id] = Fund(fund_id, entry)
             problems = []
@@ -405,7 +392,7 @@ class Analysis:
             if finding_id in self.findings:
                 first = self.findings[finding_id]["entry"]
                 self.errors.append(rule_error("P10", entry, (
-                    f"审计整改事项 {finding_id} 重复登记 (首次登记见 {_loc(first)}); 本条不生效")))
+                    f"审计整改事项 {finding_id} 重复登记 (首次登记见 {where(first)}); 本条不生效")))
                 continue
             meta = entry.meta
             problems = []
@@ -445,7 +432,7 @@ class Analysis:
                         f"finding: {finding_id} 不是已登记的审计整改事项; 本笔退还 {_yuan(value)} 无法计入台账")))
                 continue
             finding["returns"] = [{"date": d, "amount": v, "voucher": (t.meta or {}).get("voucher", ""),
-                                   "location": _loc(t)} for d, v, t in returns]
+                                   "location": where(t)} for d, v, t in returns]
         for finding in self.findings.values():
             self._finding_status(finding)
 
@@ -518,7 +505,7 @@ class Analysis:
                         f"专项资金 {fund_id} 以 {fund.currency} 申报, {account} 的金额为 {currency}; 未计入")))
                     continue
                 event = {"date": date, "kind": kind, "amount": value, "account": account,
-                         "location": _loc(txn), "voucher": (txn.meta or {}).get("voucher", ""),
+                         "location": where(txn), "voucher": (txn.meta or {}).get("voucher", ""),
                          "narration": txn.narration or "", "category": None, "problems": []}
                 fund.events.append(event)
                 if kind == "receipt":
@@ -550,7 +537,7 @@ class Analysis:
                 for kind_name, message in problems:
                     violation = {"fund": fund_id, "date": date, "account": account, "amount": value,
                                  "kind": kind_name, "label": KIND_LABELS[kind_name], "message": message,
-                                 "location": _loc(txn), "voucher": event["voucher"], "finding": known_finding,
+                                 "location": where(txn), "voucher": event["voucher"], "finding": known_finding,
                                  "balance": left}
                     event["problems"].append(violation)
                     self.violations.append(violation)
@@ -634,7 +621,7 @@ class Analysis:
             if app_id in self.apprentices:
                 first = self.apprentices[app_id]["entry"]
                 self.errors.append(rule_error("P6", entry, (
-                    f"学徒 {app_id} 重复登记 (首次登记见 {_loc(first)}); 本条不生效")))
+                    f"学徒 {app_id} 重复登记 (首次登记见 {where(first)}); 本条不生效")))
                 continue
             name = values[1] if len(values) > 1 and isinstance(values[1], str) else ""
             start, end = entry.meta.get("start"), entry.meta.get("end")

@@ -172,15 +172,20 @@ def _digest(digests) -> str:
     return hasher.hexdigest()
 
 
+def _year_slice(entries, year: int) -> list:
+    """The entries dated in `year`: they are in date order (the loader sorts), so a slice."""
+    low = bisect.bisect_left(entries, datetime.date(year, 1, 1), key=_date_of)
+    high = bisect.bisect_left(entries, datetime.date(year + 1, 1, 1), low, key=_date_of)
+    return entries[low:high]
+
+
 def year_digests(entries, years) -> dict:
     """{year: {"digest": hex, "entries": n, "months": {"01": (short hex, n), …}}} for the
     given years, in one pass over the entries."""
     years = set(years)
     buckets = collections.defaultdict(list)  # (year, month) → entry digests
-    for year in years:  # the entries are in date order (the loader sorts): each year is a slice
-        low = bisect.bisect_left(entries, datetime.date(year, 1, 1), key=_date_of)
-        high = bisect.bisect_left(entries, datetime.date(year + 1, 1, 1), low, key=_date_of)
-        for entry in entries[low:high]:
+    for year in years:
+        for entry in _year_slice(entries, year):
             if sealable(entry):
                 buckets[(year, entry.date.month)].append(entry_digest(entry))
     result = {}
@@ -317,7 +322,7 @@ def _position(entry, base: str) -> str:
 
 def year_records(entries, year: int) -> list[tuple[str, object]]:
     """(digest hex, entry) of every sealed-over record dated in `year`, in ledger order."""
-    return [(entry_digest(e).hex(), e) for e in entries if e.date.year == year and sealable(e)]
+    return [(entry_digest(e).hex(), e) for e in _year_slice(entries, year) if sealable(e)]
 
 
 def records_text(entries, year: int, base: str) -> str:

@@ -59,7 +59,7 @@ from plugins.asof import as_of, is_over
 from plugins.closing import is_closing_entry, is_closing_equity
 from plugins.common import ACCOUNTS, GENERATED, as_written, file_error, generated_meta, read_settings, rule_error, under, where
 from plugins.money import FEN, ZERO, fmt
-from plugins.policy import Policies
+from plugins.policy import read_policies
 from plugins.roster import ROSTER_FILE, read_roster
 
 __plugins__ = ("work_study",)
@@ -153,7 +153,7 @@ def run(entries, options_map, config=None, policies=None, judged=None):
     errors = [file_error(CLAUSE, options_map.get("filename", "<plugin>"), 0, p) for p in problems]
     roster, roster_errors = load_roster(options_map, settings)
     errors.extend(roster_errors)
-    policies = policies if policies is not None else Policies(entries)
+    policies = policies if policies is not None else read_policies(entries)
     judged = judged if judged is not None else as_of(entries).date
     return _run(entries, errors, settings, roster, policies, judged)
 
