@@ -51,12 +51,11 @@ def write_users(users: pathlib.Path, roles: dict, passwords: dict) -> None:
         users_mod.add_user(str(users), name, role, passwords[name])
 
 
-def golden_text(golden: pathlib.Path, text: str) -> str:
-    """The expected text of a golden file; with REGEN_GOLDEN set, `text` is written there first."""
+def regen_golden(golden: pathlib.Path, text: str) -> None:
+    """With REGEN_GOLDEN set, (re)write the golden file with `text` before it is compared."""
     if os.environ.get("REGEN_GOLDEN"):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text, encoding="utf-8")
-    return golden.read_text(encoding="utf-8")
 
 
 def messages(errors, clause=None):
