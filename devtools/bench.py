@@ -406,11 +406,9 @@ def generate(directory: pathlib.Path, transactions: int, seed: int) -> pathlib.P
 
 
 ALT = "all_alt"  # the five family lines, the old form (for reference)
-GRANULARITY_NAMES = {"day": "按日汇总", "transaction": "按笔计提"}
 
 
 FAMILY_LINE = re.compile(r'^plugin\s+"plugins\.(\w+)"(?:\s+"([^"\n]*)")?[ \t]*$', re.M)
-FAMILIES = ("work_study", "treasury", "taxes", "funds", "seal")
 
 
 def _plugin_lines(text: str) -> tuple[str, str]:
@@ -421,19 +419,19 @@ def _plugin_lines(text: str) -> tuple[str, str]:
     from plugins import all as combined
     from plugins.common import own_config
 
+    families = [(module.__name__.rsplit(".", 1)[-1], defaults) for module, defaults in combined.FAMILIES]
     found = {name: conf for name, conf in FAMILY_LINE.findall(text)}
     if "all" in found:
         config = found["all"]
     else:
         merged = {}
-        for name in FAMILIES:
+        for name, _ in families:
             if found.get(name):
                 merged.update(ast.literal_eval(found[name]))
         config = repr(merged) if merged else ""
     one = f'plugin "plugins.all" "{config}"' if config else 'plugin "plugins.all"'
     five = []
-    for module, defaults in combined.FAMILIES:
-        name = module.__name__.split(".")[-1]
+    for name, defaults in families:
         share = own_config(config, defaults) if config else None
         five.append(f'plugin "plugins.{name}" "{share}"' if share and share != "{}" else f'plugin "plugins.{name}"')
     return one, "\n".join(five)

@@ -1,5 +1,7 @@
 """Shared test helpers: docstring ledgers loaded with the real loader."""
+import base64
 import os
+import pathlib
 import re
 import textwrap
 
@@ -33,6 +35,27 @@ def load_judged_on_last_booking(text: str):
             del os.environ["SHIXUN_AS_OF"]
         else:
             os.environ["SHIXUN_AS_OF"] = before
+
+
+def basic_auth(name: str, password: str) -> dict:
+    """The HTTP Basic `Authorization` header for a user of the served site."""
+    token = base64.b64encode(f"{name}:{password}".encode("utf-8")).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
+def write_users(users: pathlib.Path, roles: dict, passwords: dict) -> None:
+    """A users file with one user per name in `roles` (role, password from `passwords`)."""
+    from serving import users as users_mod
+
+    for name, role in roles.items():
+        users_mod.add_user(str(users), name, role, passwords[name])
+
+
+def regen_golden(golden: pathlib.Path, text: str) -> None:
+    """With REGEN_GOLDEN set, (re)write the golden file with `text` before it is compared."""
+    if os.environ.get("REGEN_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
 
 
 def messages(errors, clause=None):

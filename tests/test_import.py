@@ -6,7 +6,6 @@ and read the diff before committing it.
 """
 import datetime
 import decimal
-import os
 import pathlib
 import shutil
 
@@ -23,6 +22,7 @@ from importers.bank import BankStatementImporter
 from importers.table import ImportFailure, parse_amount, parse_date
 from importers.workhours import WorkHoursImporter
 from scripts import cli
+from tests.conftest import regen_golden
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "import"
 LEDGER_DIR = DATA / "ledger"
@@ -61,9 +61,7 @@ def existing_ledger():
 def test_golden(name):
     text, _ = extract([DATA / name])
     golden = EXPECTED / (name + ".beancount")
-    if os.environ.get("REGEN_GOLDEN"):
-        EXPECTED.mkdir(exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
+    regen_golden(golden, text)
     assert text == golden.read_text(encoding="utf-8")
 
 

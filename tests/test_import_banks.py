@@ -25,6 +25,7 @@ from importers import config as config_lib
 from importers import profiles, run
 from importers.table import ImportFailure
 from scripts import cli
+from tests.conftest import regen_golden
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "import"
 BANKS = DATA / "banks"
@@ -66,9 +67,7 @@ def refusal(paths, **kwargs):
 def test_golden(name):
     text, _ = extract([BANKS / name])
     golden = EXPECTED / (name + ".beancount")
-    if os.environ.get("REGEN_GOLDEN"):
-        EXPECTED.mkdir(exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
+    regen_golden(golden, text)
     assert text == golden.read_text(encoding="utf-8")
 
 

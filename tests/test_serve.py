@@ -4,7 +4,6 @@ Every write route of Fava 1.30 (json_api PUT/DELETE endpoints, extension endpoin
 POST/PUT/DELETE) plus the editor/import pages is tried under each role with Flask's
 test_client against the real middleware-wrapped `create_app`.
 """
-import base64
 import hashlib
 import json
 import os
@@ -21,6 +20,7 @@ import urllib.request
 import pytest
 
 from serving import users as users_mod
+from tests.conftest import basic_auth, write_users
 from serving.guard import Guard, Throttle
 from serving.server import is_loopback, make_app
 from scripts.cli import main as cli_main
@@ -71,9 +71,7 @@ class PostExt(FavaExtensionBase):
 
 
 def auth(name, password=None):
-    password = PASSWORDS[name] if password is None else password
-    token = base64.b64encode(f"{name}:{password}".encode("utf-8")).decode("ascii")
-    return {"Authorization": f"Basic {token}"}
+    return basic_auth(name, PASSWORDS[name] if password is None else password)
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +82,7 @@ def site(tmp_path_factory):
     (root / "import_config.py").write_text("CONFIG = []\n", encoding="utf-8")
     (root / "docs").mkdir()
     users = root / "users.txt"
-    for name, role in ROLES.items():
-        users_mod.add_user(str(users), name, role, PASSWORDS[name])
+    write_users(users, ROLES, PASSWORDS)
     app, guard = make_app(str(root / "main.beancount"), str(users), str(root / "access.log"),
                           max_failures=1000)
     return root, app, guard

@@ -6,7 +6,6 @@ Requests go through Flask's test client into the real Guard-wrapped Fava app (th
 queries really fork their sandboxed children); the server limits are tested in
 tests/test_serve_server.py against the real cheroot server.
 """
-import base64
 import concurrent.futures
 import json
 import pathlib
@@ -18,6 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from serving import users as users_mod
+from tests.conftest import basic_auth, write_users
 from serving.guard import Throttle
 from serving.query import REFUSED, QueryError, QueryLimits, Sandbox
 from serving.server import make_app
@@ -48,9 +48,7 @@ AS_WHO = ["fin", "aud", "acc"]
 
 
 def auth(name, password=None):
-    password = PASSWORDS[name] if password is None else password
-    token = base64.b64encode(f"{name}:{password}".encode("utf-8")).decode("ascii")
-    return {"Authorization": f"Basic {token}"}
+    return basic_auth(name, PASSWORDS[name] if password is None else password)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +60,7 @@ def site(tmp_path_factory):
     (served / "key.pem").write_text(SECRET, encoding="utf-8")
     (served / "sub").mkdir()
     users = root / "users.txt"
-    for name, role in ROLES.items():
-        users_mod.add_user(str(users), name, role, PASSWORDS[name])
+    write_users(users, ROLES, PASSWORDS)
     log = root / "access.log"
     app, guard = make_app(str(served / "main.beancount"), str(users), str(log),
                           max_failures=10**6, max_anonymous=10**6, query_limits=LIMITS)

@@ -1,7 +1,6 @@
 """Issue 14 finding 5 against the real `shixun serve` (cheroot + Guard + Fava) on loopback:
 trickled headers, huge URLs and headers, no credentials. Every socket has a timeout, so
 each test ends within a bound whatever the server does."""
-import base64
 import pathlib
 import shutil
 import socket
@@ -15,6 +14,7 @@ import urllib.request
 import pytest
 
 from serving import users as users_mod
+from tests.conftest import basic_auth
 
 LEDGER = """\
 option "title" "实训账本"
@@ -69,9 +69,8 @@ def server(tmp_path_factory):
 
 
 def accountant_get(port, timeout=20):
-    token = base64.b64encode(f"kuaiji:{PASSWORD}".encode()).decode()
     request = urllib.request.Request(f"http://127.0.0.1:{port}/{SLUG}/api/errors",
-                                     headers={"Authorization": f"Basic {token}"})
+                                     headers=basic_auth("kuaiji", PASSWORD))
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status
 
@@ -169,11 +168,10 @@ def test_silent_tls_connections_do_not_block_the_others(tmp_path):
     context = ssl.create_default_context(cafile=str(cert))
     context.check_hostname = False
     proc, port = serve(tmp_path, users, "--certfile", str(cert), "--keyfile", str(key), context=context)
-    token = base64.b64encode(f"kuaiji:{PASSWORD}".encode()).decode()
 
     def get(timeout):
         request = urllib.request.Request(f"https://127.0.0.1:{port}/{SLUG}/api/errors",
-                                         headers={"Authorization": f"Basic {token}"})
+                                         headers=basic_auth("kuaiji", PASSWORD))
         with urllib.request.urlopen(request, timeout=timeout, context=context) as response:
             return response.status, response.headers.get("Strict-Transport-Security", "")
 
