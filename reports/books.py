@@ -262,19 +262,6 @@ def as_of_label(entries) -> str:
     return as_of(entries).label()
 
 
-def has_transactions(entries, start, end) -> bool:
-    """Any transaction (closing ones too) dated in [start, end]?"""
-    return any(isinstance(e, data.Transaction) and start <= e.date <= end for e in entries) \
-        if not isinstance(entries, list) else bool(_any_between(entries, start, end))
-
-
-def _any_between(entries, start, end):
-    dates = memo(entries, None, "books.all_txn_dates",
-                 lambda: [e.date for e in entries if isinstance(e, data.Transaction)])
-    low = bisect.bisect_left(dates, start)
-    return low < len(dates) and dates[low] <= end
-
-
 # ---- vouchers --------------------------------------------------------------------------
 
 GENERATED_LABEL = "系统生成"
