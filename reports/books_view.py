@@ -21,6 +21,7 @@ import importlib
 from flask import request, url_for
 from fava.ext import extension_endpoint
 
+from reports import books
 from reports.views import _BureauView
 
 KINDS = {  # tab → (module, title)
@@ -90,8 +91,6 @@ class BooksView(_BureauView):
     # -- the data -----------------------------------------------------------------------------
     def report(self, kind: str) -> dict:
         """{"state": "ok", "report", "sheets"} or {"state": "error", "message"} (Chinese)."""
-        from reports.books import BooksError
-
         if self.span() is None:
             return {"state": "error", "message": "所选期间没有记录"}
         params = self.params(kind)
@@ -100,7 +99,7 @@ class BooksView(_BureauView):
         def compute():
             try:
                 report = module.build(self.entries, self.options, **params)
-            except BooksError as exc:
+            except books.BooksError as exc:
                 return {"state": "error", "message": str(exc)}
             sheets = []
             if kind == "tax-return":
@@ -113,8 +112,6 @@ class BooksView(_BureauView):
     def book_accounts(self) -> list[dict]:
         """The accounts a 明细账 can be asked for (every level), for the account picker."""
         def compute():
-            from reports import books
-
             accounts = books.with_parents(books.opened_accounts(self.entries))
             return [{"code": books.account_code(a), "title": books.account_title(a)}
                     for a in accounts if books.account_code(a)]
@@ -157,18 +154,14 @@ class BooksView(_BureauView):
         result = self.report(kind)
         if result["state"] != "ok":
             return self.not_found(result["message"])
-        from reports.books import BooksError
-
         module = importlib.import_module(KINDS[kind][0])
         try:
             if kind == "vouchers":
                 return self.attachment(module.html(result["report"]), self.download_name(kind), "text/html")
             return self.xlsx_response(module.xlsx(result["report"]), self.download_name(kind))
-        except BooksError as exc:  # e.g. a year without a tax period
+        except books.BooksError as exc:  # e.g. a year without a tax period
             return self.not_found(str(exc))
 
 
 def _month_end(day: datetime.date) -> datetime.date:
-    from reports.books import month_end
-
-    return month_end(day.year, day.month)
+    return books.month_end(day.year, day.month)
