@@ -12,16 +12,13 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from plugins.common import under
 from plugins.money import to_fen
 from reports import books, statement_sheet
 from reports.statement_lines import is_monetary
 
 ZERO = Decimal(0)
 CASH_BOOKS = {"1001": "现金日记账", "1002": "银行存款日记账"}
-
-
-def _under(account: str, prefix: str) -> bool:
-    return account == prefix or account.startswith(prefix + ":")
 
 
 def _side(balance: Decimal) -> str:
@@ -40,19 +37,19 @@ def build(entries, options_map, account, start, end) -> dict:
     cash_book = code[:4] in CASH_BOOKS and is_monetary(target)
 
     def total(values):
-        return sum((n for a, n in values.items() if _under(a, target)), ZERO)
+        return sum((n for a, n in values.items() if under(a, target)), ZERO)
     balance = total(books.balances(entries, start))
     rows = [{"date": start, "voucher": "", "summary": "期初余额", "debit": ZERO, "credit": ZERO,
              "direction": _side(balance), "balance": to_fen(abs(balance)), "kind": "opening"}]
     year_turnover = books.turnover(entries, datetime.date(start.year, 1, 1), start)
-    ytd = [sum((v[0] for a, v in year_turnover.items() if _under(a, target)), ZERO),
-           sum((v[1] for a, v in year_turnover.items() if _under(a, target)), ZERO)]
+    ytd = [sum((v[0] for a, v in year_turnover.items() if under(a, target)), ZERO),
+           sum((v[1] for a, v in year_turnover.items() if under(a, target)), ZERO)]
     month_start = start
     while month_start <= end:
         month_last = min(books.month_end(month_start.year, month_start.month), end)
         month = [ZERO, ZERO]
         for txn in books.between(entries, month_start, month_last + datetime.timedelta(days=1)):
-            mine = [p for p in txn.postings if _under(p.account, target) and p.units is not None
+            mine = [p for p in txn.postings if under(p.account, target) and p.units is not None
                     and p.units.currency == books.CURRENCY]
             for posting in mine:
                 number = posting.units.number
@@ -67,7 +64,7 @@ def build(entries, options_map, account, start, end) -> dict:
                     row["sub_account"] = books.account_title(posting.account).rsplit("—", 1)[-1]
                 if cash_book:
                     row["counterpart"] = "、".join(dict.fromkeys(
-                        books.account_title(p.account) for p in txn.postings if not _under(p.account, target)))
+                        books.account_title(p.account) for p in txn.postings if not under(p.account, target)))
                 rows.append(row)
         ytd = [ytd[0] + month[0], ytd[1] + month[1]]
         for kind, label, (debit, credit) in (("month_total", "本月合计", month), ("year_total", "本年累计", ytd)):

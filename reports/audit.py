@@ -39,8 +39,7 @@ from plugins.asof import as_of
 from plugins.common import GENERATED, account_code, customs, is_generated, is_monetary
 from plugins.money import fmt_thousands
 from reports.viewkit import account_label, plain
-from plugins.policy import read_policies
-from reports.memo import between, memo
+from reports.memo import between, ledger_policies, memo
 from reports.workdays import OutsideCalendar, non_working_reason
 
 TESTS = {
@@ -522,7 +521,7 @@ def run_audit(entries, options_map, year: int, **options) -> dict:
         raise ValueError(f"unknown audit options: {sorted(unknown)}")
     settings = {**DEFAULTS, **options}
     frame, invoices = build_frame(entries, options_map, year)
-    policies = memo(entries, None, "read_policies", lambda: read_policies(entries))
+    policies = ledger_policies(entries)
     benford = benford_summary(frame, settings)
     ctx = {"year": year, "settings": settings, "policies": policies, "notes": [],
            "parties": memo(entries, None, "audit.related_parties", lambda: related_parties(entries)),

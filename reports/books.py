@@ -212,11 +212,15 @@ def parse_year(value) -> int:
     return int(text)
 
 
-def parse_month(value) -> int:
+def _int_or_zero(value) -> int:
     try:
-        month = int(value)
+        return int(value)
     except (TypeError, ValueError):
-        month = 0
+        return 0
+
+
+def parse_month(value) -> int:
+    month = _int_or_zero(value)
     if not 1 <= month <= 12:
         raise BooksError(f"月份应为 1 到 12, 而不是 {value!r}")
     return month
@@ -228,10 +232,7 @@ def statement_period(year, month=None, quarter=None):
     if quarter is not None and month is not None:
         raise BooksError("--month 与 --quarter 只能指定一个")
     if quarter is not None:
-        try:
-            quarter = int(quarter)
-        except (TypeError, ValueError):
-            quarter = 0
+        quarter = _int_or_zero(quarter)
         if not 1 <= quarter <= 4:
             raise BooksError(f"季度应为 1 到 4, 而不是 {quarter!r}")
         first = datetime.date(year, 3 * quarter - 2, 1)
@@ -260,19 +261,6 @@ def as_of_label(entries) -> str:
     from plugins.asof import as_of
 
     return as_of(entries).label()
-
-
-def has_transactions(entries, start, end) -> bool:
-    """Any transaction (closing ones too) dated in [start, end]?"""
-    return any(isinstance(e, data.Transaction) and start <= e.date <= end for e in entries) \
-        if not isinstance(entries, list) else bool(_any_between(entries, start, end))
-
-
-def _any_between(entries, start, end):
-    dates = memo(entries, None, "books.all_txn_dates",
-                 lambda: [e.date for e in entries if isinstance(e, data.Transaction)])
-    low = bisect.bisect_left(dates, start)
-    return low < len(dates) and dates[low] <= end
 
 
 # ---- vouchers --------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from __future__ import annotations
 import datetime
 import importlib
 
-from flask import Response, request, url_for
+from flask import request, url_for
 from fava.ext import extension_endpoint
 
+from reports import books
 from reports.views import _BureauView
 
 KINDS = {  # tab → (module, title)
@@ -90,8 +91,6 @@ class BooksView(_BureauView):
     # -- the data -----------------------------------------------------------------------------
     def report(self, kind: str) -> dict:
         """{"state": "ok", "report", "sheets"} or {"state": "error", "message"} (Chinese)."""
-        from reports.books import BooksError
-
         if self.span() is None:
             return {"state": "error", "message": "所选期间没有记录"}
         params = self.params(kind)
@@ -100,7 +99,7 @@ class BooksView(_BureauView):
         def compute():
             try:
                 report = module.build(self.entries, self.options, **params)
-            except BooksError as exc:
+            except books.BooksError as exc:
                 return {"state": "error", "message": str(exc)}
             sheets = []
             if kind == "tax-return":
@@ -113,8 +112,6 @@ class BooksView(_BureauView):
     def book_accounts(self) -> list[dict]:
         """The accounts a 明细账 can be asked for (every level), for the account picker."""
         def compute():
-            from reports import books
-
             accounts = books.with_parents(books.opened_accounts(self.entries))
             return [{"code": books.account_code(a), "title": books.account_title(a)}
                     for a in accounts if books.account_code(a)]
@@ -123,8 +120,13 @@ class BooksView(_BureauView):
     def rows_page(self, rows, per_page=BOOK_ROWS):
         return self.page(rows, "page", per_page)
 
+    @staticmethod
+    def _kept_args() -> dict:
+        """The request's arguments a tab or download link carries over."""
+        return {k: v for k, v in request.args.items() if k in ("time", "account")}
+
     def tab_url(self, kind: str) -> str:
-        args = {k: v for k, v in request.args.items() if k in ("time", "account")}
+        args = self._kept_args()
         return url_for("extension_report", extension_name=self.name, kind=kind, **args)
 
     def after_load_file(self) -> None:
@@ -134,7 +136,7 @@ class BooksView(_BureauView):
             self._cache = {}
 
     def download_url(self, kind: str) -> str:
-        args = {k: v for k, v in request.args.items() if k in ("time", "account")}
+        args = self._kept_args()
         return self.download("download", kind=kind, **args)
 
     def download_name(self, kind: str) -> str:
@@ -146,28 +148,20 @@ class BooksView(_BureauView):
     # -- downloads (GET; read-only) -----------------------------------------------------------
     @extension_endpoint("download")
     def download_file(self):
-        from urllib.parse import quote
-
         kind = request.args.get("kind", "")
         if kind not in KINDS:
-            return Response("未知的报表种类", status=404, mimetype="text/plain; charset=utf-8")
+            return self.not_found("未知的报表种类")
         result = self.report(kind)
         if result["state"] != "ok":
-            return Response(result["message"], status=404, mimetype="text/plain; charset=utf-8")
-        from reports.books import BooksError
-
+            return self.not_found(result["message"])
         module = importlib.import_module(KINDS[kind][0])
-        name = quote(self.download_name(kind))
         try:
             if kind == "vouchers":
-                return Response(module.html(result["report"]), mimetype="text/html",
-                                headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
+                return self.attachment(module.html(result["report"]), self.download_name(kind), "text/html")
             return self.xlsx_response(module.xlsx(result["report"]), self.download_name(kind))
-        except BooksError as exc:  # e.g. a year without a tax period
-            return Response(str(exc), status=404, mimetype="text/plain; charset=utf-8")
+        except books.BooksError as exc:  # e.g. a year without a tax period
+            return self.not_found(str(exc))
 
 
 def _month_end(day: datetime.date) -> datetime.date:
-    from reports.books import month_end
-
-    return month_end(day.year, day.month)
+    return books.month_end(day.year, day.month)

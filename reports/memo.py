@@ -50,6 +50,13 @@ def memo(entries, options_map, name, compute, *extra):
         return value
 
 
+def ledger_policies(entries):
+    """plugins.policy.read_policies(entries), once per entries list (the reports share it)."""
+    from plugins.policy import read_policies
+
+    return memo(entries, None, "read_policies", lambda: read_policies(entries))
+
+
 def clear() -> None:
     """Forget everything (tests; a view after a reload need not call it)."""
     with _lock:

@@ -23,11 +23,10 @@ from beancount.core import data as _data
 from plugins.asof import as_of
 from plugins.common import ACCOUNTS, family_enabled
 from plugins.money import ZERO, fmt_thousands, to_fen
-from plugins.policy import read_policies
 from plugins.treasury import treasury_years
 from reports import statement_lines
 from reports.capital import capital
-from reports.memo import memo
+from reports.memo import ledger_policies, memo
 from reports.render import SIGNATURE
 from reports.query import (entries_of_year, is_closing, postings_between,
                            sum_under, unit_name, year_bounds)
@@ -84,15 +83,11 @@ def _student_cap(entries, year, policies) -> Decimal:
                 for income, txn in per_txn.values()), ZERO)
 
 
-def _policies(entries):
-    return memo(entries, None, "read_policies", lambda: read_policies(entries))
-
-
 def _treasury(entries, options_map, today):
     """`plugins.treasury.treasury_years` once per loaded entries list and day (reports.memo)."""
     today = today or as_of(entries).date
     return memo(entries, options_map, "treasury_years",
-                lambda: treasury_years(entries, options_map, today=today, policies=_policies(entries)),
+                lambda: treasury_years(entries, options_map, today=today, policies=ledger_policies(entries)),
                 today)
 
 
@@ -100,7 +95,7 @@ def build(entries, options_map, year: int, today=None) -> dict:
     """The report's data for `year` (see the module docstring for the keys)."""
     if not any(isinstance(e, _data.Transaction) for e in entries_of_year(entries, year)):
         raise ReportError(f"账本中没有 {year} 年度的交易记录, 无法生成上缴国库报告")
-    policies = _policies(entries)
+    policies = ledger_policies(entries)
     result = _treasury(entries, options_map, today)
     row = result.row(year)
     start, end = year_bounds(year)

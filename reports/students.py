@@ -22,10 +22,9 @@ from plugins.asof import as_of
 from plugins.closing import is_closing_entry
 from plugins.common import ACCOUNTS, family_enabled, under
 from plugins.money import ZERO, allocate, fmt_thousands
-from plugins.policy import read_policies
 from plugins.work_study import PLUGIN, load_roster, read_hours, settings_from, work_study
 from reports.capital import capital
-from reports.memo import memo
+from reports.memo import ledger_policies, memo
 from reports.render import SIGNATURE, render_html, to_json, xlsx_bytes
 
 TITLE = "学生劳动报酬发放表"
@@ -214,7 +213,7 @@ def _pay_deadline(entries, end: datetime.date) -> dict:
     """When the period's last accrual must be paid (student-pay-days, P1) and whether that
     day has passed on the date of judgement: an unpaid share inside its days is 待发, not a breach."""
     judged = as_of(entries)
-    days = memo(entries, None, "read_policies", lambda: read_policies(entries)).value("student-pay-days", end)
+    days = ledger_policies(entries).value("student-pay-days", end)
     deadline = end + datetime.timedelta(days=int(days)) if days is not None else None
     return {"as_of": judged.label(), "pay_deadline": deadline,
             "pay_overdue": deadline is not None and judged.date > deadline}

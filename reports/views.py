@@ -190,13 +190,21 @@ class _BureauView(FavaExtensionBase):
         value = (getattr(entry, "meta", None) or {}).get(key) if key.startswith("document") else None
         path = self.locations().document_path(entry, value) if value else None
         if path is None:
-            return Response("附件未上传或已移走", status=404, mimetype="text/plain; charset=utf-8")
+            return self.not_found("附件未上传或已移走")
         return send_file(path, as_attachment=False)
 
     @staticmethod
-    def xlsx_response(content: bytes, filename: str) -> Response:
-        return Response(content, mimetype=XLSX,
+    def attachment(content, filename: str, mimetype: str) -> Response:
+        return Response(content, mimetype=mimetype,
                         headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+    @classmethod
+    def xlsx_response(cls, content: bytes, filename: str) -> Response:
+        return cls.attachment(content, filename, XLSX)
+
+    @staticmethod
+    def not_found(message: str) -> Response:
+        return Response(message, status=404, mimetype="text/plain; charset=utf-8")
 
 
 class FinanceView(_BureauView):
@@ -250,14 +258,14 @@ class FinanceView(_BureauView):
         try:
             report = remittance.build(self.entries, self.options, year=year)
         except remittance.ReportError as exc:
-            return Response(str(exc), status=404, mimetype="text/plain; charset=utf-8")
+            return self.not_found(str(exc))
         return self.xlsx_response(remittance.xlsx(report), f"{year}年度上缴国库报告.xlsx")
 
     @extension_endpoint("students_xlsx")
     def students_xlsx(self):
         span = self.period()
         if span is None:
-            return Response("所选期间没有记录", status=404, mimetype="text/plain; charset=utf-8")
+            return self.not_found("所选期间没有记录")
         sheet = students.build(self.entries, self.options, start=span[0], end=span[1])
         return self.xlsx_response(students.xlsx(sheet), f"学生劳动报酬发放表_{span[0]}_{span[1]}.xlsx")
 
