@@ -39,6 +39,14 @@ def fmt_thousands(value) -> str:
     return f"{to_fen(value):,.2f}"
 
 
+def fmt_percent(rate) -> str:
+    """A rate as the 申报表 prints it: 0.05 → "5%", 0.015 → "1.5%"."""
+    text = f"{Decimal(rate) * 100:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"
+
+
 def allocate(total, weights) -> list[Decimal]:
     """Split `total` in proportion to `weights`, exact to the fen (largest remainder).
 

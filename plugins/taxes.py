@@ -63,7 +63,7 @@ from beancount.core import data
 from plugins.asof import as_of, is_over
 from plugins.closing import is_closing_entry, is_closing_equity
 from plugins.common import ACCOUNTS, as_written, is_monetary, read_settings, rule_error, under
-from plugins.money import ZERO, fmt_thousands, to_fen
+from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
 from plugins.policy import read_policies
 
 __plugins__ = ("taxes",)
@@ -171,13 +171,6 @@ def _month_index(date):
 
 def _month_start(index):
     return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def _percent(rate):
-    text = f"{rate * 100:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text + "%"
 
 
 def _period_label(start, months):
@@ -474,7 +467,7 @@ def _period(start, end, length, span, policies, settings, credits_by_year, error
             entry = [c[0] for c in claims if c[1] == i][-1]
             errors.append(rule_error("P8", entry, (
                 f"{label} {name}产教融合投资抵免 {fmt_thousands(claimed[i])} 超过该期应缴 "
-                f"{fmt_thousands(after_halving)} (计税依据 {fmt_thousands(base)} × {_percent(rate)}"
+                f"{fmt_thousands(after_halving)} (计税依据 {fmt_thousands(base)} × {fmt_percent(rate)}"
                 f"{', 小额免征' if after_exemption == 0 and due else ''}"
                 f"{', 减半' if halving else ''}); 抵免以当期应缴为限, 多出的 "
                 f"{fmt_thousands(claimed[i] - credit)} 不得抵免")))
@@ -500,7 +493,7 @@ def _message(label, start, end, line, base, sales, threshold, exempt, halving):
     else:
         why = f"销售额 {fmt_thousands(sales)} > 免征标准 {fmt_thousands(threshold)}"
     columns = [f"计税依据 {fmt_thousands(base)} (应交增值税贷方净额)",
-               f"应纳 {fmt_thousands(line.due)} (× {_percent(line.rate)})",
+               f"应纳 {fmt_thousands(line.due)} (× {fmt_percent(line.rate)})",
                f"免征 {fmt_thousands(exempted)} ({why})",
                f"减征额 {fmt_thousands(reduction)}" + (" (六税两费减半, (应纳 − 免征) × 50% 四舍五入)" if halving else ""),
                ]

@@ -10,7 +10,7 @@ import datetime
 import importlib
 from decimal import ROUND_DOWN, Decimal
 
-from plugins.money import ZERO, to_fen
+from plugins.money import ZERO, fmt_percent, to_fen
 from plugins.taxes import analyse
 from reports.memo import memo
 
@@ -29,13 +29,6 @@ def _analyse(entries, options_map):
                 lambda: analyse(entries, options_map))
 
 
-def _rate_text(rate) -> str:
-    text = f"{rate * 100:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text + "%"
-
-
 def surcharge_periods(entries, options_map, year=None) -> list[dict]:
     """Per tax period: base, sales, exemption, halving, and per tax expected vs booked.
 
@@ -51,7 +44,7 @@ def surcharge_periods(entries, options_map, year=None) -> list[dict]:
                 "key": line.key,
                 "tax": line.name,
                 "account": line.account,
-                "rate": _rate_text(line.rate),
+                "rate": fmt_percent(line.rate),
                 "due": line.due,
                 "after_exemption": line.after_exemption,
                 "after_halving": line.after_halving,
