@@ -1,22 +1,22 @@
 """`plugin "plugins.all"`: every rule family in one plugin line (SPEC §2).
 
 The families run in SPEC order — work_study (P1), treasury (P2), taxes (P8, P9),
-funds (P5, P6, P10), seal — on the same entries, with the policies and the date of
-judgement (`plugins.asof`) read once for all of them. What a family generates is
-placed where Beancount's stable sort would put it (`plugins.common.merged`) before
-the next family runs, so each family sees exactly what it sees as its own plugin
-line: a family alone and inside `plugins.all` give the same entries and errors.
-The result is an ordinary list; Beancount's own re-sort after the plugin is kept.
+funds (P5, P6, P10), seal — as accumulators over one pass over the entries
+(`plugins.engine`), each account's roles classified once (`plugins.roles`), the
+policies and the date of judgement (`plugins.asof`) read once for all of them. Each
+family sees what it sees on a plugin line of its own after the families before it:
+a family alone and inside `plugins.all` give the same entries and errors. The
+result is an ordinary list; Beancount's own sort after the plugin places the
+generated entries.
 
 Config: one dict literal with any family's keys, e.g.
 `plugin "plugins.all" "{'roster': 'students.csv', 'granularity': 'day'}"`.
 """
 import ast
 
-from plugins import funds, seal, taxes, treasury, work_study
+from plugins import engine, funds, seal, taxes, treasury, work_study
 from plugins.asof import as_of
-from plugins.common import file_error, merged, own_config
-from plugins.policy import read_policies
+from plugins.common import file_error, own_config
 
 __plugins__ = ("all_rules",)
 
@@ -66,13 +66,7 @@ def all_rules(entries, options_map, config=None):
     """Beancount plugin `plugins.all`."""
     judgement = as_of(entries)
     errors = _config_problems(config, options_map) + _line_problems(options_map, judgement)
-    policies = read_policies(entries)
-    judged = judgement.date
-    for family, defaults in FAMILIES:
-        share = own_config(config, defaults) if config else None
-        found = family.run(entries, options_map, share, policies=policies, judged=judged)
-        generated, family_errors = found[0], found[1]
-        if generated:  # P1 also says which entry each accrual comes from: a faster merge
-            entries = merged(entries, generated, found[2] if len(found) > 2 else None)
-        errors.extend(family_errors)
-    return list(entries), errors
+    families = [(family.accumulator, own_config(config, defaults) if config else None)
+                for family, defaults in FAMILIES]
+    generated, found = engine.run(families, entries, options_map, judgement.date)
+    return entries + generated, errors + found

@@ -684,3 +684,9 @@ def run(entries, options_map, config=None, policies=None, judged=None):
 def funds(entries, options_map, config=None):
     """Beancount plugin `plugins.funds`: P5, P6, P10 and the findings ledger. Adds no entries."""
     return entries, analyse(entries, options_map, config).errors
+
+
+def accumulator(config, options_map, policies, judged, roles):
+    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
+    from plugins import engine
+    return engine.Legacy(run, config, options_map, policies, judged)

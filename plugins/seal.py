@@ -433,3 +433,9 @@ def run(entries, options_map=None, config=None, policies=None, judged=None):
 def seal(entries, options_map, config=None):
     """Beancount plugin `plugins.seal`: errors only."""
     return entries, run(entries, options_map, config)[1]
+
+
+def accumulator(config, options_map, policies, judged, roles):
+    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
+    from plugins import engine
+    return engine.Legacy(run, config, options_map, policies, judged)

@@ -515,3 +515,9 @@ def run(entries, options_map, config=None, policies=None, judged=None):
 def taxes(entries, options_map, config=None):
     """Beancount plugin `plugins.taxes`: errors only; it adds and changes no entries."""
     return entries, analyse(entries, options_map, config).errors
+
+
+def accumulator(config, options_map, policies, judged, roles):
+    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
+    from plugins import engine
+    return engine.Legacy(run, config, options_map, policies, judged)

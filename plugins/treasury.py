@@ -353,3 +353,9 @@ def treasury(entries, options_map, config=None):
     """Beancount plugin `plugins.treasury` (P2) on its own; Beancount re-sorts the result."""
     generated, errors = run(entries, options_map, config)
     return entries + generated, errors
+
+
+def accumulator(config, options_map, policies, judged, roles):
+    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
+    from plugins import engine
+    return engine.Legacy(run, config, options_map, policies, judged)

@@ -55,11 +55,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.asof import as_of, is_over
-from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, GENERATED, as_written, file_error, generated_meta, read_settings, rule_error, under, where
+from plugins import engine
+from plugins.asof import is_over
+from plugins.closing import is_closing_entry
+from plugins.common import ACCOUNTS, GENERATED, as_written, file_error, generated_meta, read_settings, rule_error, where
 from plugins.money import FEN, ZERO, fmt
-from plugins.policy import read_policies
+from plugins.roles import CLOSING_EQUITY
 from plugins.roster import ROSTER_FILE, read_roster
 
 __plugins__ = ("work_study",)
@@ -142,25 +143,20 @@ def _share_problem(raw, cap):
     return None
 
 
-def run(entries, options_map, config=None, policies=None, judged=None):
-    """(generated entries, errors, source index of each generated entry): P1 on
-    `entries` (sorted). `policies` and `judged` (the as-of date) are read from the
-    entries when not given; `plugins.all` reads them once for every family."""
+def accumulator(config, options_map, policies, judged, roles):
+    """P1's accumulator for `plugins.engine`, with its config problems and roster read."""
     settings, problems = settings_from(options_map, config)
     if settings["granularity"] not in ("transaction", "day"):
         problems.append(f"插件配置 granularity 应为 'transaction' 或 'day', 而不是 {settings['granularity']!r}")
         settings["granularity"] = "day"
-    errors = [file_error(CLAUSE, options_map.get("filename", "<plugin>"), 0, p) for p in problems]
-    roster, roster_errors = load_roster(options_map, settings)
-    errors.extend(roster_errors)
-    policies = policies if policies is not None else read_policies(entries)
-    judged = judged if judged is not None else as_of(entries).date
-    return _run(entries, errors, settings, roster, policies, judged)
+    errors = [file_error(CLAUSE, (options_map or {}).get("filename", "<plugin>"), 0, p) for p in problems]
+    roster, roster_errors = load_roster(options_map or {}, settings)
+    return Accruals(settings, roster, policies, judged, roles, errors + roster_errors)
 
 
 def work_study(entries, options_map, config=None):
     """Beancount plugin `plugins.work_study` (P1) on its own; Beancount re-sorts the result."""
-    generated, errors, _ = run(entries, options_map, config)
+    generated, errors = engine.run([(accumulator, config)], entries, options_map)
     return entries + generated, errors
 
 
@@ -258,72 +254,48 @@ def _cap_errors(expense_acc, income, cap, generated, by_hand, last_by_hand) -> l
     return errors
 
 
-def _run(entries, errors, settings, roster, policies, judged):
-    """The one pass: every transaction and custom entry to the accumulator, then its finish."""
-    accruals = Accruals(settings, roster, policies, judged, errors)
-    transaction, custom = accruals.transaction, accruals.custom
-    Transaction, Custom = data.Transaction, data.Custom
-    for index, entry in enumerate(entries):
-        if type(entry) is Transaction or isinstance(entry, Transaction):
-            transaction(index, entry)
-        elif isinstance(entry, Custom):
-            custom(entry)
-    return accruals.finish()
-
-
 class Accruals:
-    """P1 as an accumulator: `transaction` and `custom` for each entry of the pass (in
-    the loader's order), then `finish` → (generated entries, errors, the index in the
-    entries of the sale each generated entry is dated and lined as)."""
+    """P1 as an accumulator of `plugins.engine`: the sales, payouts and hand bookings
+    of the pass, then `finish` → (the generated accruals, errors)."""
 
-    def __init__(self, settings, roster, policies, judged, errors=()):
-        self.income_acc, self.expense_acc, self.payable_acc = (
-            settings["work_study_income"], settings["student_expense"], settings["student_payable"])
+    customs = ("work-hours",)
+    keys = frozenset()
+    every = False
+
+    def __init__(self, settings, roster, policies, judged, roles, errors=()):
+        self.expense_acc, self.payable_acc = settings["student_expense"], settings["student_payable"]
+        self.income = roles.claim_under(settings["work_study_income"])
+        self.payable = roles.claim_under(self.payable_acc)
+        self.expense = roles.claim_under(self.expense_acc)
+        self.wants = self.income | self.payable | self.expense
+        self.roles_of = roles.bits
         self.daily = settings["granularity"] == "day"
         self.roster, self.policies, self.judged = roster, policies, judged
         self.errors = list(errors)
         self.sale_errors = []  # the sales' student-share problems, reported after the policies' own
         self.cap_date = self.cap = None
-        self.kinds = {}  # account → 0 other, 1 closing equity (3103/3104), 2 income, 3 payable, 4 the expense
         self.payouts = []  # (txn, amount): accountant debits (+) and credits (−) to the payable
         self.cap_of_year = collections.defaultdict(Decimal)  # year → the cap on the year's sales (CNY)
         self.income_of_year = collections.defaultdict(Decimal)
         self.booked_by_hand = collections.defaultdict(Decimal)  # year → accountant's debits to the expense
         self.last_by_hand = {}
-        self.new_entries, self.sources = [], []
-        # (date, currency) → [total, count, first sale, vouchers, links, its index, sales, their accruals]
+        self.new_entries = []
+        # (date, currency) → [total, count, first sale, vouchers, links, sales, their accruals]
         self.days = {}
         self.events = []  # (date, rank, entry, amount, (sales, accruals)): accruals before payouts
-        self.texts = {}  # share → its text
 
-    def _kind(self, account):
-        if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
-            kind = 1
-        elif under(account, self.income_acc):
-            kind = 2
-        elif under(account, self.payable_acc):
-            kind = 3
-        elif under(account, self.expense_acc):
-            kind = 4
-        else:
-            kind = 0
-        self.kinds[account] = kind
-        return kind
-
-    def transaction(self, index, entry):
+    def transaction(self, entry, mask):
         meta = entry.meta
         if meta and meta.get(GENERATED) == PLUGIN:
             return
-        kinds = self.kinds
+        closing = mask & CLOSING_EQUITY and is_closing_entry(entry)  # a 结转: no sale, no booking
+        roles_of, income_role, payable_role, expense_role = self.roles_of, self.income, self.payable, self.expense
         incomes = paid = by_hand = None
-        equity = False
         for posting in entry.postings:
-            kind = kinds.get(posting.account)
-            if kind is None:
-                kind = self._kind(posting.account)
-            if not kind:
-                continue
-            if kind == 2:
+            role = roles_of[posting.account]
+            if role & income_role:
+                if closing:
+                    continue
                 pmeta = posting.meta
                 units = posting.units
                 income = (-units.number, pmeta.get("student-share") if pmeta else None, units.currency)
@@ -331,20 +303,16 @@ class Accruals:
                     incomes = [income]
                 else:
                     incomes.append(income)
-            elif kind == 3:
+            elif role & payable_role:
                 number = posting.units.number
                 if number > 0:
                     self._payout(entry, posting, number)
                 paid = number if paid is None else paid + number
-            elif kind == 4:
+            elif role & expense_role and not closing:
                 number = posting.units.number
                 by_hand = number if by_hand is None else by_hand + number
-            else:
-                equity = True
-        if equity and is_closing_entry(entry):  # a 结转: neither a sale nor a booking of the expense
-            incomes = by_hand = None
         if incomes is not None:
-            self._sale(index, entry, incomes)
+            self._sale(entry, incomes)
         if paid is not None:
             self.payouts.append((entry, paid))
         if by_hand is not None:
@@ -366,7 +334,7 @@ class Accruals:
             self.errors.append(rule_error(CLAUSE, entry,
                 f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
 
-    def _sale(self, index, entry, incomes):
+    def _sale(self, entry, incomes):
         date = entry.date
         if date != self.cap_date:
             self.cap_date, self.cap = date, self.policies.value("work-study-share", date)
@@ -381,22 +349,22 @@ class Accruals:
                 self.income_of_year[date.year] += number
                 self.cap_of_year[date.year] += accrual
             if accrual:
-                self._to_day(entry, currency, accrual, meta.get("voucher") if meta else None, index)
+                self._to_day(entry, currency, accrual, meta.get("voucher") if meta else None)
         else:
-            self._accrue(entry, incomes, index, cap, txn_share)
+            self._accrue(entry, incomes, cap, txn_share)
 
-    def _to_day(self, txn, currency, accrual, voucher, index):
+    def _to_day(self, txn, currency, accrual, voucher):
         """Per-day mode: one running total per day, hence one generated entry and one
         FIFO event per day; each sale's share is rounded before it is added."""
         group = self.days.get((txn.date, currency))
         if group is None:
             self.days[(txn.date, currency)] = [accrual, 1, txn, [voucher] if voucher else [], txn.links,
-                                               index, [txn], [accrual]]
+                                               [txn], [accrual]]
             return
         group[0] += accrual
         group[1] += 1
-        group[6].append(txn)
-        group[7].append(accrual)
+        group[5].append(txn)
+        group[6].append(accrual)
         if voucher:
             group[3].append(voucher)
         if txn.links:
@@ -418,7 +386,7 @@ class Accruals:
             by_currency[currency] = by_currency.get(currency, ZERO) + share * number
         return by_currency, shares
 
-    def _accrue(self, txn, incomes, index, cap, txn_share):
+    def _accrue(self, txn, incomes, cap, txn_share):
         """Any other sale (a student-share, several income postings, per-transaction
         mode): its accrual per currency, each rounded to the fen."""
         by_currency, shares = self._shares(incomes, cap, txn_share)
@@ -438,12 +406,11 @@ class Accruals:
             if not accrual:
                 continue
             if self.daily:
-                self._to_day(txn, currency, accrual, voucher, index)
+                self._to_day(txn, currency, accrual, voucher)
                 continue
             income = sum((n for n, _, c in incomes if c == currency), ZERO)
             self.events.append((txn.date, 0, txn, accrual, ((txn,), (accrual,))))
             self.new_entries.append(self._sale_entry(txn, currency, accrual, income, share_text, voucher))
-            self.sources.append(index)
 
     def _sale_entry(self, txn, currency, accrual, income, share_text, voucher):
         """Per-transaction mode: the generated accrual (or reversal) of one sale."""
@@ -470,15 +437,14 @@ class Accruals:
         if problem:
             self.errors.append(rule_error(CLAUSE, entry, f"工时记录有误: {problem}"))
 
-    def finish(self):
+    def finish(self, facts):
         errors = self.errors + self.policies.errors_of(CLAUSES) + self.sale_errors
         events = self.events
-        for (date, currency), (total, count, first, vouchers, links, index, sales, amounts) in self.days.items():
+        for (date, currency), (total, count, first, vouchers, links, sales, amounts) in self.days.items():
             if total:
                 events.append((date, 0, first, total, (sales, amounts)))
                 self.new_entries.append(_daily_entry(date, currency, total, count, first, vouchers, links,
                                                      self.expense_acc, self.payable_acc))
-                self.sources.append(index)
         for txn, paid in self.payouts:
             if paid > 0:
                 events.append((txn.date, 1, txn, -paid, None))
@@ -492,4 +458,4 @@ class Accruals:
                 generated_of_year[entry.date.year] += entry.postings[0].units.number
         errors.extend(_cap_errors(self.expense_acc, self.income_of_year, self.cap_of_year, generated_of_year,
                                   self.booked_by_hand, self.last_by_hand))
-        return self.new_entries, errors, self.sources
+        return self.new_entries, errors

@@ -1,0 +1,156 @@
+"""The rule engine: the rule families over ONE pass over the entries (SPEC §2).
+
+Each family is an accumulator made by its module's `accumulator(config, options_map,
+policies, judged, roles)`:
+
+- `wants`: the roles (`plugins.roles`) it has in postings; `keys`: the metadata keys
+  that concern it wherever they sit (a transaction's or a posting's); a transaction
+  reaches its `transaction(entry, mask)` only when the mask of its postings' roles
+  meets `wants` or it carries one of `keys` (the mask then has `roles.KEYED`);
+- `customs`: the `custom` types it reads, each reaching `custom(entry)`;
+- `every`: if true, every entry reaches `entry(entry)` (the seal digests whole years);
+- `finish(facts)` → (generated entries, errors), after the pass.
+
+The policies and the date of judgement are read once, before the pass, from the
+`custom` entries. A family runs after the families before it in SPEC order and
+sees what they generated as it would on a plugin line of its own after theirs:
+their entries reach it, sorted, before its `finish` — what a family adds up does
+not depend on where those entries fall among the accountant's, and the few facts
+that do (the ledger's end, each year's last transaction, the opened accounts) are
+the pass's `Facts`, taken from the accountant's entries only. The generated
+entries are returned as they are: Beancount's own sort places them.
+"""
+from typing import NamedTuple
+
+from beancount.core import data
+
+from plugins.asof import as_of
+from plugins.common import is_generated
+from plugins.policy import read_policies
+from plugins.roles import KEYED, AccountRoles
+
+
+class Facts(NamedTuple):
+    """What the pass learns of the ledger as a whole, from the accountant's entries."""
+    first: object          # the first entry (where an error about the whole ledger points)
+    end: object            # the date of the last entry that is neither custom nor generated
+    opened: frozenset      # the accounts with an `open` directive
+    last_of_year: dict     # year → the year's last transaction
+
+
+def walk(accumulators, entries, roles) -> Facts:
+    """THE pass: every entry once, to the accumulators that want it."""
+    by_type = {}
+    for acc in accumulators:
+        for name in acc.customs:
+            by_type.setdefault(name, []).append(acc.custom)
+    everything = [acc.entry for acc in accumulators if acc.every]
+    wanting = [(acc.wants | (KEYED if acc.keys else 0), acc.transaction) for acc in accumulators
+               if acc.wants or acc.keys]
+    keys = frozenset().union(*(acc.keys for acc in accumulators))
+    bits_of, classify = roles.bits.get, roles.of
+    Transaction, Custom, Open = data.Transaction, data.Custom, data.Open
+    end, opened, last_of_year = None, set(), {}
+    for entry in entries:
+        for each in everything:
+            each(entry)
+        kind = type(entry)
+        if kind is Transaction or (kind is not Custom and isinstance(entry, Transaction)):
+            mask = 0
+            for posting in entry.postings:
+                account = posting.account
+                mask |= bits_of(account) or classify(account)
+                if keys and posting.meta and len(posting.meta) > 2 and not keys.isdisjoint(posting.meta):
+                    mask |= KEYED
+            meta = entry.meta
+            if keys and meta and not keys.isdisjoint(meta):
+                mask |= KEYED
+            for wants, transaction in wanting:
+                if mask & wants:
+                    transaction(entry, mask)
+            if meta and "generated" in meta:
+                continue
+            last_of_year[entry.date.year] = entry
+        elif kind is Custom or isinstance(entry, Custom):
+            for custom in by_type.get(entry.type, ()):
+                custom(entry)
+            continue
+        elif kind is Open:
+            opened.add(entry.account)
+        elif is_generated(entry):
+            continue
+        if end is None or entry.date > end:
+            end = entry.date
+    return Facts(entries[0] if entries else None, end, frozenset(opened), last_of_year)
+
+
+def feed(accumulator, entries, roles):
+    """Entries an earlier family generated, to a later family, as the pass would."""
+    keys = accumulator.keys
+    for entry in sorted(entries, key=data.entry_sortkey):
+        if isinstance(entry, data.Transaction):
+            mask = 0
+            for posting in entry.postings:
+                mask |= roles.of(posting.account)
+                if keys and posting.meta and not keys.isdisjoint(posting.meta):
+                    mask |= KEYED
+            if keys and entry.meta and not keys.isdisjoint(entry.meta):
+                mask |= KEYED
+            if mask & (accumulator.wants | (KEYED if keys else 0)):
+                accumulator.transaction(entry, mask)
+        if accumulator.every:
+            accumulator.entry(entry)
+
+
+def _customs(entries):
+    return [entry for entry in entries if isinstance(entry, data.Custom)]
+
+
+def run(families, entries, options_map, judged=None):
+    """(generated entries, errors) of `families` — (accumulator factory, its config
+    string or None to read it from the ledger) pairs, in SPEC order — on `entries`."""
+    customs = _customs(entries)
+    policies = read_policies(customs)
+    judged = judged if judged is not None else as_of(customs).date
+    roles = AccountRoles()
+    accumulators = [make(config, options_map, policies, judged, roles) for make, config in families]
+    facts = walk(accumulators, entries, roles)
+    generated, errors = [], []
+    for acc in accumulators:
+        if generated:
+            feed(acc, generated, roles)
+        new, found = acc.finish(facts)
+        generated.extend(new)
+        errors.extend(found)
+    return generated, errors
+
+
+def accumulated(make, entries, options_map=None, config=None, policies=None, judged=None):
+    """One family's accumulator after a pass over `entries` and its finish: what the
+    reports read (P2's years, the tax periods, the funds) from the loaded entries."""
+    if policies is None or judged is None:
+        customs = _customs(entries)
+        policies = policies if policies is not None else read_policies(customs)
+        judged = judged if judged is not None else as_of(customs).date
+    roles = AccountRoles()
+    acc = make(config, options_map, policies, judged, roles)
+    acc.finish(walk([acc], entries, roles))
+    return acc
+
+
+class Legacy:
+    """TEMPORARY (removed once every family is an accumulator): a family's old
+    `run(entries, …)` behind the accumulator protocol."""
+
+    customs, keys, every, wants = (), frozenset(), True, 0
+
+    def __init__(self, run, config, options_map, policies, judged):
+        self.run, self.config, self.options_map, self.policies, self.judged = run, config, options_map, policies, judged
+        self.entries = []
+
+    def entry(self, entry):
+        self.entries.append(entry)
+
+    def finish(self, facts):
+        entries = sorted(self.entries, key=data.entry_sortkey)
+        return self.run(entries, self.options_map, self.config, self.policies, self.judged)[:2]
