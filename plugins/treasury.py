@@ -40,11 +40,12 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.core.amount import Amount
 
-from plugins.asof import as_of, is_over, year_over
-from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, account_code, generated_meta, meta_value, read_settings, rule_error, under
+from plugins import engine
+from plugins.asof import is_over, year_over
+from plugins.closing import is_closing_entry
+from plugins.common import ACCOUNTS, account_code, generated_meta, meta_value, read_settings, rule_error
 from plugins.money import ZERO, fmt, to_fen
-from plugins.policy import read_policies
+from plugins.roles import CLOSING_EQUITY, PROFIT_AND_LOSS
 
 CURRENCY = "CNY"
 CLAUSES = ("P2",)
@@ -109,57 +110,47 @@ def settings_of(options_map, config=None) -> tuple[dict, list[str]]:
     return read_settings(options_map, (MODULE, PLUGIN), DEFAULTS, config)
 
 
-class YearScan:
-    """The one pass P2 needs: per-year P&L totals (closing entries left out), the
-    postings to the treasury payable, each year's last transaction, the opened accounts."""
+class ProfitYears:
+    """P2 as an accumulator of `plugins.engine`: each year's profit and loss (closing
+    entries left out) and the postings to the treasury payable; `finish` judges the
+    years (`result`) and makes the year-end entries."""
 
-    # An account's role here: 0 none, 1 profit and loss, 2 the treasury payable, 3 the
-    # equity of a closing entry (3103/3104: a transaction reaching it may be one).
-    def __init__(self, entries, payable):
-        self.pnl, self.collected, self.last, self.opened = {}, [], {}, set()
-        self.end = None  # = plugins.common.ledger_end: custom entries may be dated ahead
-        roles = {}
-        for entry in entries:
-            if type(entry) is not data.Transaction:
-                if isinstance(entry, data.Custom):
-                    continue
-                if self.end is None or entry.date > self.end:
-                    self.end = entry.date
-                if isinstance(entry, data.Open):
-                    self.opened.add(entry.account)
-                continue
-            if self.end is None or entry.date > self.end:
-                self.end = entry.date
-            year = entry.date.year
-            self.last[year] = entry
-            pnl = may_close = False
-            for posting in entry.postings:
-                role = roles.get(posting.account)
-                if role is None:
-                    role = roles[posting.account] = _role(posting.account, payable)
-                if role == 1:
-                    pnl = True
-                elif role == 2:
-                    self.collected.append((entry, posting))
-                elif role == 3:
-                    may_close = True
-            if not pnl or (may_close and is_closing_entry(entry)):
-                continue
-            totals = self.pnl.get(year)
-            if totals is None:
-                totals = self.pnl[year] = {}
-            for posting in entry.postings:  # a second look: no list per transaction
-                units = posting.units
-                if roles[posting.account] == 1 and units is not None and units.currency == CURRENCY:
-                    totals[posting.account] = totals.get(posting.account, ZERO) + units.number
+    customs = ()
+    keys = frozenset()
+    every = False
+
+    def __init__(self, settings, problems, policies, judged, roles):
+        self.settings, self.problems, self.policies, self.judged = settings, problems, policies, judged
+        self.payable = roles.claim_under(settings["treasury_payable"])
+        self.wants = PROFIT_AND_LOSS | self.payable
+        self.roles_of = roles.bits
+        self.pnl = {}        # year → {account: sum of its CNY postings}
+        self.collected = []  # (txn, posting) to the treasury payable
+        self.result = None
+
+    def transaction(self, entry, mask):
+        roles_of = self.roles_of
+        if mask & self.payable:
+            self.collected.extend((entry, p) for p in entry.postings if roles_of[p.account] & self.payable)
+        if not mask & PROFIT_AND_LOSS or (mask & CLOSING_EQUITY and is_closing_entry(entry)):
+            return
+        totals = self.pnl.get(entry.date.year)
+        if totals is None:
+            totals = self.pnl[entry.date.year] = {}
+        for posting in entry.postings:
+            units = posting.units
+            if roles_of[posting.account] & PROFIT_AND_LOSS and units is not None and units.currency == CURRENCY:
+                totals[posting.account] = totals.get(posting.account, ZERO) + units.number
+
+    def finish(self, facts):
+        self.result = _treasury_years(self, facts, self.settings, self.judged, self.policies)
+        return _year_end_entries(self.result, facts, self.settings, self.problems, self.policies)
 
 
-def _role(account: str, payable: str) -> int:
-    if account.startswith(("Income:", "Expenses:")):
-        return 1
-    if under(account, payable):
-        return 2
-    return 3 if is_closing_equity(account) else 0
+def accumulator(config, options_map, policies, judged, roles):
+    """P2's accumulator for `plugins.engine`."""
+    settings, problems = settings_of(options_map, config)
+    return ProfitYears(settings, problems, policies, judged, roles)
 
 
 def _deadline(year: int, monthday: str) -> datetime.date:
@@ -178,10 +169,7 @@ def treasury_years(entries, options_map=None, config=None, today=None, policies=
     of judgement (default: `plugins.asof.as_of(entries)`): it decides which years are
     closed and which are overdue.
     """
-    settings, _ = settings_of(options_map, config)
-    judged = today or as_of(entries).date
-    return _treasury_years(YearScan(entries, settings["treasury_payable"]), settings, judged,
-                           policies or read_policies(entries))
+    return engine.accumulated(accumulator, entries, options_map, config, policies, today).result
 
 
 def _read_payable(scan, problems):
@@ -208,8 +196,8 @@ def _read_payable(scan, problems):
     return payments, accruals
 
 
-def _treasury_years(scan, settings, judged, policies) -> Treasury:
-    """`treasury_years` on a `YearScan` of the entries (the plugin's one pass)."""
+def _treasury_years(scan, facts, settings, judged, policies) -> Treasury:
+    """`treasury_years` from what the pass accumulated (`ProfitYears`) and its `Facts`."""
     problems = []
     payments, accruals = _read_payable(scan, problems)
     rows = []
@@ -230,7 +218,7 @@ def _treasury_years(scan, settings, judged, policies) -> Treasury:
                 owed = ZERO
             row = YearRow(year, closed, net, absorbed, ZERO, share, owed,
                           _deadline(year, policies.value("treasury-deadline", year_end)),
-                          source=scan.last.get(year))
+                          source=facts.last_of_year.get(year))
             if closed:  # an open year's result is provisional: nothing is carried from it
                 carried -= absorbed
                 if net < 0 and carry:
@@ -239,7 +227,7 @@ def _treasury_years(scan, settings, judged, policies) -> Treasury:
             rows.append(row)
 
     _apply_payments(rows, payments, problems, judged)
-    return Treasury(rows, payments, problems, settings, scan.end, scan.pnl, accruals, judged)
+    return Treasury(rows, payments, problems, settings, facts.end, scan.pnl, accruals, judged)
 
 
 def _apply_payments(rows, payments, problems, end):
@@ -310,22 +298,17 @@ def year_end_entry(row: YearRow, settings: dict, fallback_source=None, by_hand=Z
          data.Posting(settings["treasury_payable"], -units, None, None, None, None)])
 
 
-def run(entries, options_map, config=None, policies=None, judged=None):
-    """(generated entries, errors): P2 on `entries` (sorted, P1's accruals included)."""
-    settings, config_problems = settings_of(options_map, config)
-    policies = policies if policies is not None else read_policies(entries)
-    judged = judged if judged is not None else as_of(entries).date
-    scan = YearScan(entries, settings["treasury_payable"])  # the one pass
+def _year_end_entries(result, facts, settings, config_problems, policies):
+    """(the closed years' generated entries, the P2 errors)."""
     errors = policies.errors_of(CLAUSES)
-    fallback = entries[0] if entries else None
+    fallback = facts.first
     for problem in config_problems:
         errors.append(rule_error("P2", fallback, problem))
-    result = _treasury_years(scan, settings, judged, policies)
     generated = {}
     due = [row for row in result.rows if row.closed and row.owed > 0]
     if due:
         missing = [a for a in (settings["profit_appropriation"], settings["treasury_payable"])
-                   if a not in scan.opened]
+                   if a not in facts.opened]
         if missing:  # say it in Chinese once, instead of Beancount's "unknown account" per entry
             errors.append(rule_error("P2", due[0].source or fallback,
                                      f"科目未开设: {', '.join(missing)}; 无法计提 "
@@ -351,11 +334,6 @@ def run(entries, options_map, config=None, policies=None, judged=None):
 
 def treasury(entries, options_map, config=None):
     """Beancount plugin `plugins.treasury` (P2) on its own; Beancount re-sorts the result."""
-    generated, errors = run(entries, options_map, config)
+    generated, errors = engine.run([(accumulator, config)], entries, options_map)
     return entries + generated, errors
 
-
-def accumulator(config, options_map, policies, judged, roles):
-    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
-    from plugins import engine
-    return engine.Legacy(run, config, options_map, policies, judged)
