@@ -16,7 +16,7 @@ import ast
 
 from plugins import engine, funds, seal, taxes, treasury, work_study
 from plugins.asof import as_of
-from plugins.common import file_error, own_config
+from plugins.common import ALL, config_error, own_config
 
 __plugins__ = ("all_rules",)
 
@@ -38,27 +38,25 @@ def _config_problems(config, options_map) -> list:
         given = ast.literal_eval(config)
     except (ValueError, SyntaxError):
         given = None
-    filename = (options_map or {}).get("filename", "<plugin>")
     if not isinstance(given, dict):
-        return [file_error("其他", filename, 0, f"plugins.all 的配置无法解析 (应为 Python 字典): {config!r}")]
+        return [config_error("其他", options_map, (ALL,), f"plugins.all 的配置无法解析 (应为 Python 字典): {config!r}")]
     known = set().union(*(defaults for _, defaults in FAMILIES))
     unknown = sorted(str(k) for k in set(given) - known)
     if unknown:
-        return [file_error("其他", filename, 0, f"plugins.all 的配置含未知项: {', '.join(unknown)}")]
+        return [config_error("其他", options_map, (ALL,), f"plugins.all 的配置含未知项: {', '.join(unknown)}")]
     return []
 
 
 def _line_problems(options_map, judged) -> list:
     """A family's own plugin line beside `plugins.all` runs its rules twice (P1 would
     accrue every share twice); an unusable date of judgement is said, not ignored."""
-    filename = (options_map or {}).get("filename", "<plugin>")
     names = {name for name, _ in (options_map or {}).get("plugin", []) or []}
-    problems = [file_error("其他", filename, 0,
-                           f'主文件同时启用了 plugin "plugins.all" 与 plugin "{family.__name__}": '
-                           f"该组规则会执行两次 (如学生劳动报酬重复计提); 请删除 \"{family.__name__}\" 这一行")
+    problems = [config_error("其他", options_map, (family.__name__,),
+                             f'主文件同时启用了 plugin "plugins.all" 与 plugin "{family.__name__}": '
+                             f"该组规则会执行两次 (如学生劳动报酬重复计提); 请删除 \"{family.__name__}\" 这一行")
                 for family, _ in FAMILIES if family.__name__ in names]
     if judged.problem:
-        problems.append(file_error("其他", filename, 0, f"判断日期: {judged.problem}; 已改用 {judged.label()}"))
+        problems.append(config_error("其他", options_map, (ALL,), f"判断日期: {judged.problem}; 已改用 {judged.label()}"))
     return problems
 
 

@@ -43,7 +43,7 @@ from beancount.core.amount import Amount
 from plugins import engine
 from plugins.asof import is_over, year_over
 from plugins.closing import is_closing_entry
-from plugins.common import ACCOUNTS, account_code, generated_meta, meta_value, read_settings, rule_error
+from plugins.common import ACCOUNTS, ALL, account_code, config_error, generated_meta, meta_value, read_settings, rule_error
 from plugins.money import ZERO, fmt, to_fen
 from plugins.roles import CLOSING_EQUITY, PROFIT_AND_LOSS
 
@@ -119,8 +119,9 @@ class ProfitYears:
     keys = frozenset()
     every = False
 
-    def __init__(self, settings, problems, policies, judged, roles):
+    def __init__(self, settings, problems, policies, judged, roles, options_map=None):
         self.settings, self.problems, self.policies, self.judged = settings, problems, policies, judged
+        self.options_map = options_map
         self.payable = roles.claim_under(settings["treasury_payable"])
         self.wants = PROFIT_AND_LOSS | self.payable
         self.roles_of = roles.bits
@@ -144,13 +145,14 @@ class ProfitYears:
 
     def finish(self, facts):
         self.result = _treasury_years(self, facts, self.settings, self.judged, self.policies)
-        return _year_end_entries(self.result, facts, self.settings, self.problems, self.policies)
+        return _year_end_entries(self.result, facts, self.settings, self.problems, self.policies,
+                                 self.options_map)
 
 
 def accumulator(config, options_map, policies, judged, roles):
     """P2's accumulator for `plugins.engine`."""
     settings, problems = settings_of(options_map, config)
-    return ProfitYears(settings, problems, policies, judged, roles)
+    return ProfitYears(settings, problems, policies, judged, roles, options_map)
 
 
 def _deadline(year: int, monthday: str) -> datetime.date:
@@ -298,12 +300,12 @@ def year_end_entry(row: YearRow, settings: dict, fallback_source=None, by_hand=Z
          data.Posting(settings["treasury_payable"], -units, None, None, None, None)])
 
 
-def _year_end_entries(result, facts, settings, config_problems, policies):
+def _year_end_entries(result, facts, settings, config_problems, policies, options_map):
     """(the closed years' generated entries, the P2 errors)."""
     errors = policies.errors_of(CLAUSES)
     fallback = facts.first
     for problem in config_problems:
-        errors.append(rule_error("P2", fallback, problem))
+        errors.append(config_error("P2", options_map, (MODULE, PLUGIN, ALL), problem))
     generated = {}
     due = [row for row in result.rows if row.closed and row.owed > 0]
     if due:

@@ -58,7 +58,7 @@ from beancount.core.amount import Amount
 from plugins import engine
 from plugins.asof import is_over
 from plugins.closing import is_closing_entry
-from plugins.common import ACCOUNTS, GENERATED, as_written, file_error, generated_meta, read_settings, rule_error, where
+from plugins.common import ACCOUNTS, ALL, GENERATED, config_error, as_written, file_error, generated_meta, read_settings, rule_error, where
 from plugins.money import FEN, ZERO, fmt
 from plugins.roles import CLOSING_EQUITY
 from plugins.roster import ROSTER_FILE, read_roster
@@ -80,9 +80,12 @@ DEFAULTS = {
 }
 
 
+MODULES = ("plugins.work_study", "work_study", ALL)  # the plugin lines its config is on
+
+
 def settings_from(options_map, config=None):
     """The plugin's settings: from `config`, else from the ledger's plugin line."""
-    return read_settings(options_map, ("plugins.work_study", "work_study"), DEFAULTS, config)
+    return read_settings(options_map, MODULES[:2], DEFAULTS, config)
 
 
 def roster_path(options_map, settings) -> tuple[str | None, bool]:
@@ -107,7 +110,7 @@ def load_roster(options_map, settings) -> tuple[dict | None, list]:
         return None, []
     if not os.path.isfile(path):
         if explicit:
-            return None, [file_error(CLAUSE, path, 0, f"插件配置指定的学生名册不存在: {path}")]
+            return None, [config_error(CLAUSE, options_map, MODULES, f"插件配置指定的学生名册不存在: {path}")]
         return None, []
     roster = read_roster(path)
     errors = [file_error(CLAUSE, e.file, e.row, e.message) for e in roster.errors]
@@ -149,7 +152,7 @@ def accumulator(config, options_map, policies, judged, roles):
     if settings["granularity"] not in ("transaction", "day"):
         problems.append(f"插件配置 granularity 应为 'transaction' 或 'day', 而不是 {settings['granularity']!r}")
         settings["granularity"] = "day"
-    errors = [file_error(CLAUSE, (options_map or {}).get("filename", "<plugin>"), 0, p) for p in problems]
+    errors = [config_error(CLAUSE, options_map, MODULES, p) for p in problems]
     roster, roster_errors = load_roster(options_map or {}, settings)
     return Accruals(settings, roster, policies, judged, roles, errors + roster_errors)
 

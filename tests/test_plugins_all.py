@@ -153,3 +153,24 @@ def test_a_ledger_ending_on_12_31_is_judged_alike_by_every_family(monkeypatch):
     entries, errors, _ = load_ledger(ledger)
     assert [e for e in entries if (e.meta or {}).get("generated") == "treasury"]
     assert [e.message[:4] for e in errors] == ["[P5]"]  # 2024's training fund, judged now
+
+
+def test_config_problems_point_at_the_plugin_line(tmp_path, monkeypatch):
+    """Beancount keeps no line for a plugin directive: the error still names the line to fix."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-04-01")
+    path = tmp_path / "main.beancount"
+    path.write_text(LEDGER.replace('plugin "plugins.all"', "plugin \"plugins.all\" \"{'rooster': 1}\"")
+                    .replace("{foreign}", ""), encoding="utf-8")
+    _, errors, _ = loader.load_file(str(path))
+    wrong = [e for e in errors if "rooster" in e.message]
+    assert [(e.source["filename"], e.source["lineno"]) for e in wrong] == [(str(path), 3)]
+
+
+def test_a_missing_roster_named_in_the_config_points_at_the_plugin_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-04-01")
+    path = tmp_path / "main.beancount"
+    path.write_text(LEDGER.replace('plugin "plugins.all"', "plugin \"plugins.all\" \"{'roster': 'nobody.csv'}\"")
+                    .replace("{foreign}", ""), encoding="utf-8")
+    _, errors, _ = loader.load_file(str(path))
+    missing = [e for e in errors if "学生名册不存在" in e.message]
+    assert [e.source["lineno"] for e in missing] == [3] and missing[0].message.startswith("[P1]")
