@@ -15,7 +15,9 @@ PROFIT_AND_LOSS = 1 << 1       # Income:… and Expenses:…
 MONETARY = 1 << 2              # 1001 库存现金, 1002 银行存款, 1012 其他货币资金
 NON_MONETARY_ASSET = 1 << 3    # any other Assets:… (P8's qualifying investments)
 KEYED = 1 << 4                 # set on a transaction's mask when it carries a metadata key a family named
+ACCOUNT = 1 << 5               # every account: a classified account is never 0 (`bits.get(a) or of(a)`)
 _FIXED = (
+    (ACCOUNT, lambda account: True),
     (CLOSING_EQUITY, is_closing_equity),
     (PROFIT_AND_LOSS, is_profit_and_loss),
     (MONETARY, is_monetary),
@@ -28,7 +30,7 @@ class AccountRoles:
 
     def __init__(self):
         self._tests = list(_FIXED)
-        self._next = KEYED << 1
+        self._next = ACCOUNT << 1
         self.bits = {}  # account → its roles, filled as accounts are met
 
     def claim(self, test) -> int:
