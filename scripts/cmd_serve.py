@@ -9,7 +9,8 @@ import os
 import signal
 import sys
 
-from scripts.common import UserError, add_ledger_argument, ledger_path
+from plugins.files import check_file, reason
+from scripts.common import UserError, add_ledger_argument, check_output_path, file_problems, ledger_path
 
 
 def run(args) -> int:
@@ -21,8 +22,9 @@ def run(args) -> int:
     if bool(args.certfile) != bool(args.keyfile):
         raise UserError("--certfile 和 --keyfile 必须同时给出")
     for tls_file in (args.certfile, args.keyfile):
-        if tls_file and not os.path.isfile(tls_file):
-            raise UserError(f"TLS 文件不存在: {tls_file}")
+        if tls_file:
+            with file_problems():
+                check_file(tls_file, "TLS 文件", "PEM 格式的证书或私钥文件")
     tls = bool(args.certfile)
     if not is_loopback(args.host) and not tls and not args.force_insecure:
         raise UserError(f"拒绝在非本机地址 {args.host} 上以明文 HTTP 提供服务: "
@@ -35,6 +37,7 @@ def run(args) -> int:
         raise UserError(f"用户文件中没有用户: {args.users} (先运行 shixun user add)")
     access_log = args.access_log or os.path.join(os.path.dirname(os.path.abspath(args.users)),
                                                  "access.log")
+    check_output_path(access_log, "访问日志")
     for name in ("threads", "max_failures", "query_seconds", "header_seconds"):
         if getattr(args, name) <= 0:
             raise UserError(f"--{name.replace('_', '-')} 必须大于 0")
@@ -59,7 +62,7 @@ def run(args) -> int:
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        raise UserError(f"无法在 {args.host}:{args.port} 上监听: {exc}") from exc
+        raise UserError(f"无法在 {args.host}:{args.port} 上监听: {reason(exc)}") from None
     finally:
         server.stop()
     print("shixun serve: 已停止", flush=True)

@@ -253,7 +253,7 @@ def test_cli_missing_output_directory(tmp_path, capsys):
     path = write(tmp_path)
     code, _, err = run_cli(capsys, "report", "students", str(path), "--from", "2024-01-01",
                            "--to", "2024-01-31", "--format", "html", "-o", str(tmp_path / "no" / "x.html"))
-    assert code != 0 and "输出目录不存在" in err
+    assert code != 0 and f"所在的文件夹 {tmp_path / 'no'} 不存在" in err
 
 
 def test_cli_rule_errors_warn_but_report(tmp_path, capsys, monkeypatch):

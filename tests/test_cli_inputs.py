@@ -1,0 +1,229 @@
+"""What a person types that can be wrong: output paths (a folder, a missing or unwritable
+folder), a ledger path that is a folder. Each is one
+Chinese line and exit 2, before any work, and nothing is written."""
+import errno
+import os
+import pathlib
+import re
+import stat
+
+import pytest
+
+from plugins import files
+from scripts import cli
+from serving import users as users_mod
+
+DATA = pathlib.Path(__file__).resolve().parent / "data"
+SHEET = DATA / "import" / "工时表-电子商务-2024-03-gbk.csv"
+LEDGER = """\
+option "operating_currency" "CNY"
+plugin "plugins.seal"
+2024-01-01 open Assets:1001-库存现金 CNY
+2024-01-01 open Income:5001-主营业务收入 CNY
+2024-03-01 * "收款"
+  Assets:1001-库存现金  10.00 CNY
+  Income:5001-主营业务收入
+"""
+ENGLISH = re.compile(r"Traceback|Error\b|Exception|Is a directory|No such file|Permission denied|内部错误")
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    monkeypatch.delenv("SHIXUN_AS_OF", raising=False)
+    monkeypatch.delenv("SHIXUN_LEDGER", raising=False)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A ledger, a users file with one login, and a spy: the work a command does after its
+    checks (loading the ledger, generating, benchmarking, serving) must not start."""
+    ledger = tmp_path / "main.beancount"
+    ledger.write_text(LEDGER, encoding="utf-8")
+    users = tmp_path / "users.txt"
+    users_mod.add_user(str(users), "zhang", "audit", "long-enough-pw")
+    return tmp_path, ledger, users
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the command started its work before checking its output path")
+
+    import devtools.bench
+    import devtools.ledger_gen
+    import serving.server
+    from scripts import common
+
+    cli.build_parser()  # every command module imported before `load` is replaced, not bound to the spy
+    monkeypatch.setattr(common, "load", refuse)
+    for module, name in ((devtools.ledger_gen, "generate"), (devtools.bench, "run"),
+                         (serving.server, "make_app")):
+        monkeypatch.setattr(module, name, refuse)
+    import scripts.cmd_seal
+    import scripts.cmd_import
+    monkeypatch.setattr(scripts.cmd_seal, "load", refuse)
+    monkeypatch.setattr(scripts.cmd_import, "_setup", refuse)
+
+
+def run(capsys, monkeypatch, argv, stdin=""):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    try:
+        code = cli.main([str(a) for a in argv])
+    except SystemExit as exc:
+        code = exc.code
+    captured = capsys.readouterr()
+    assert not ENGLISH.search(captured.err), captured.err
+    return code, captured.out, captured.err
+
+
+def writers(ledger, users, out):
+    """Every command that writes a file, with `out` as the file it writes."""
+    return {
+        "gen-ledger": ["gen-ledger", "--transactions", "100", "-o", out],
+        "report": ["report", "remittance", ledger, "--year", "2024", "-o", out],
+        "statement": ["report", "balance-sheet", ledger, "--date", "2024-12-31", "-o", out],
+        "audit": ["audit", ledger, "--year", "2024", "-o", out],
+        "import": ["import", "extract", SHEET, "-o", out],
+        "bench": ["bench", "--sizes", "100", "-o", out],
+        "bench-json": ["bench", "--sizes", "100", "--json", out],
+        "user": ["user", "add", "li", "--role", "finance", "--users", out],
+        "serve": ["serve", ledger, "--users", users, "--access-log", out],
+    }
+
+
+KINDS = list(writers("L", "U", "O"))
+
+
+def _listing(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_output_path_that_is_a_folder_is_refused_before_the_work(site, no_work, capsys, monkeypatch, kind):
+    root, ledger, users = site
+    folder = root / "out"
+    folder.mkdir()
+    before = _listing(root)
+    code, out, err = run(capsys, monkeypatch, writers(ledger, users, folder)[kind], "long-enough-pw\n")
+    assert code == 2 and out == ""
+    assert f"{folder} 是一个文件夹, 不是文件: 请给出" in err and err.count("\n") == 1, err
+    assert _listing(root) == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_output_path_in_a_missing_folder_is_refused_before_the_work(site, no_work, capsys, monkeypatch, kind):
+    root, ledger, users = site
+    before = _listing(root)
+    code, out, err = run(capsys, monkeypatch, writers(ledger, users, root / "no" / "x.out")[kind],
+                         "long-enough-pw\n")
+    assert code == 2 and out == ""
+    assert f"所在的文件夹 {root / 'no'} 不存在" in err and err.count("\n") == 1, err
+    assert _listing(root) == before
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_output_path_in_an_unwritable_folder_is_refused_before_the_work(site, no_work, capsys, monkeypatch, kind):
+    root, ledger, users = site
+    target = root / "sub" / "x.out"
+    target.parent.mkdir()
+    real = os.access
+    monkeypatch.setattr(files.os, "access", lambda p, m: False if pathlib.Path(p) == target.parent else real(p, m))
+    code, _, err = run(capsys, monkeypatch, writers(ledger, users, target)[kind], "long-enough-pw\n")
+    assert code == 2 and f"没有在文件夹 {target.parent} 中写文件的权限" in err, err
+    assert not target.exists()
+
+
+def test_seal_checks_that_the_ledger_can_be_rewritten_before_loading(site, no_work, capsys, monkeypatch):
+    root, ledger, _ = site
+    before = ledger.read_bytes()
+    real = os.access
+    monkeypatch.setattr(files.os, "access", lambda p, m: False if pathlib.Path(p) == root else real(p, m))
+    code, _, err = run(capsys, monkeypatch, ["seal", "--year", "2024", ledger])
+    assert code == 2 and f"无法写入账本文件 {ledger}: 没有在文件夹 {root} 中写文件的权限" in err, err
+    assert ledger.read_bytes() == before
+
+
+def test_a_failing_write_is_chinese_and_leaves_the_old_file_whole(site, capsys, monkeypatch):
+    root, ledger, _ = site
+    target = root / "r.json"
+    target.write_text("old", encoding="utf-8")
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "replace", full)
+    code, _, err = run(capsys, monkeypatch, ["report", "remittance", ledger, "--year", "2024", "-o", target])
+    assert code == 2 and f"无法写入输出文件 {target}: 磁盘空间不足" in err
+    assert target.read_text(encoding="utf-8") == "old"
+    assert not [p for p in root.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_the_one_writer_keeps_a_files_mode_and_gives_new_files_the_usual_one(tmp_path):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    new = tmp_path / "new.txt"
+    files.write_atomic(new, "甲")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~mask and new.read_text(encoding="utf-8") == "甲"
+    new.chmod(0o640)
+    files.write_atomic(new, b"x")
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640 and new.read_bytes() == b"x"
+    users = tmp_path / "users.txt"
+    users_mod.add_user(str(users), "zhang", "audit", "long-enough-pw")
+    assert stat.S_IMODE(users.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.txt", "users.txt"]
+
+
+def test_gen_ledger_writes_through_the_one_writer(tmp_path, capsys, monkeypatch):
+    target = tmp_path / "bench.beancount"
+    code, out, _ = run(capsys, monkeypatch, ["gen-ledger", "--transactions", "100", "-o", target])
+    assert code == 0 and "已生成" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bench.beancount", "bench.students.csv"]
+
+
+# -- a ledger path that is a folder -------------------------------------------------------
+
+def ledger_readers(ledger, users):
+    return {
+        "check": ["check", ledger],
+        "report": ["report", "remittance", ledger, "--year", "2024"],
+        "audit": ["audit", ledger, "--year", "2024"],
+        "seal": ["seal", "--year", "2024", ledger],
+        "serve": ["serve", ledger, "--users", users],
+        "import": ["import", "extract", SHEET, "--existing", ledger],
+        "profiles": ["import", "profiles", "--existing", ledger],
+    }
+
+
+@pytest.mark.parametrize("kind", list(ledger_readers("L", "U")))
+def test_a_ledger_folder_names_its_main_file(site, capsys, monkeypatch, kind):
+    root, _, users = site
+    code, out, err = run(capsys, monkeypatch, ledger_readers(root, users)[kind])
+    assert code == 2 and out == ""
+    assert f"账本文件 {root} 是一个文件夹, 不是文件: 请给出账本主文件, 如 {root / 'main.beancount'}" in err, err
+    assert "不存在" not in err and err.count("\n") == 1
+
+
+def test_a_ledger_folder_without_main_beancount_lists_what_it_holds(tmp_path, capsys, monkeypatch):
+    (tmp_path / "2024.beancount").write_text("", encoding="utf-8")
+    code, _, err = run(capsys, monkeypatch, ["check", tmp_path])
+    assert code == 2 and "请给出账本主文件" in err and "该文件夹中有 2024.beancount" in err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = run(capsys, monkeypatch, ["check", empty])
+    assert code == 2 and "该文件夹中没有 .beancount 文件" in err
+
+
+def test_shixun_ledger_naming_a_folder_says_so(site, capsys, monkeypatch):
+    root, _, _ = site
+    monkeypatch.setenv("SHIXUN_LEDGER", str(root))
+    code, _, err = run(capsys, monkeypatch, ["check"])
+    assert code == 2 and f"环境变量 SHIXUN_LEDGER 指向的账本文件 {root} 是一个文件夹" in err
+
+
+@pytest.mark.parametrize("flag", ["--roster", "--config", "--rules"])
+def test_import_files_that_are_folders_say_so(tmp_path, capsys, monkeypatch, flag):
+    code, _, err = run(capsys, monkeypatch, ["import", "extract", SHEET, flag, tmp_path])
+    assert code == 2 and f"{tmp_path} 是一个文件夹, 不是文件" in err
