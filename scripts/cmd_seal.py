@@ -16,7 +16,7 @@ import hashlib
 import os
 import pathlib
 
-from plugins.asof import as_of, year_over
+from plugins.asof import as_of, parse_date, year_over
 from plugins.common import family_enabled, ledger_end, where
 from plugins.seal import format_months, records_name, records_text, seals, year_digests
 from scripts.common import UserError, add_ledger_argument, check_ledger, check_output_path, ledger_path, load, write_output
@@ -105,9 +105,9 @@ def run(args) -> int:
     date = None
     if args.date:
         try:
-            date = datetime.date.fromisoformat(args.date)
+            date = parse_date(args.date, "--date 封账日期")
         except ValueError as exc:
-            raise UserError(f"日期格式应为 YYYY-MM-DD: {args.date}") from exc
+            raise UserError(str(exc)) from None
     result = seal_ledger(path, args.year, date)
     print(f"已封账: {result['year']} 年度 {result['entries']} 条记录, 封账日期 {result['date']}, "
           f"SHA-256 {result['digest']}, 写入 {result['path']} (记录清单 {result['records']})")

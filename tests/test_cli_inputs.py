@@ -1,5 +1,5 @@
 """What a person types that can be wrong: output paths (a folder, a missing or unwritable
-folder), a ledger path that is a folder. Each is one
+folder), a ledger path that is a folder, dates. Each is one
 Chinese line and exit 2, before any work, and nothing is written."""
 import errno
 import os
@@ -10,6 +10,8 @@ import stat
 import pytest
 
 from plugins import files
+from plugins.asof import parse_date
+from reports import books
 from scripts import cli
 from serving import users as users_mod
 
@@ -227,3 +229,37 @@ def test_shixun_ledger_naming_a_folder_says_so(site, capsys, monkeypatch):
 def test_import_files_that_are_folders_say_so(tmp_path, capsys, monkeypatch, flag):
     code, _, err = run(capsys, monkeypatch, ["import", "extract", SHEET, flag, tmp_path])
     assert code == 2 and f"{tmp_path} 是一个文件夹, 不是文件" in err
+
+
+# -- dates: one parser ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, words", [
+    ("2025-02-30", "2025-02-30 的日 30 不在 1 到 28 之间 (2025 年 2 月有 28 天)"),
+    ("2024-13-01", "2024-13-01 的月份 13 不在 1 到 12 之间"),
+    ("0000-01-01", "年份 0 无效"),
+    ("20250101", "应为 YYYY-MM-DD 格式的有效日期 (如 2024-01-31), 而不是 '20250101'"),
+    ("2025-1-3", "而不是 '2025-1-3'"),
+])
+def test_the_one_date_parser_says_what_is_wrong(text, words):
+    with pytest.raises(ValueError, match=re.escape("截止日期应为 YYYY-MM-DD 格式的有效日期")) as bad:
+        parse_date(text, "截止日期")
+    assert words in str(bad.value)
+    with pytest.raises(books.BooksError) as same:  # the statements read dates with it too
+        books.parse_date(text, "截止日期")
+    assert str(same.value) == str(bad.value)
+    assert parse_date(" 2024-02-29 ") == books.parse_date("2024-02-29")
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["report", "balance-sheet", "{L}", "--date", "2024-02-30"], "--date 日期应为 YYYY-MM-DD 格式的有效日期: 2024-02-30 的日 30"),
+    (["report", "students", "{L}", "--from", "20240101", "--to", "2024-12-31"], "--from 日期应为 YYYY-MM-DD"),
+    (["seal", "--year", "2024", "--date", "2025-02-29", "{L}"], "--date 封账日期应为 YYYY-MM-DD 格式的有效日期: 2025-02-29"),
+    (["seal", "--year", "2024", "--date", "20250102", "{L}"], "--date 封账日期应为 YYYY-MM-DD"),
+    (["check", "{L}", "--as-of", "2025-04-31"], "判断日期应为 YYYY-MM-DD 格式的有效日期: 2025-04-31 的日 31"),
+])
+def test_date_flags_share_the_parser(site, no_work, capsys, monkeypatch, argv, words):
+    _, ledger, _ = site
+    before = ledger.read_bytes()
+    code, _, err = run(capsys, monkeypatch, [str(ledger) if a == "{L}" else a for a in argv])
+    assert code == 2 and words in err and err.count("\n") == 1, err
+    assert ledger.read_bytes() == before

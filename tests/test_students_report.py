@@ -221,7 +221,7 @@ def test_cli_writes_files(tmp_path, capsys, fmt, check):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--from", "2024-13-01", "--to", "2024-12-31"], "日期格式错误"),
+    (["--from", "2024-13-01", "--to", "2024-12-31"], "--from 日期应为 YYYY-MM-DD 格式的有效日期: 2024-13-01 的月份 13"),
     (["--from", "2024-02-01", "--to", "2024-01-01"], "晚于"),
     (["--from", "2024-01-01", "--to", "2024-01-31", "--format", "xlsx"], "必须用 -o"),
 ])
