@@ -1,7 +1,8 @@
 """What a person types that can be wrong: output paths (a folder, a missing or unwritable
-folder), a ledger path that is a folder, dates. Each is one
+folder), a ledger path that is a folder, dates, and `shixun serve`'s numbers. Each is one
 Chinese line and exit 2, before any work, and nothing is written."""
 import errno
+import math
 import os
 import pathlib
 import re
@@ -12,7 +13,7 @@ import pytest
 from plugins import files
 from plugins.asof import parse_date
 from reports import books
-from scripts import cli
+from scripts import cli, cmd_serve
 from serving import users as users_mod
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
@@ -263,3 +264,60 @@ def test_date_flags_share_the_parser(site, no_work, capsys, monkeypatch, argv, w
     code, _, err = run(capsys, monkeypatch, [str(ledger) if a == "{L}" else a for a in argv])
     assert code == 2 and words in err and err.count("\n") == 1, err
     assert ledger.read_bytes() == before
+
+
+# -- shixun serve: its numbers are limits ----------------------------------------------------
+
+@pytest.mark.parametrize("flag, value", [
+    ("--query-memory", "0"), ("--query-memory", "-5"), ("--query-seconds", "0"), ("--query-seconds", "100000"),
+    ("--threads", "0"), ("--threads", "-1"), ("--max-failures", "0"), ("--lockout", "0"), ("--lockout", "nan"),
+    ("--lockout", "inf"), ("--header-seconds", "0"), ("--header-seconds", "nan"), ("--port", "0"),
+    ("--port", "70000"),
+])
+def test_serve_refuses_numbers_outside_their_limits(site, no_work, capsys, monkeypatch, flag, value):
+    _, ledger, users = site
+    code, out, err = run(capsys, monkeypatch, ["serve", ledger, "--users", users, flag, value])
+    assert code == 2 and out == ""
+    low, high = next((lo, hi) for f, _, _, lo, hi, _ in cmd_serve.NUMBERS if f == flag)
+    assert f"{flag} 应在 {low:g} 到 {high:g} 之间, 而不是" in err and err.count("\n") == 1, err
+
+
+def test_serve_numbers_become_the_limits(site, capsys, monkeypatch):
+    import serving.server
+    from serving.query import QueryLimits
+
+    _, ledger, users = site
+    seen = {}
+
+    def capture(path, users_path, access_log, **options):
+        seen.update(options)
+        raise KeyboardInterrupt  # stop before serving
+
+    monkeypatch.setattr(serving.server, "make_app", capture)
+    run(capsys, monkeypatch, ["serve", ledger, "--users", users, "--threads", "16", "--query-seconds", "3",
+                              "--query-memory", "64", "--lockout", "60", "--max-failures", "3"])
+    limits = seen["query_limits"]
+    assert (limits.cpu_seconds, limits.wall_seconds, limits.memory_mb) == (3, 3 * cmd_serve.WALL_PER_CPU, 64)
+    assert limits.waiting == 16 - QueryLimits.parallel - cmd_serve.PAGE_WORKERS
+    assert (seen["lockout"], seen["max_failures"]) == (60, 3)
+    assert all(math.isfinite(d) for _, _, d, _, _, _ in cmd_serve.NUMBERS)
+
+
+def test_serve_defaults_are_the_servers_own():
+    """The defaults are written in the option table (importing the server for them would
+    slow every command), so they must not drift from the limits' own defaults."""
+    import inspect
+
+    from serving.guard import Guard
+    from serving.query import QueryLimits
+    from serving.server import ServerLimits
+
+    defaults = {flag: default for flag, _, default, _, _, _ in cmd_serve.NUMBERS}
+    guard = inspect.signature(Guard).parameters
+    assert defaults["--threads"] == ServerLimits.threads
+    assert defaults["--header-seconds"] == ServerLimits.header_seconds
+    assert defaults["--query-seconds"] == QueryLimits.cpu_seconds
+    assert defaults["--query-seconds"] * cmd_serve.WALL_PER_CPU == QueryLimits.wall_seconds
+    assert defaults["--query-memory"] == QueryLimits.memory_mb
+    assert defaults["--threads"] - QueryLimits.parallel - cmd_serve.PAGE_WORKERS == QueryLimits.waiting
+    assert (defaults["--max-failures"], defaults["--lockout"]) == (guard["max_failures"].default, guard["lockout"].default)
