@@ -30,12 +30,13 @@ def _setup(args):
     existing_path = getattr(args, "existing", None)
     if existing_path:
         check_ledger(existing_path)
+    given = [(args.roster, "学生名册", f"名册 CSV 文件, 如 {os.path.join(args.roster or '', ROSTER_FILE)}"),
+             (args.config, "导入配置文件", "导入配置 .toml 文件, 如 import.toml"),
+             (args.rules, "规则文件", "含 [[rule]] 表的 .toml 文件")]
     with file_problems():
-        for given, what, expected in ((args.roster, "学生名册", f"名册 CSV 文件, 如 {os.path.join(args.roster or '', ROSTER_FILE)}"),
-                                      (args.config, "导入配置文件", "导入配置 .toml 文件, 如 import.toml"),
-                                      (args.rules, "规则文件", "含 [[rule]] 表的 .toml 文件")):
-            if given:
-                check_file(given, what, expected)
+        for path, what, expected in given:
+            if path:
+                check_file(path, what, expected)
     try:
         config = config_lib.load_config(config_lib.find_config(args.config, existing_path),
                                         args.rules)

@@ -15,18 +15,10 @@ from plugins.asof import parse_date
 from reports import books
 from scripts import cli, cmd_serve
 from serving import users as users_mod
+from tests.test_cli_ledger import CLEAN as LEDGER
 
 DATA = pathlib.Path(__file__).resolve().parent / "data"
 SHEET = DATA / "import" / "工时表-电子商务-2024-03-gbk.csv"
-LEDGER = """\
-option "operating_currency" "CNY"
-plugin "plugins.seal"
-2024-01-01 open Assets:1001-库存现金 CNY
-2024-01-01 open Income:5001-主营业务收入 CNY
-2024-03-01 * "收款"
-  Assets:1001-库存现金  10.00 CNY
-  Income:5001-主营业务收入
-"""
 ENGLISH = re.compile(r"Traceback|Error\b|Exception|Is a directory|No such file|Permission denied|内部错误")
 
 
@@ -104,26 +96,20 @@ def _listing(root):
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
+@pytest.mark.parametrize("where", ["folder", "missing-folder"])
 @pytest.mark.parametrize("kind", KINDS)
-def test_an_output_path_that_is_a_folder_is_refused_before_the_work(site, no_work, capsys, monkeypatch, kind):
+def test_an_output_path_that_cannot_be_a_file_is_refused_before_the_work(site, no_work, capsys, monkeypatch,
+                                                                         kind, where):
     root, ledger, users = site
-    folder = root / "out"
-    folder.mkdir()
+    if where == "folder":
+        target, words = root / "out", f"{root / 'out'} 是一个文件夹, 不是文件: 请给出"
+        target.mkdir()
+    else:
+        target, words = root / "no" / "x.out", f"所在的文件夹 {root / 'no'} 不存在"
     before = _listing(root)
-    code, out, err = run(capsys, monkeypatch, writers(ledger, users, folder)[kind], "long-enough-pw\n")
+    code, out, err = run(capsys, monkeypatch, writers(ledger, users, target)[kind], "long-enough-pw\n")
     assert code == 2 and out == ""
-    assert f"{folder} 是一个文件夹, 不是文件: 请给出" in err and err.count("\n") == 1, err
-    assert _listing(root) == before
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_an_output_path_in_a_missing_folder_is_refused_before_the_work(site, no_work, capsys, monkeypatch, kind):
-    root, ledger, users = site
-    before = _listing(root)
-    code, out, err = run(capsys, monkeypatch, writers(ledger, users, root / "no" / "x.out")[kind],
-                         "long-enough-pw\n")
-    assert code == 2 and out == ""
-    assert f"所在的文件夹 {root / 'no'} 不存在" in err and err.count("\n") == 1, err
+    assert words in err and err.count("\n") == 1, err
     assert _listing(root) == before
 
 
