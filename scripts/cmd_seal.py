@@ -88,7 +88,11 @@ def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict
     text = seal_text(year, date, info, (records_path.name, hashlib.sha256(listing).hexdigest()))
     prefix = b"" if not original or original.endswith(b"\n") else b"\n"
     write_output(str(records_path), listing, "封账记录清单")
-    write_output(str(target), original + prefix + text.encode("utf-8"), "账本文件")
+    try:
+        write_output(str(target), original + prefix + text.encode("utf-8"), "账本文件")
+    except UserError:  # the ledger is as it was: no record list of a seal it lacks
+        os.remove(records_path)
+        raise
     after, new_errors, _ = load(path)
     if len(new_errors) > len(errors):
         write_output(str(target), original, "账本文件")

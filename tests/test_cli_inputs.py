@@ -307,3 +307,20 @@ def test_serve_defaults_are_the_servers_own():
     assert defaults["--query-memory"] == QueryLimits.memory_mb
     assert defaults["--threads"] - QueryLimits.parallel - cmd_serve.PAGE_WORKERS == QueryLimits.waiting
     assert (defaults["--max-failures"], defaults["--lockout"]) == (guard["max_failures"].default, guard["lockout"].default)
+
+
+def test_a_seal_whose_ledger_cannot_be_written_leaves_no_record_list(tmp_path, capsys, monkeypatch):
+    ledger = tmp_path / "main.beancount"
+    ledger.write_text(LEDGER, encoding="utf-8")
+    before = ledger.read_bytes()
+    real = files.os.replace
+
+    def no_ledger(src, dst):
+        if pathlib.Path(dst) == ledger:
+            raise OSError(errno.EROFS, "Read-only file system")
+        real(src, dst)
+
+    monkeypatch.setattr(files.os, "replace", no_ledger)
+    code, _, err = run(capsys, monkeypatch, ["seal", "--year", "2024", ledger, "--as-of", "2025-06-30"])
+    assert code == 2 and f"无法写入账本文件 {ledger}: 所在的磁盘是只读的" in err, err
+    assert ledger.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["main.beancount"]
