@@ -20,6 +20,7 @@ import pathlib
 import random
 from decimal import Decimal
 
+from plugins.files import write_atomic
 from plugins.money import allocate, to_fen
 from plugins.policy import POLICIES
 from reports.workdays import is_workday
@@ -792,10 +793,10 @@ def write_example(directory: pathlib.Path, books: "Books", plugins) -> list[path
     main = sections["header"] + "\n\n" + "\n".join(f'include "{name}.beancount"' for name in includes) + "\n"
     for name in includes:
         path = directory / f"{name}.beancount"
-        path.write_text(sections[name] + "\n", encoding="utf-8")
+        write_atomic(path, sections[name] + "\n", "账本文件")
         written.append(path)
-    (directory / "main.beancount").write_text(main, encoding="utf-8")
-    (directory / "students.csv").write_text(books.roster_csv(), encoding="utf-8")
+    write_atomic(directory / "main.beancount", main, "账本文件")
+    write_atomic(directory / "students.csv", books.roster_csv(), "学生名册")
     if "seal" in plugins:
         # Every year whose remittance and 汇算清缴 are done is sealed, at the end of the
         # following June, as the accountant does after the year's reports.
@@ -807,16 +808,21 @@ def write_example(directory: pathlib.Path, books: "Books", plugins) -> list[path
     return written + [directory / "main.beancount", directory / "students.csv"]
 
 
+def roster_path(path: pathlib.Path) -> pathlib.Path:
+    """The roster beside a one-file ledger: <name>.students.csv, so several generated
+    ledgers can share a folder."""
+    return path.with_name(f"{path.stem}.students.csv")
+
+
 def write_single(path: pathlib.Path, books: "Books", plugins) -> pathlib.Path:
-    """A one-file ledger (gen-ledger), with its own roster beside it (<name>.students.csv,
-    so several generated ledgers can share a folder)."""
-    roster = path.with_name(f"{path.stem}.students.csv")
+    """A one-file ledger (gen-ledger), with its own roster beside it (`roster_path`)."""
+    roster = roster_path(path)
     sections = books.sections(plugins, {"roster": roster.name})
     text = "\n\n".join(sections.values()) + "\n"
     if "seal" in plugins:
         text += seal_first_year(text.replace(sections["header"], ""), books.start_year)
-    path.write_text(text, encoding="utf-8")
-    roster.write_text(books.roster_csv(), encoding="utf-8")
+    write_atomic(roster, books.roster_csv(), "学生名册")
+    write_atomic(path, text, "账本文件")
     return roster
 
 

@@ -30,6 +30,7 @@ import tomllib
 from beancount.core import account as account_lib
 
 from importers.table import ImportFailure
+from plugins.files import reason
 
 DEFAULT_CONFIG = pathlib.Path(__file__).resolve().parent / "default.toml"
 SUSPENSE_ACCOUNT = "Assets:1221-其他应收款:122199-待查明款项"
@@ -122,7 +123,7 @@ def read_toml(path: str) -> dict:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
     except OSError as exc:
-        raise ImportFailure(str(path), f"无法读取配置文件 ({exc.strerror})") from exc
+        raise ImportFailure(str(path), f"无法读取配置文件 ({reason(exc)})") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ImportFailure(str(path), f"配置文件不是有效的 TOML: {exc}") from exc
     except UnicodeDecodeError:

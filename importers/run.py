@@ -23,6 +23,7 @@ from importers.bank import BankStatementImporter
 from importers.config import Config
 from importers.table import ImportFailure, is_supported
 from importers.workhours import WorkHoursImporter
+from plugins.files import reason
 
 
 class Refused(Exception):
@@ -219,13 +220,13 @@ def archive_move(plan):
         try:
             bg_archive.move(source, target)
         except OSError as exc:
-            lines = [f"{source}: 无法移动到 {target} ({exc.strerror or exc})"]
+            lines = [f"{source}: 无法移动到 {target} ({reason(exc)})"]
             for moved_source, moved_target in reversed(done):
                 try:
                     bg_archive.move(moved_target, moved_source)
                     lines.append(f"{moved_source}: 已移回原处")
                 except OSError as back:
                     lines.append(f"{moved_source}: 未能移回, 文件现在在 {moved_target} "
-                                 f"({back.strerror or back})")
+                                 f"({reason(back)})")
             raise ArchiveFailed(lines) from None
         done.append((source, target))

@@ -23,6 +23,8 @@ import unicodedata
 
 from beangulp import exceptions as bg_exceptions
 
+from plugins.files import reason
+
 # How many rows we look at for the header (preamble lines come before it).
 HEADER_SEARCH_ROWS = 40
 CSV_DELIMITERS = (",", "\t", ";", "|")
@@ -236,7 +238,7 @@ def _stamp(path):
     try:
         st = os.stat(path)
     except OSError as exc:
-        raise ImportFailure(path, f"无法读取文件 ({exc.strerror})") from exc
+        raise ImportFailure(path, f"无法读取文件 ({reason(exc)})") from exc
     if not os.path.isfile(path):
         raise ImportFailure(path, "不是文件")
     return st.st_mtime_ns, st.st_size
@@ -249,7 +251,7 @@ def _read_cached(path, header_test, _mtime, _size) -> Table:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        raise ImportFailure(path, f"无法读取文件 ({exc.strerror})") from exc
+        raise ImportFailure(path, f"无法读取文件 ({reason(exc)})") from exc
     if not raw:
         raise ImportFailure(path, "文件为空")
     if raw.startswith((b"\xd0\xcf\x11\xe0", b"PK\x03\x04")):

@@ -13,8 +13,10 @@ after its last day.
 """
 from __future__ import annotations
 
+import calendar
 import datetime
 import os
+import re
 import zoneinfo
 from typing import NamedTuple
 
@@ -43,12 +45,27 @@ class AsOf(NamedTuple):
         return f"判断日期 {self.date.isoformat()} ({where})"
 
 
-def parse_date(text: str) -> datetime.date:
-    """A YYYY-MM-DD date; ValueError with a Chinese message otherwise."""
-    try:
-        return datetime.date.fromisoformat(str(text).strip())
-    except ValueError:
-        raise ValueError(f"判断日期应为 YYYY-MM-DD 格式的有效日期, 而不是 {str(text)[:40]!r}") from None
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def parse_date(text, what: str = "判断日期") -> datetime.date:
+    """A YYYY-MM-DD date: the one parser of the dates a person types (--as-of, the
+    ledger's pin, the report and seal flags). ValueError with a Chinese message naming
+    `what` and saying what is wrong (the format, the month, or the day) otherwise."""
+    shown = str(text).strip()
+    match = ISO_DATE.fullmatch(shown)
+    if match is None:
+        raise ValueError(f"{what}应为 YYYY-MM-DD 格式的有效日期 (如 2024-01-31), 而不是 {shown[:40]!r}")
+    year, month, day = (int(part) for part in match.groups())
+    wrong = f"{what}应为 YYYY-MM-DD 格式的有效日期: {shown}"
+    if year < datetime.MINYEAR:
+        raise ValueError(f"{wrong} 的年份 {year} 无效")
+    if not 1 <= month <= 12:
+        raise ValueError(f"{wrong} 的月份 {month} 不在 1 到 12 之间")
+    last = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        raise ValueError(f"{wrong} 的日 {day} 不在 1 到 {last} 之间 ({year} 年 {month} 月有 {last} 天)")
+    return datetime.date(year, month, day)
 
 
 def today() -> datetime.date:

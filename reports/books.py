@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from beancount.core import data
 
+from plugins import asof
 from plugins.closing import is_closing_entry
 from reports.memo import memo
 from reports.query import unit_name
@@ -197,12 +198,13 @@ def month_end(year: int, month: int) -> datetime.date:
 
 
 def parse_date(text, what="日期") -> datetime.date:
+    """A date, or its YYYY-MM-DD text read by the one date parser (plugins.asof)."""
     if isinstance(text, datetime.date):
         return text
     try:
-        return datetime.date.fromisoformat(str(text))
-    except ValueError:
-        raise BooksError(f"{what}应为 YYYY-MM-DD, 而不是 {text!r}") from None
+        return asof.parse_date(text, what)
+    except ValueError as exc:
+        raise BooksError(str(exc)) from None
 
 
 def parse_year(value) -> int:

@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 
-from scripts.common import UserError, write_output
+from scripts.common import UserError, check_output_path, write_output
 
 
 def _sizes(text: str) -> list[int]:
@@ -36,6 +36,10 @@ def run(args) -> int:
     args.sizes = _sizes(args.sizes_text)
     if args.repeat < 1:
         raise UserError("--repeat 至少为 1")
+    check_output_path(args.output)  # before minutes of measuring
+    check_output_path(args.json, "测量数据文件")
+    if args.workdir and not os.path.isdir(args.workdir):
+        raise UserError(f"--workdir 应为已有的文件夹: {args.workdir} {'是一个文件' if os.path.exists(args.workdir) else '不存在'}")
 
     def log(message):
         print(message, file=sys.stderr, flush=True)
@@ -43,7 +47,7 @@ def run(args) -> int:
     results = bench.run(args.sizes, repeat=args.repeat, seed=args.seed, workdir=args.workdir, log=log,
                         profile=not args.no_profile)
     if args.json:
-        write_output(args.json, json.dumps(results, ensure_ascii=False, indent=1))
+        write_output(args.json, json.dumps(results, ensure_ascii=False, indent=1), "测量数据文件")
     text = bench.markdown(results, command_line(args))
     if args.output and os.path.isfile(args.output):  # keep the hand-written analysis
         with open(args.output, encoding="utf-8") as old:

@@ -11,7 +11,8 @@ layout Fava's `option "documents"` reads; nothing moves unless every file is fin
 import os
 import sys
 
-from scripts.common import UserError, write_output
+from plugins.files import check_file
+from scripts.common import UserError, check_ledger, check_output_path, file_problems, write_output
 
 MAX_LINES = 50
 
@@ -27,14 +28,15 @@ def _setup(args):
     from plugins.roster import ROSTER_FILE
 
     existing_path = getattr(args, "existing", None)
-    if existing_path and not os.path.isfile(existing_path):
-        raise UserError(f"账本文件不存在: {existing_path}")
-    if args.roster and not os.path.isfile(args.roster):
-        raise UserError(f"学生名册不存在: {args.roster}")
-    if args.config and not os.path.isfile(args.config):
-        raise UserError(f"导入配置文件不存在: {args.config}")
-    if args.rules and not os.path.isfile(args.rules):
-        raise UserError(f"规则文件不存在: {args.rules}")
+    if existing_path:
+        check_ledger(existing_path)
+    given = [(args.roster, "学生名册", f"名册 CSV 文件, 如 {os.path.join(args.roster or '', ROSTER_FILE)}"),
+             (args.config, "导入配置文件", "导入配置 .toml 文件, 如 import.toml"),
+             (args.rules, "规则文件", "含 [[rule]] 表的 .toml 文件")]
+    with file_problems():
+        for path, what, expected in given:
+            if path:
+                check_file(path, what, expected)
     try:
         config = config_lib.load_config(config_lib.find_config(args.config, existing_path),
                                         args.rules)
@@ -64,6 +66,7 @@ def _refused(refusal) -> int:
 def run_extract(args) -> int:
     from importers import run
 
+    check_output_path(args.output)
     importers = _setup(args)
     existing = []
     if not args.existing:
@@ -130,8 +133,8 @@ def run_profiles(args) -> int:
     from importers.table import ImportFailure
 
     existing = args.existing
-    if existing and not os.path.isfile(existing):
-        raise UserError(f"账本文件不存在: {existing}")
+    if existing:
+        check_ledger(existing)
     try:
         found = profiles.load_profiles(os.path.dirname(os.path.abspath(existing)) if existing else None)
     except ImportFailure as failure:

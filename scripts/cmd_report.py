@@ -6,11 +6,11 @@ SPEC §8): `build(entries, options_map, **params) -> dict`, `html(dict) -> str`,
 dict holds ratios to keep at full precision gives its own `json_text`). A new kind is
 one line in REPORTS: its module and its arguments.
 """
-import datetime
 import importlib
 import re
 import sys
 
+from plugins.asof import parse_date
 from scripts.common import UserError, add_report_arguments, check_output, load_for_report, write_output
 
 # An argument: (flag, parameter of build, kind "year" | "date" | "month" | "quarter" | "text",
@@ -56,9 +56,9 @@ def _value(kind: str, text: str, flag: str):
             raise UserError(f"{flag} 年度应为四位数字 (如 2024), 而不是 {text!r}")
         return int(text)
     try:
-        return datetime.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise UserError(f"{flag} 日期格式错误: {text!r}, 应为 YYYY-MM-DD (如 2024-01-31)") from None
+        return parse_date(text, f"{flag} 日期")
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 def parameters(arguments, args) -> dict:

@@ -16,10 +16,10 @@ import hashlib
 import os
 import pathlib
 
-from plugins.asof import as_of, year_over
+from plugins.asof import as_of, parse_date, year_over
 from plugins.common import family_enabled, ledger_end, where
 from plugins.seal import format_months, records_name, records_text, seals, year_digests
-from scripts.common import UserError, add_ledger_argument, ledger_path, load, write_output
+from scripts.common import UserError, add_ledger_argument, check_ledger, check_output_path, ledger_path, load, write_output
 
 MAX_LISTED = 20
 
@@ -60,6 +60,10 @@ def _describe(errors) -> str:
 
 def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict:
     """Seal `year` in the ledger whose main file is `path`; returns what was written."""
+    target = pathlib.Path(check_ledger(path))
+    records_path = target.with_name(records_name(year))
+    check_output_path(path, "账本文件")  # both written at the end: refused before the load
+    check_output_path(str(records_path), "封账记录清单")
     entries, errors, options = load(path)
     refusing = blocking(errors, year)
     if refusing:
@@ -79,17 +83,19 @@ def seal_ledger(path: str, year: int, date: datetime.date | None = None) -> dict
     date = date or (end if end and end > year_end else judged.date)
     if date <= year_end:
         raise UserError(f"封账日期 {date} 须在 {year_end} 之后")
-    target = pathlib.Path(path)
     original = target.read_bytes()
-    records_path = target.with_name(records_name(year))
     listing = records_text(entries, year, str(target.parent)).encode("utf-8")
     text = seal_text(year, date, info, (records_path.name, hashlib.sha256(listing).hexdigest()))
     prefix = b"" if not original or original.endswith(b"\n") else b"\n"
-    write_output(str(records_path), listing)
-    write_output(str(target), original + prefix + text.encode("utf-8"))
+    write_output(str(records_path), listing, "封账记录清单")
+    try:
+        write_output(str(target), original + prefix + text.encode("utf-8"), "账本文件")
+    except UserError:  # the ledger is as it was: no record list of a seal it lacks
+        os.remove(records_path)
+        raise
     after, new_errors, _ = load(path)
     if len(new_errors) > len(errors):
-        write_output(str(target), original)
+        write_output(str(target), original, "账本文件")
         os.remove(records_path)
         raise UserError(f"写入封账后账本出现新的错误, 已恢复原文件: "
                         f"{' '.join(str(new_errors[-1].message).split())}")
@@ -103,9 +109,9 @@ def run(args) -> int:
     date = None
     if args.date:
         try:
-            date = datetime.date.fromisoformat(args.date)
+            date = parse_date(args.date, "--date 封账日期")
         except ValueError as exc:
-            raise UserError(f"日期格式应为 YYYY-MM-DD: {args.date}") from exc
+            raise UserError(str(exc)) from None
     result = seal_ledger(path, args.year, date)
     print(f"已封账: {result['year']} 年度 {result['entries']} 条记录, 封账日期 {result['date']}, "
           f"SHA-256 {result['digest']}, 写入 {result['path']} (记录清单 {result['records']})")

@@ -5,11 +5,40 @@ Fava's `create_app` with the sandboxed query module, wrapped in `serving.guard.G
 limits of `serving.server`. Binds to 127.0.0.1 by default; a non-loopback address needs
 TLS (`--certfile/--keyfile`) unless `--force-insecure` is given.
 """
+import math
 import os
 import signal
 import sys
 
-from scripts.common import UserError, add_ledger_argument, ledger_path
+from plugins.files import check_file, reason
+from scripts.common import UserError, add_ledger_argument, check_output_path, file_problems, ledger_path
+
+DEFAULT_PORT = 5000
+WALL_PER_CPU = 2  # a query's wall-clock bound is this many times its CPU bound
+PAGE_WORKERS = 8  # workers left for the pages however many queries wait for a child
+
+# The numeric options: (flag, type, default, minimum, maximum, help). Each is a limit,
+# so a value outside its range is refused rather than quietly making it no limit at all
+# (0 threads, a query bound of 0 MiB or of days, a lockout of NaN seconds). The defaults
+# are those of serving.server.ServerLimits, serving.query.QueryLimits and serving.guard.Guard
+# (tests/test_cli_inputs.py keeps them equal; importing those here would slow every command).
+NUMBERS = [
+    ("--port", int, DEFAULT_PORT, 1, 65535, "端口"),
+    ("--max-failures", int, 5, 1, 1000, "锁定前允许的连续登录失败次数"),
+    ("--lockout", float, 300.0, 1, 7 * 24 * 3600, "锁定秒数"),
+    ("--threads", int, 32, 1, 1024, "工作线程数"),
+    ("--query-seconds", int, 5, 1, 600, "每个查询的 CPU 秒数上限 (墙钟时间上限为其两倍)"),
+    ("--query-memory", int, 512, 1, 64 * 1024, "每个查询可额外使用的内存 MiB"),
+    ("--header-seconds", float, 5.0, 0.1, 300, "读完请求头的期限秒数 (工作线程全忙时 1 秒)"),
+]
+
+
+def check_numbers(args) -> None:
+    """Every numeric option within its range (a NaN or infinity is no number of seconds)."""
+    for flag, _type, _default, low, high, _help in NUMBERS:
+        value = getattr(args, flag[2:].replace("-", "_"))
+        if not (math.isfinite(value) and low <= value <= high):
+            raise UserError(f"{flag} 应在 {low:g} 到 {high:g} 之间, 而不是 {value:g}")
 
 
 def run(args) -> int:
@@ -17,12 +46,14 @@ def run(args) -> int:
     from serving.server import ServerLimits, is_loopback, make_app, make_server
     from serving.users import UsersError, read_users
 
+    check_numbers(args)
     path = ledger_path(args)
     if bool(args.certfile) != bool(args.keyfile):
         raise UserError("--certfile 和 --keyfile 必须同时给出")
     for tls_file in (args.certfile, args.keyfile):
-        if tls_file and not os.path.isfile(tls_file):
-            raise UserError(f"TLS 文件不存在: {tls_file}")
+        if tls_file:
+            with file_problems():
+                check_file(tls_file, "TLS 文件", "PEM 格式的证书或私钥文件")
     tls = bool(args.certfile)
     if not is_loopback(args.host) and not tls and not args.force_insecure:
         raise UserError(f"拒绝在非本机地址 {args.host} 上以明文 HTTP 提供服务: "
@@ -35,11 +66,10 @@ def run(args) -> int:
         raise UserError(f"用户文件中没有用户: {args.users} (先运行 shixun user add)")
     access_log = args.access_log or os.path.join(os.path.dirname(os.path.abspath(args.users)),
                                                  "access.log")
-    for name in ("threads", "max_failures", "query_seconds", "header_seconds"):
-        if getattr(args, name) <= 0:
-            raise UserError(f"--{name.replace('_', '-')} 必须大于 0")
-    limits = QueryLimits(cpu_seconds=args.query_seconds, wall_seconds=args.query_seconds * 2,
-                         memory_mb=args.query_memory, waiting=max(1, args.threads - 2 - 8))
+    check_output_path(access_log, "访问日志")
+    limits = QueryLimits(cpu_seconds=args.query_seconds, wall_seconds=args.query_seconds * WALL_PER_CPU,
+                         memory_mb=args.query_memory,
+                         waiting=max(1, args.threads - QueryLimits.parallel - PAGE_WORKERS))
     app, _guard = make_app(path, args.users, access_log, max_failures=args.max_failures,
                            lockout=args.lockout, query_limits=limits)
     server = make_server(app, args.host, args.port, certfile=args.certfile, keyfile=args.keyfile,
@@ -59,7 +89,7 @@ def run(args) -> int:
     except KeyboardInterrupt:
         pass
     except OSError as exc:
-        raise UserError(f"无法在 {args.host}:{args.port} 上监听: {exc}") from exc
+        raise UserError(f"无法在 {args.host}:{args.port} 上监听: {reason(exc)}") from None
     finally:
         server.stop()
     print("shixun serve: 已停止", flush=True)
@@ -71,20 +101,13 @@ def register(commands, reports):
     add_ledger_argument(parser)
     parser.add_argument("--users", required=True, metavar="FILE", help="用户文件 (shixun user add 创建)")
     parser.add_argument("--host", default="127.0.0.1", help="监听地址 (默认 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=5000, help="端口 (默认 5000)")
     parser.add_argument("--certfile", help="TLS 证书 (PEM)")
     parser.add_argument("--keyfile", help="TLS 私钥 (PEM)")
     parser.add_argument("--force-insecure", action="store_true",
                         help="允许在非本机地址上使用明文 HTTP (不推荐)")
     parser.add_argument("--access-log", metavar="FILE",
                         help="访问日志 (只追加; 默认用户文件同目录 access.log)")
-    parser.add_argument("--max-failures", type=int, default=5, help="锁定前允许的连续登录失败次数")
-    parser.add_argument("--lockout", type=float, default=300.0, help="锁定秒数 (默认 300)")
-    parser.add_argument("--threads", type=int, default=32, help="工作线程数 (默认 32)")
-    parser.add_argument("--query-seconds", type=int, default=5,
-                        help="每个查询的 CPU 秒数上限 (默认 5; 墙钟时间上限为其两倍)")
-    parser.add_argument("--query-memory", type=int, default=512, metavar="MIB",
-                        help="每个查询可额外使用的内存 MiB (默认 512)")
-    parser.add_argument("--header-seconds", type=float, default=5.0,
-                        help="读完请求头的期限秒数 (默认 5; 工作线程全忙时 1 秒)")
+    for flag, kind, default, low, high, help_text in NUMBERS:
+        parser.add_argument(flag, type=kind, default=default, metavar="N",
+                            help=f"{help_text} ({low:g} 到 {high:g}, 默认 {default:g})")
     parser.set_defaults(run=run)

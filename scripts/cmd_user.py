@@ -6,8 +6,8 @@ only as a salted scrypt hash; the file is rewritten atomically (serving.users).
 import getpass
 import sys
 
-from serving.users import ROLES, UsersError, add_user, read_users, remove_user, set_password
-from scripts.common import UserError
+from serving.users import ROLES, UsersError, add_user, check_name, load_or_empty, read_users, remove_user, set_password
+from scripts.common import UserError, check_output_path
 
 
 def _read_password() -> str:
@@ -25,6 +25,13 @@ def _read_password() -> str:
 
 def run(args) -> int:
     try:
+        if args.action in ("add", "passwd", "remove"):  # before the password is asked
+            if args.action == "add":
+                check_name(args.name)
+                load_or_empty(args.users)
+            else:
+                read_users(args.users)
+            check_output_path(args.users, "用户文件")
         if args.action == "add":
             user = add_user(args.users, args.name, args.role, _read_password())
             print(f"已添加用户 {user.name} ({ROLES[user.role]}) 到 {args.users}")
@@ -41,9 +48,7 @@ def run(args) -> int:
             for user in sorted(users.values(), key=lambda u: u.name):
                 print(f"{user.name}\t{user.role}\t{ROLES[user.role]}")
     except UsersError as exc:
-        raise UserError(str(exc)) from exc
-    except OSError as exc:
-        raise UserError(f"无法写入用户文件 {args.users}: {exc.strerror}") from exc
+        raise UserError(str(exc)) from None
     return 0
 
 

@@ -1,15 +1,16 @@
 """What every subcommand shares: the default ledger, --as-of, loading (errors in Chinese), atomic
 output, user errors."""
 import argparse
+import contextlib
 import gc
 import os
 import pathlib
 import re
 import sys
-import tempfile
 
 from plugins import asof
 from plugins.errors import OTHER, group
+from plugins.files import FileProblem, check_file, check_writable, reason, write_atomic
 
 BUNDLED_LEDGER = pathlib.Path(__file__).resolve().parent.parent / "ledger" / "main.beancount"
 LEDGER_ENV = "SHIXUN_LEDGER"
@@ -20,14 +21,42 @@ class UserError(Exception):
     """A problem the user can fix; shown as one Chinese line, exit code 2."""
 
 
+@contextlib.contextmanager
+def file_problems():
+    """A file that cannot be read or written (plugins.files) is a user error."""
+    try:
+        yield
+    except FileProblem as exc:
+        raise UserError(str(exc)) from None
+
+
+def _main_file_instead(folder: str) -> str:
+    """What to give instead of a ledger's folder: its main file."""
+    main = pathlib.Path(folder) / HERE
+    if main.is_file():
+        return f"账本主文件, 如 {main}"
+    found = sorted(p.name for p in pathlib.Path(folder).glob("*.beancount"))
+    if found:
+        return (f"账本主文件 (写有 plugin 行、include 其余文件的那个 .beancount 文件); "
+                f"该文件夹中有 {', '.join(found[:3])}{' 等' if len(found) > 3 else ''}")
+    return "账本主文件 (.beancount); 该文件夹中没有 .beancount 文件"
+
+
+def check_ledger(path: str, source: str = "") -> str:
+    """`path` when it names a ledger file; a user error saying what is wrong otherwise
+    (missing, or a folder: then which main file to give). `source` says where the path
+    came from ("环境变量 SHIXUN_LEDGER 指向的")."""
+    with file_problems():
+        check_file(path, f"{source}账本文件", _main_file_instead(path))
+    return path
+
+
 def default_ledger() -> str:
     """SPEC §2: `$SHIXUN_LEDGER`, else `main.beancount` in the current folder, else the
     bundled example ledger."""
     given = os.environ.get(LEDGER_ENV, "").strip()
     if given:
-        if not os.path.isfile(given):
-            raise UserError(f"环境变量 {LEDGER_ENV} 指向的账本文件不存在: {given}")
-        return given
+        return check_ledger(given, f"环境变量 {LEDGER_ENV} 指向的")
     return HERE if os.path.isfile(HERE) else str(BUNDLED_LEDGER)
 
 
@@ -86,8 +115,19 @@ def report_year(args) -> int:
 
 
 def check_output(args) -> None:
+    """A report's --format and -o, before any work: xlsx needs a file, and the file must
+    be one that can be written (not a folder, in an existing folder)."""
     if args.format == "xlsx" and not args.output:
         raise UserError("xlsx 格式必须用 -o 指定输出文件")
+    check_output_path(args.output)
+
+
+def check_output_path(path: str | None, what: str = "输出文件", expected: str | None = None) -> None:
+    """An output path (None: standard output) checked before the work that fills it;
+    `expected` says what to give instead of a folder (plugins.files.check_writable)."""
+    if path is not None:
+        with file_problems():
+            check_writable(path, what, expected)
 
 
 def load_for_report(args):
@@ -108,9 +148,7 @@ def load_for_report(args):
 
 def ledger_path(args) -> str:
     """The LEDGER argument, else the default (SPEC §2), said loudly when it is the bundled example."""
-    path = getattr(args, "ledger", None) or default_ledger()
-    if not os.path.isfile(path):
-        raise UserError(f"账本文件不存在: {path}")
+    path = check_ledger(getattr(args, "ledger", None) or default_ledger())
     if is_bundled(path) and not getattr(args, "ledger", None):
         _warn_bundled(path)
     return path
@@ -155,13 +193,12 @@ def load(path: str):
     os.environ["BEANCOUNT_DISABLE_LOAD_CACHE"] = "1"
     from beancount import loader
 
-    if not os.path.isfile(path):
-        raise UserError(f"账本文件不存在: {path}")
+    check_ledger(path)
     try:
         with open(path, "rb"):
             pass
     except OSError as exc:
-        raise UserError(f"无法读取账本文件 {path}: {exc.strerror}") from exc
+        raise UserError(f"无法读取账本文件 {path}: {reason(exc)}") from None
     # A one-shot command builds its whole heap once: the collector's full passes over
     # it are ~25% of a 100k-transaction load and free nothing (docs/PERFORMANCE.md).
     collecting = gc.isenabled()
@@ -175,9 +212,9 @@ def load(path: str):
     return entries, errors, options_map
 
 
-def write_output(path: str | None, content: str | bytes) -> None:
-    """Write a report (or a ledger file) atomically: to stdout without a path, else via a
-    temporary file renamed into place, so a failure never leaves half a file behind."""
+def write_output(path: str | None, content: str | bytes, what: str = "输出文件") -> None:
+    """Write a report (or a ledger file) atomically (plugins.files.write_atomic), or to
+    stdout without a path; a path that cannot be written is a user error."""
     if path is None:
         if isinstance(content, bytes):
             raise UserError("二进制格式 (如 xlsx) 必须用 -o 指定输出文件")
@@ -185,24 +222,5 @@ def write_output(path: str | None, content: str | bytes) -> None:
         if not content.endswith("\n"):
             sys.stdout.write("\n")
         return
-    target = pathlib.Path(path)
-    directory = target.parent if str(target.parent) else pathlib.Path(".")
-    if not directory.is_dir():
-        raise UserError(f"输出目录不存在: {directory}")
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UserError(f"无法写入输出文件 {path}: {exc.strerror}") from exc
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if target.exists():  # rewriting a ledger file keeps its permissions
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise UserError(f"无法写入输出文件 {path}: {exc.strerror}") from exc
+    with file_problems():
+        write_atomic(path, content, what)

@@ -20,8 +20,9 @@ import hmac
 import os
 import re
 import secrets
-import tempfile
 from dataclasses import dataclass
+
+from plugins.files import FileProblem, folder_hint, reason, write_atomic
 
 ROLES = {
     "finance": "财政局 (只读)",
@@ -108,6 +109,8 @@ def check_password(password: str) -> str:
 
 def read_users(path: str) -> dict[str, User]:
     """Parse the users file; a missing file is an error, a bad line names its line number."""
+    if os.path.isdir(path):
+        raise UsersError(folder_hint(path, "用户文件", "用户文件的文件名 (shixun user add 创建的那个文件)"))
     try:
         with open(path, encoding="utf-8") as handle:
             lines = handle.read().splitlines()
@@ -115,6 +118,8 @@ def read_users(path: str) -> dict[str, User]:
         raise UsersError(f"用户文件不存在: {path}") from exc
     except UnicodeDecodeError as exc:
         raise UsersError(f"用户文件不是 UTF-8 编码: {path}") from exc
+    except OSError as exc:
+        raise UsersError(f"无法读取用户文件 {path}: {reason(exc)}") from None
     users: dict[str, User] = {}
     for number, line in enumerate(lines, 1):
         line = line.strip()
@@ -136,24 +141,13 @@ def read_users(path: str) -> dict[str, User]:
 
 
 def write_users(path: str, users: dict[str, User]) -> None:
-    """Rewrite the file atomically (temp file in the same directory, fsync, rename), mode 0600."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsersError(f"目录不存在: {directory}")
+    """Rewrite the file atomically (plugins.files.write_atomic), mode 0600."""
     text = HEADER + "".join(f"{u.name}:{u.role}:{u.password_hash}\n"
                             for u in sorted(users.values(), key=lambda u: u.name))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        write_atomic(path, text, "用户文件", mode=0o600)
+    except FileProblem as exc:
+        raise UsersError(str(exc)) from None
 
 
 def load_or_empty(path: str) -> dict[str, User]:

@@ -609,3 +609,18 @@ def test_a_duplicate_student_number_in_the_roster_is_an_error(tmp_path):
         extract([DATA / "工时表-电子商务-2024-03-gbk.csv"], roster=roster)
     (line,) = refusal.value.lines()
     assert "20240103" in line and "重复" in line and str(roster) in line
+
+
+@pytest.mark.parametrize("content, words", [
+    ("学号,姓名,班级,基地\n20240103,王芳,2024级电子商务1班,电子商务\n".encode()
+     + "20240104,赵六,2024级电子商务1班,电子商务\n".encode("gbk"), "第 3 行不是 UTF-8 编码"),
+    ("学号,班级\n20240103,2024级电子商务1班\n".encode(), "缺少表头: 第 1 行缺少 姓名 列"),
+], ids=["gbk-row-in-utf8", "header-lacks-name"])
+def test_a_broken_roster_refuses_the_sheet_naming_the_roster_row(tmp_path, capsys, content, words):
+    roster = tmp_path / "students.csv"
+    roster.write_bytes(content)
+    code = cli.main(["import", "extract", str(DATA / "工时表-电子商务-2024-03-gbk.csv"), "--roster", str(roster)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    [line] = [line for line in captured.err.splitlines() if line.startswith("错误:")]
+    assert f"学生名册 {roster} {words}" in line, line

@@ -276,11 +276,11 @@ def test_cli_unwritable_output_leaves_nothing(capsys, ledger_file, tmp_path):
     blocker.write_text("x")
     code, _, err = run_cli(capsys, ledger_file, "--year", "2024", "-o", blocker / "r.json")
     assert code != 0 and "输出" in one_chinese_line(err)
-    # The target is an existing directory: the write fails, the temporary file is removed.
+    # The target is an existing directory: refused as such before the report, nothing written.
     outdir = tmp_path / "outdir"
     outdir.mkdir()
     code, _, err = run_cli(capsys, ledger_file, "--year", "2024", "--format", "html", "-o", outdir)
-    assert code != 0 and "无法写入" in one_chinese_line(err)
+    assert code != 0 and f"输出文件 {outdir} 是一个文件夹" in one_chinese_line(err)
     assert list(outdir.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["main.beancount", "not-a-dir", "outdir"]
 

@@ -221,7 +221,7 @@ def test_cli_writes_files(tmp_path, capsys, fmt, check):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--from", "2024-13-01", "--to", "2024-12-31"], "日期格式错误"),
+    (["--from", "2024-13-01", "--to", "2024-12-31"], "--from 日期应为 YYYY-MM-DD 格式的有效日期: 2024-13-01 的月份 13"),
     (["--from", "2024-02-01", "--to", "2024-01-01"], "晚于"),
     (["--from", "2024-01-01", "--to", "2024-01-31", "--format", "xlsx"], "必须用 -o"),
 ])
@@ -253,7 +253,7 @@ def test_cli_missing_output_directory(tmp_path, capsys):
     path = write(tmp_path)
     code, _, err = run_cli(capsys, "report", "students", str(path), "--from", "2024-01-01",
                            "--to", "2024-01-31", "--format", "html", "-o", str(tmp_path / "no" / "x.html"))
-    assert code != 0 and "输出目录不存在" in err
+    assert code != 0 and f"所在的文件夹 {tmp_path / 'no'} 不存在" in err
 
 
 def test_cli_rule_errors_warn_but_report(tmp_path, capsys, monkeypatch):
