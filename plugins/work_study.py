@@ -108,7 +108,9 @@ def load_roster(options_map, settings) -> tuple[dict | None, list]:
     path, explicit = roster_path(options_map, settings)
     if path is None:
         return None, []
-    if not os.path.isfile(path):
+    if os.path.isdir(path):  # read_roster says so, with the file to give instead
+        pass
+    elif not os.path.isfile(path):
         if explicit:
             return None, [config_error(CLAUSE, options_map, MODULES, f"插件配置指定的学生名册不存在: {path}")]
         return None, []
