@@ -68,7 +68,7 @@ from beancount.core import data
 from plugins import engine
 from plugins.asof import is_over
 from plugins.closing import is_closing_entry
-from plugins.common import ACCOUNTS, GENERATED, as_written, read_settings, rule_error
+from plugins.common import ACCOUNTS, as_written, is_generated, read_settings, rule_error
 from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
 from plugins.roles import CLOSING_EQUITY, KEYED, MONETARY, NON_MONETARY_ASSET
 
@@ -235,7 +235,7 @@ def _later(entry, current) -> bool:
     The pass meets the accountant's entries in the ledger's order; an earlier family's
     generated entries may reach this family after them (engine.feed), yet they point
     where they would on a plugin line of their own."""
-    return (current is None or GENERATED not in entry.meta
+    return (current is None or not is_generated(entry)
             or data.entry_sortkey(entry) >= data.entry_sortkey(current))
 
 
@@ -354,6 +354,7 @@ class Surcharges:
             _read_declaration(entry, self.currency, self.declarations, self.errors)
 
     def finish(self, facts):
+        """The tax periods from the months, the P8 caps from the investments: (no entries, errors)."""
         policies = self.policies
         errors = policies.errors_of(CLAUSES) + self.errors
         errors += [rule_error("P9", facts.first, f"plugins.taxes {p}") for p in self.problems]

@@ -691,3 +691,38 @@ def test_report_seam_serialises_and_filters_by_year():
                     "credits": integration_credits(entries, options, 2024),
                     "indicators": indicators(entries, options, 2024)})
     assert '"period": "2024Q3"' in text and '"expected": "60.00"' in text and '"status": "达标"' in text
+
+
+WORK_STUDY_AS_CITY_TAX = """
+option "operating_currency" "CNY"
+{plugins}
+2024-01-01 open Assets:1002-银行存款:100201-农商银行基本户 CNY
+2024-01-01 open Income:5001-主营业务收入:500101-勤工俭学收入 CNY
+2024-01-01 open Liabilities:2221-应交税费:222101-应交增值税 CNY
+2024-01-01 open Expenses:5401-主营业务成本:540101-学生劳动报酬 CNY
+2024-01-01 open Liabilities:2241-其他应付款:224101-学生劳动报酬 CNY
+2024-03-05 * "销售"
+  Assets:1002-银行存款:100201-农商银行基本户  1010.00 CNY
+  Income:5001-主营业务收入:500101-勤工俭学收入  -1000.00 CNY
+  Liabilities:2221-应交税费:222101-应交增值税  -10.00 CNY
+2024-03-05 * "手工计提"
+  Expenses:5401-主营业务成本:540101-学生劳动报酬  1.00 CNY
+  Liabilities:2241-其他应付款:224101-学生劳动报酬
+"""
+
+
+def test_a_generated_booking_points_alike_in_plugins_all_and_on_own_lines(monkeypatch):
+    # City tax booked to P1's expense (a config no one should write): P1's accrual of
+    # 03-05 (the sale's line) counts as a booking; the error points at the period's last
+    # booking in the ledger's order, the accountant's, whether the accrual reached taxes
+    # in the pass (own plugin lines) or after it (plugins.all).
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-12-31")
+    config = "{'city_tax_expense': 'Expenses:5401-主营业务成本:540101-学生劳动报酬'}"
+    found = []
+    for plugins in (f'plugin "plugins.work_study"\nplugin "plugins.taxes" "{config}"',
+                    f'plugin "plugins.all" "{config}"\n'):
+        _, errors, _ = load_ledger(WORK_STUDY_AS_CITY_TAX.replace("{plugins}", plugins))
+        [error] = [e for e in errors if "城市维护建设税" in e.message]
+        found.append((error.source["lineno"], error.entry.narration, error.message))
+    assert found[0] == found[1]
+    assert found[0][1] == "手工计提" and "实际计提 201.00" in found[0][2]
