@@ -38,6 +38,11 @@ when the quarter ends.
 Closing entries (结转损益, `plugins.closing`) are left out of sales, base and booked:
 they close accounts, they are not taxable events.
 
+Config (a Python dict literal, every key optional): the accounts of `DEFAULTS`; the VAT
+payables and the operating income may each be one account or a list of them, e.g.
+`{'operating_income': ['Income:5001-主营业务收入', 'Income:5051-其他业务收入']}` (the form
+plugins.funds takes on the same `plugins.all` line).
+
 Conventions (docs/guide/04-税金及附加.md):
 
 - P8 credit: `2024-09-30 custom "integration-credit" "教育费附加" 600.00 CNY` (or
@@ -60,11 +65,12 @@ from decimal import Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import data
 
-from plugins.asof import as_of, is_over
-from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, as_written, is_monetary, read_settings, rule_error, under
+from plugins import engine
+from plugins.asof import is_over
+from plugins.closing import is_closing_entry
+from plugins.common import ACCOUNTS, as_written, is_generated, read_settings, rule_error
 from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
-from plugins.policy import read_policies
+from plugins.roles import CLOSING_EQUITY, KEYED, MONETARY, NON_MONETARY_ASSET
 
 __plugins__ = ("taxes",)
 
@@ -80,6 +86,8 @@ DEFAULTS = {
     "operating_income": ACCOUNTS["operating_income"],
     "other_operating_income": ACCOUNTS["other_operating_income"],
 }
+# The settings that may name several accounts (funds takes operating_income as a list).
+PREFIX_LISTS = ("vat_payable", "consumption_tax_payable", "operating_income", "other_operating_income")
 
 # The three taxes: (key, Chinese name, rate policy, exemptible, creditable, expense config key).
 TAXES = (
@@ -98,17 +106,6 @@ DECLARATIONS = {
     "enrolled-students": ("P7", "students", "count", "在校生人数"),
     "per-student-funds": ("P7", "funds", "money", "生均公用经费拨付"),
 }
-
-# Roles of an account, computed once per distinct account name.
-VAT, SALES, EXPENSE, EQUITY, OTHER = "vat", "sales", "expense", "equity", "other"
-BORING = frozenset((OTHER, "money", EQUITY))
-# The same roles as bits, OR-ed over a transaction's postings (never 0: `bits.get(a) or …`).
-_VAT, _SALES, _EQUITY, _ASSET, _MONEY, _OTHER = 1, 2, 4, 8, 16, 32
-_EXPENSE_BITS = (64, 128, 256)           # by tax index
-_EXPENSE_INDEX = {bit: i for i, bit in enumerate(_EXPENSE_BITS)}
-_ROLE_BITS = {VAT: _VAT, SALES: _SALES, EQUITY: _EQUITY, "asset": _ASSET, "money": _MONEY, OTHER: _OTHER}
-_MONTHLY = _VAT | _SALES | sum(_EXPENSE_BITS)   # what a tax period adds up
-_WALK = _MONTHLY | _ASSET                        # not BORING: the transaction is walked
 
 
 @dataclasses.dataclass
@@ -189,166 +186,198 @@ def _year_of(value):
     return None
 
 
-class _Roles:
-    """The role of an account for this plugin, cached per account name."""
+def _prefixes(settings, key, problems) -> tuple:
+    """The accounts a setting names: one, or a list/tuple of them (None or "" for none)."""
+    value = settings[key]
+    if not value:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    problems.append(f"插件配置 {key} 应为科目名或科目名的列表, 而不是 {value!r}; 已改用默认值")
+    return (DEFAULTS[key],)
 
-    def __init__(self, settings):
-        self.settings = settings
-        self.expense_index = {settings[t[5]]: i for i, t in enumerate(TAXES)}
-        self.cache = {}
-        self.bits = {}
 
-    def __call__(self, account):
-        role = self.cache.get(account)
-        if role is None:
-            role = self.cache[account] = self._role(account)
-        return role
+def settings_from(options_map, config=None) -> tuple[dict, list[str]]:
+    """The family's settings (PREFIX_LISTS as tuples of accounts) and config problems."""
+    settings, problems = read_settings(options_map, ("plugins.taxes", "taxes"), DEFAULTS, config)
+    for key in PREFIX_LISTS:
+        settings[key] = _prefixes(settings, key, problems)
+    for key in (t[5] for t in TAXES):
+        if not isinstance(settings[key], str) or not settings[key]:
+            problems.append(f"插件配置 {key} 应为科目名, 而不是 {settings[key]!r}; 已改用默认值")
+            settings[key] = DEFAULTS[key]
+    return settings, problems
 
-    def bit(self, account):
-        """The role as one bit (`bits` caches it: one dict lookup per posting)."""
-        role, index = self(account)
-        self.bits[account] = bit = _EXPENSE_BITS[index] if role == EXPENSE else _ROLE_BITS[role]
-        return bit
 
-    def _role(self, account):
-        s = self.settings
-        if under(account, s["vat_payable"]) or (
-                s["consumption_tax_payable"] and under(account, s["consumption_tax_payable"])):
-            return (VAT, None)
-        if under(account, s["operating_income"]) or under(account, s["other_operating_income"]):
-            return (SALES, None)
-        for name, index in self.expense_index.items():
-            if under(account, name):
-                return (EXPENSE, index)
-        if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
-            return (EQUITY, None)
-        if account.startswith("Assets:") and not is_monetary(account):
-            return ("asset", None)
-        if is_monetary(account):
-            return ("money", None)
-        return (OTHER, None)
+def accumulator(config, options_map, policies, judged, roles):
+    """P8/P9's accumulator for `plugins.engine`."""
+    settings, problems = settings_from(options_map, config)
+    currency = ((options_map or {}).get("operating_currency") or ["CNY"])[0]
+    return Surcharges(settings, problems, currency, policies, judged, roles)
 
 
 def analyse(entries, options_map=None, config=None, policies=None, judged=None) -> Result:
-    """One pass over the entries: every tax period, the P8 credits and the P4/P7
-    declarations, with the errors. The plugin and the report builders share it."""
-    settings, config_problems = read_settings(options_map, ("plugins.taxes", "taxes"), DEFAULTS, config)
-    judged = judged if judged is not None else as_of(entries).date
-    currency = ((options_map or {}).get("operating_currency") or ["CNY"])[0]
-    roles = _Roles(settings)
-    bits = roles.bits
-    bits_get = bits.get
-    bit_of = roles.bit
-    errors = []
-    months = collections.defaultdict(Month)
-    policy_entries = []
-    investments = []      # (date, amount)
-    declarations = collections.defaultdict(
-        lambda: {"revenue": None, "allocations": None, "students": None, "funds": None,
-                 "entries": []})
+    """Every tax period, the P8 credits and the P4/P7 declarations, with the errors: the
+    plugin's own pass, so its errors and the reports built on this never disagree."""
+    return engine.accumulated(accumulator, entries, options_map, config, policies, judged).result
 
-    transaction, custom = data.Transaction, data.Custom
-    month_date = month = None   # the Month of the last date seen (the loader sorts by date)
-    base = sales = last_entry = None   # month.base, .sales, .last_entry while `month` is current
-    for entry in entries:
-        if type(entry) is transaction or isinstance(entry, transaction):
-            # Fast path: one dict lookup per posting; most transactions touch no
-            # account of ours and carry no tag.
-            postings = entry.postings
-            mask = 0
-            for posting in postings:
-                mask |= bits_get(posting.account) or bit_of(posting.account)
-            if not mask & _WALK:
-                meta = entry.meta
-                if not meta or INVESTMENT not in meta:
-                    continue
-            # The transaction's own walk (formerly `_walk_transaction`), inlined.
-            target = None
-            if mask & _MONTHLY and not (mask & _EQUITY and is_closing_entry(entry)):
-                date = entry.date
-                if date != month_date:
-                    month_date = date
-                    current = months[_month_index(date)]
-                    if current is not month:
-                        if month is not None:
-                            month.base, month.sales, month.last_entry = base, sales, last_entry
-                        month = current
-                        base, sales, last_entry = month.base, month.sales, month.last_entry
-                target = month
-            is_payment = None
-            for posting in postings:
-                role = bits[posting.account]
-                posting_meta = posting.meta
-                if role == _ASSET:
-                    on_posting = bool(posting_meta) and INVESTMENT in posting_meta
-                    flag = posting_meta[INVESTMENT] if on_posting else (
-                        entry.meta.get(INVESTMENT) if entry.meta else None)
-                    if flag is None or flag is False:
-                        continue
-                    units = posting.units
-                    if flag is not True:
-                        errors.append(rule_error("P8", entry, (
-                            f"{posting.account} 的 {INVESTMENT}: {as_written(flag)} 无效, 应为 TRUE 或 FALSE")))
-                    elif units is not None and units.currency == currency and (on_posting or units.number > 0):
-                        # A txn-level tag covers the debits; a tagged posting counts with its sign
-                        # (a credit there reverses or disposes of a qualifying investment).
-                        investments.append((entry.date, units.number))
-                    continue
-                if posting_meta and INVESTMENT in posting_meta:
-                    errors.append(rule_error("P8", entry, (
-                        f"{INVESTMENT} 只能标注在非货币资产 (如 Assets:1601-固定资产) 的借方分录上, "
-                        f"不能标注在 {posting.account}")))
-                if target is None or not role & _MONTHLY:
-                    continue
-                units = posting.units
-                if units is None or units.currency != currency:
-                    continue
-                number = units.number
-                if role == _VAT:
-                    if number < 0:
-                        base -= number
-                    else:
-                        if is_payment is None:
-                            is_payment = not mask & _SALES and any(
-                                bits[p.account] == _MONEY and p.units is not None and p.units.number < 0
-                                for p in postings)
-                        if not is_payment:
-                            base -= number   # a reversal or reduction lowers the base
-                    last_entry = entry
-                elif role == _SALES:
-                    sales -= number
-                    last_entry = entry
-                else:
-                    index = _EXPENSE_INDEX[role]
-                    target.booked[index] += number
-                    target.last_booking[index] = entry
-        elif isinstance(entry, custom):
-            if entry.type == "policy":
-                policy_entries.append(entry)
-            elif entry.type == CREDIT:
-                credit = _read_credit(entry, currency, errors)
-                if credit:
-                    months[_month_index(entry.date)].credits.append(credit)
-            elif entry.type in DECLARATIONS:
-                _read_declaration(entry, currency, declarations, errors)
 
-    if month is not None:
-        month.base, month.sales, month.last_entry = base, sales, last_entry
+def taxes(entries, options_map, config=None):
+    """Beancount plugin `plugins.taxes`: errors only; it adds and changes no entries."""
+    generated, errors = engine.run([(accumulator, config)], entries, options_map)
+    return entries + generated, errors
 
-    if config_problems:
-        first_entry = next((e for e in entries if getattr(e, "meta", None)), None)
-    for problem in config_problems:
-        errors.append(rule_error("P9", first_entry, f"plugins.taxes {problem}"))
-    policies = policies if policies is not None else read_policies(policy_entries)
-    errors[:0] = policies.errors_of(CLAUSES)
 
-    periods, credits_by_year = _periods(months, policies, settings, errors, judged)
+def _later(entry, current) -> bool:
+    """Whether `entry` sorts at or after `current`, where an error of its period points.
+    The pass meets the accountant's entries in the ledger's order; an earlier family's
+    generated entries may reach this family after them (engine.feed), yet they point
+    where they would on a plugin line of their own."""
+    return (current is None or not is_generated(entry)
+            or data.entry_sortkey(entry) >= data.entry_sortkey(current))
+
+
+def _declaration():
+    return {"revenue": None, "allocations": None, "students": None, "funds": None, "entries": []}
+
+
+class Surcharges:
+    """P8/P9 as an accumulator of `plugins.engine`: each month's VAT base, sales and
+    surcharge bookings, the qualifying investments, the credits and the declarations
+    of the pass; `finish` makes the tax periods (`result`) and the errors."""
+
+    keys = frozenset((INVESTMENT,))
+    customs = (CREDIT, *DECLARATIONS)
+    every = False
+
+    def __init__(self, settings, problems, currency, policies, judged, roles):
+        self.vat = roles.claim_under(*settings["vat_payable"], *settings["consumption_tax_payable"])
+        self.sales = roles.claim_under(*settings["operating_income"], *settings["other_operating_income"])
+        self.expenses = tuple(roles.claim_under(settings[t[5]]) for t in TAXES)
+        self.monthly = self.vat | self.sales | sum(self.expenses)   # what a tax period adds up
+        self.wants = self.monthly | NON_MONETARY_ASSET               # and P8's investments
+        self.roles_of = roles.bits
+        self.settings, self.problems, self.currency = settings, problems, currency
+        self.policies, self.judged = policies, judged
+        self.errors = []
+        self.months = collections.defaultdict(Month)   # month index → Month
+        self.investments = []                          # (date, amount)
+        self.declarations = collections.defaultdict(_declaration)
+        self.date = self.month = None                  # the Month of the last date met
+        self.result = None
+
+    def transaction(self, entry, mask):
+        """A transaction with a posting of ours or an `integration-investment:` tag (then
+        its mask has KEYED: without it, no posting can be tagged)."""
+        month = None
+        if mask & self.monthly and not (mask & CLOSING_EQUITY and is_closing_entry(entry)):
+            if entry.date != self.date:       # (a 结转 closes accounts: it is no taxable event)
+                self.date, self.month = entry.date, self.months[_month_index(entry.date)]
+            month = self.month
+        keyed = mask & KEYED
+        if month is None and not keyed:
+            return
+        roles_of, monthly, vat, sales, currency = self.roles_of, self.monthly, self.vat, self.sales, self.currency
+        payment = None   # whether a debit to the VAT payable pays it (asked once)
+        touched = False  # a VAT or sales posting: the period's errors may point here
+        for posting in entry.postings:
+            role = roles_of[posting.account]
+            if role & NON_MONETARY_ASSET and not role & monthly:
+                if keyed:
+                    self._investment(entry, posting)
+                continue
+            if keyed and posting.meta and INVESTMENT in posting.meta:
+                self._misplaced(entry, posting)
+            units = posting.units
+            if month is None or not role & monthly or units is None or units.currency != currency:
+                continue
+            number = units.number
+            if role & vat:
+                if number >= 0 and payment is None:
+                    payment = self._is_payment(entry, mask)
+                if number < 0 or not payment:   # a reversal or reduction lowers the base
+                    month.base -= number
+                touched = True
+            elif role & sales:
+                month.sales -= number
+                touched = True
+            else:
+                self._booking(month, entry, role, number)
+        if touched and _later(entry, month.last_entry):
+            month.last_entry = entry
+
+    def _misplaced(self, entry, posting):
+        self.errors.append(rule_error("P8", entry, (
+            f"{INVESTMENT} 只能标注在非货币资产 (如 Assets:1601-固定资产) 的借方分录上, "
+            f"不能标注在 {posting.account}")))
+
+    def _is_payment(self, entry, mask) -> bool:
+        """A debit to the VAT payable is its payment when the transaction credits money
+        and touches no operating income; otherwise it reverses or reduces the tax."""
+        roles_of = self.roles_of
+        return not mask & self.sales and any(
+            roles_of[p.account] & MONETARY and p.units is not None and p.units.number < 0
+            for p in entry.postings)
+
+    def _booking(self, month, entry, role, number):
+        """A posting to a surcharge expense account: booked to its tax."""
+        index = next(i for i, bit in enumerate(self.expenses) if role & bit)
+        month.booked[index] += number
+        if _later(entry, month.last_booking[index]):
+            month.last_booking[index] = entry
+
+    def _investment(self, entry, posting):
+        """P8's qualifying investment: a non-monetary asset posting tagged TRUE (or in a
+        transaction tagged TRUE, its debits); a tagged credit reverses or disposes of one."""
+        meta = posting.meta
+        on_posting = bool(meta) and INVESTMENT in meta
+        flag = meta[INVESTMENT] if on_posting else (entry.meta.get(INVESTMENT) if entry.meta else None)
+        if flag is None or flag is False:
+            return
+        if flag is not True:
+            self.errors.append(rule_error("P8", entry, (
+                f"{posting.account} 的 {INVESTMENT}: {as_written(flag)} 无效, 应为 TRUE 或 FALSE")))
+            return
+        units = posting.units
+        if units is not None and units.currency == self.currency and (on_posting or units.number > 0):
+            self.investments.append((entry.date, units.number))
+
+    def custom(self, entry):
+        """A P8 credit claimed, or a P4/P7 declaration of the finance bureau."""
+        if entry.type == CREDIT:
+            credit = _read_credit(entry, self.currency, self.errors)
+            if credit:
+                self.months[_month_index(entry.date)].credits.append(credit)
+        else:
+            _read_declaration(entry, self.currency, self.declarations, self.errors)
+
+    def finish(self, facts):
+        """The tax periods from the months, the P8 caps from the investments: (no entries, errors)."""
+        policies = self.policies
+        errors = policies.errors_of(CLAUSES) + self.errors
+        errors += [rule_error("P9", facts.first, f"plugins.taxes {p}") for p in self.problems]
+        periods, credits_by_year = _periods(self.months, policies, self.settings, errors, self.judged)
+        investment, cap = _credit_caps(self.investments, policies)
+        claimed = _claims(credits_by_year, investment, cap, errors)
+        self.result = Result(periods, investment, cap, claimed, dict(self.declarations), policies, errors)
+        return [], errors
+
+
+def _credit_caps(investments, policies):
+    """(year → qualifying investment, year → its cap: Σ integration-credit-rate × amount)."""
     investment, cap = {}, {}
     for date, amount in investments:
         rate = policies.value("integration-credit-rate", date)
         investment[date.year] = investment.get(date.year, ZERO) + amount
         cap[date.year] = cap.get(date.year, Decimal(0)) + rate * amount
-    cap = {year: to_fen(value) for year, value in cap.items()}
+    return investment, {year: to_fen(value) for year, value in cap.items()}
+
+
+def _claims(credits_by_year, investment, cap, errors) -> dict:
+    """year → credits claimed; the first claim that takes a year's total past its cap is
+    an error (no carry-forward: no policy allows one)."""
     claimed = {}
     for year, claims in sorted(credits_by_year.items()):
         total = ZERO
@@ -364,7 +393,7 @@ def analyse(entries, options_map=None, config=None, policies=None, judged=None) 
                     f"抵免不得结转以后年度, 请减少抵免额并相应调整计提")))
                 break
         claimed[year] = sum((c[2] for c in claims), ZERO)
-    return Result(periods, investment, cap, claimed, dict(declarations), policies, errors)
+    return claimed
 
 
 def _read_credit(entry, currency, errors):
@@ -505,19 +534,3 @@ def _message(label, start, end, line, base, sales, threshold, exempt, halving):
             f"实际计提 {fmt_thousands(line.booked)} ({line.account}), {verb} "
             f"{fmt_thousands(abs(line.difference))}; 申报表: {'; '.join(columns)}; "
             f"请将该期计提分录改为 {fmt_thousands(line.expected)}")
-
-
-def run(entries, options_map, config=None, policies=None, judged=None):
-    """(generated entries (none), errors): P8/P9 on `entries`."""
-    return [], analyse(entries, options_map, config, policies, judged).errors
-
-
-def taxes(entries, options_map, config=None):
-    """Beancount plugin `plugins.taxes`: errors only; it adds and changes no entries."""
-    return entries, analyse(entries, options_map, config).errors
-
-
-def accumulator(config, options_map, policies, judged, roles):
-    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
-    from plugins import engine
-    return engine.Legacy(run, config, options_map, policies, judged)

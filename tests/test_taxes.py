@@ -480,6 +480,19 @@ def test_investment_tag_on_a_non_asset_is_an_error():
     assert any("只能标注在非货币资产" in m for m in messages(errors, "P8"))
 
 
+def test_investment_tag_in_a_transaction_with_no_account_of_ours_is_an_error():
+    # Neither a tax account nor a non-monetary asset: the tag alone brings it to P8.
+    _, errors, _ = load("""
+2024-03-05 * "错误标注"
+  Expenses:5602-管理费用:560202-办公费  10.00 CNY
+    integration-investment: TRUE
+  Assets:1002-银行存款:100201-农商银行基本户  -10.00 CNY
+2023-01-01 open Expenses:5602-管理费用:560202-办公费
+""")
+    [message] = messages(errors, "P8")
+    assert "只能标注在非货币资产" in message and "560202-办公费" in message
+
+
 # ---- bad policy values ---------------------------------------------------------------
 
 def test_bad_policy_values_are_reported_and_the_rest_still_checked():
@@ -512,6 +525,61 @@ def test_renamed_accounts_through_config():
     p9 = messages(errors, "P9")
     assert len(p9) == 1 and "540309-城建税" in p9[0] and "实际计提 0.00" in p9[0]
     assert surcharge_periods(entries, options)[0]["taxes"][0]["account"].endswith("540309-城建税")
+
+
+OTHER_SALE_AND_WRONG_BOOKING = (sale("2024-07-10", "200000.00", "2000.00")
+                                + sale("2024-08-10", "200000.00", "2000.00", "Income:5051-其他业务收入:505101-场地租赁收入")
+                                + booking("2024-09-30", "200.00", "120.00", "79.00"))
+
+
+def all_line(config):
+    return HEADER.replace('plugin "plugins.taxes"', f'plugin "plugins.all" "{config}"') + OTHER_SALE_AND_WRONG_BOOKING
+
+
+def test_operating_income_as_a_list_on_the_plugins_all_line(monkeypatch):
+    # plugins.funds takes operating_income as a list of accounts; on the same line taxes
+    # takes it too (it crashed on a list), with the results of the default accounts.
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-12-31")
+    listed = "{'operating_income': ['Income:5001-主营业务收入', 'Income:5051-其他业务收入']}"
+    results = []
+    for config in ("{}", listed):
+        entries, errors, options = load_ledger(all_line(config))
+        assert not [e for e in errors if "Traceback" in str(e.message)]
+        results.append(([e.message for e in errors], surcharge_periods(entries, options)))
+    assert results[0] == results[1]
+    messages_, [period] = results[1]
+    assert period["sales"] == D("400000.00") and not period["exempt"]
+    assert [m for m in messages_ if m.startswith("[P9]")] == [
+        m for m in messages_ if m.startswith("[P9] 2024Q3") and "地方教育附加" in m] != []
+
+
+@pytest.mark.parametrize("config", [
+    "{'operating_income': ('Income:5001-主营业务收入',), 'vat_payable': ['Liabilities:2221-应交税费:222101-应交增值税']}",
+    "{'operating_income': 'Income:5001-主营业务收入'}",
+])
+def test_prefix_settings_take_one_account_or_several(config):
+    text = HEADER.replace('plugin "plugins.taxes"', f'plugin "plugins.taxes" "{config}"')
+    entries, errors, options = load_ledger(text + OTHER_SALE_AND_WRONG_BOOKING)
+    [message] = messages(errors, "P9")
+    assert message.startswith("[P9] 2024Q3") and "地方教育附加" in message
+    assert only_period(entries, options)["sales"] == D("400000.00")
+
+
+@pytest.mark.parametrize("config, key", [
+    ("{'operating_income': 5001}", "operating_income"),
+    ("{'vat_payable': ['Liabilities:2221-应交税费', 2221]}", "vat_payable"),
+    ("{'city_tax_expense': None}", "city_tax_expense"),
+])
+def test_a_setting_of_the_wrong_type_is_reported_and_the_default_used(config, key):
+    text = HEADER.replace('plugin "plugins.taxes"', f'plugin "plugins.taxes" "{config}"')
+    entries, errors, options = load_ledger(text + OTHER_SALE_AND_WRONG_BOOKING)
+    p9 = messages(errors, "P9")
+    assert any(f"插件配置 {key} 应为科目名" in m and "已改用默认值" in m for m in p9)
+    assert any(m.startswith("[P9] 2024Q3") and "地方教育附加" in m for m in p9)
+    # The config problem points at the ledger's first entry.
+    [problem] = [e for e in errors if f"插件配置 {key}" in e.message]
+    assert problem.entry is entries[0]
+    assert only_period(entries, options)["sales"] == D("400000.00")
 
 
 # ---- P4 / P7 indicators ------------------------------------------------------------------
@@ -623,3 +691,38 @@ def test_report_seam_serialises_and_filters_by_year():
                     "credits": integration_credits(entries, options, 2024),
                     "indicators": indicators(entries, options, 2024)})
     assert '"period": "2024Q3"' in text and '"expected": "60.00"' in text and '"status": "达标"' in text
+
+
+WORK_STUDY_AS_CITY_TAX = """
+option "operating_currency" "CNY"
+{plugins}
+2024-01-01 open Assets:1002-银行存款:100201-农商银行基本户 CNY
+2024-01-01 open Income:5001-主营业务收入:500101-勤工俭学收入 CNY
+2024-01-01 open Liabilities:2221-应交税费:222101-应交增值税 CNY
+2024-01-01 open Expenses:5401-主营业务成本:540101-学生劳动报酬 CNY
+2024-01-01 open Liabilities:2241-其他应付款:224101-学生劳动报酬 CNY
+2024-03-05 * "销售"
+  Assets:1002-银行存款:100201-农商银行基本户  1010.00 CNY
+  Income:5001-主营业务收入:500101-勤工俭学收入  -1000.00 CNY
+  Liabilities:2221-应交税费:222101-应交增值税  -10.00 CNY
+2024-03-05 * "手工计提"
+  Expenses:5401-主营业务成本:540101-学生劳动报酬  1.00 CNY
+  Liabilities:2241-其他应付款:224101-学生劳动报酬
+"""
+
+
+def test_a_generated_booking_points_alike_in_plugins_all_and_on_own_lines(monkeypatch):
+    # City tax booked to P1's expense (a config no one should write): P1's accrual of
+    # 03-05 (the sale's line) counts as a booking; the error points at the period's last
+    # booking in the ledger's order, the accountant's, whether the accrual reached taxes
+    # in the pass (own plugin lines) or after it (plugins.all).
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-12-31")
+    config = "{'city_tax_expense': 'Expenses:5401-主营业务成本:540101-学生劳动报酬'}"
+    found = []
+    for plugins in (f'plugin "plugins.work_study"\nplugin "plugins.taxes" "{config}"',
+                    f'plugin "plugins.all" "{config}"\n'):
+        _, errors, _ = load_ledger(WORK_STUDY_AS_CITY_TAX.replace("{plugins}", plugins))
+        [error] = [e for e in errors if "城市维护建设税" in e.message]
+        found.append((error.source["lineno"], error.entry.narration, error.message))
+    assert found[0] == found[1]
+    assert found[0][1] == "手工计提" and "实际计提 201.00" in found[0][2]
