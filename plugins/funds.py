@@ -352,14 +352,16 @@ class Analysis:
         return [], self.errors
 
     def _fund_events(self) -> dict:
-        """fund id → its postings as (date, kind, value, account, txn, currency, finding)."""
+        """fund id → its postings as (date, kind, value, account, txn, currency, finding);
+        after the declarations, so that a release may credit the fund's `income:`."""
         events = collections.defaultdict(list)
         for txn, posting, fund, finding in self._fund_postings:
             account = posting.account
             weight = convert.get_weight(posting)
             number = weight.number
             root = account.split(":", 1)[0]
-            if is_grant_release(txn):
+            declared = self.funds.get(fund)
+            if is_grant_release(txn, declared.entry.meta.get("income") if declared else None):
                 kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
             elif root in ("Income", "Liabilities") and number < 0:
                 kind, value = "receipt", -number

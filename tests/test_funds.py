@@ -767,3 +767,20 @@ def test_p5_points_at_the_same_accrual_alone_and_under_plugins_all():
         found.append((error.source["lineno"], error.entry.date, error.message))
     assert found[0] == found[1]
     assert found[0][1] == datetime.date(2024, 6, 30) and "实际计提 300.00 元" in found[0][2]
+
+
+def test_a_release_to_the_funds_declared_income_account():
+    """The fund's `income:` names the 政府补助 account where its name does not say so (SPEC §2)."""
+    special = "Income:5301-营业外收入:530103-专项补助"
+    head = HEAD + f"    2024-01-01 open {special} CNY\n" + FJ.replace(
+        "      expires: 2025-12-31\n", f'      expires: 2025-12-31\n      income: "{special}"\n', 1)
+    body = EXPENSED + f'''
+    2024-12-31 * "政府补助转入营业外收入"
+      fund: "FJ-2024"
+      Liabilities:2401-递延收益:240101-福建援疆资金  4200.50 CNY
+      {special}
+'''
+    entries, errors, options = run(body, head=head, as_of="2025-01-01")
+    assert messages(errors, "P10") == []
+    fund = analyse(entries, options).funds["FJ-2024"]
+    assert fund.received == Decimal("10000.00") and fund.unreleased == {}
