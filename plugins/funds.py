@@ -51,8 +51,10 @@ with ``apprentice:`` (posting or transaction). Per apprentice and calendar year 
 over: paid ≥ to_fen(``apprentice-subsidy-min`` × months enrolled in the year / 12), the
 months counted whole and inclusive (start month and end month both count).
 
-The plugin only checks: it adds no entries. All the work is one pass over the
-entries (`analyse`), shared with the report builders in reports/funds.py.
+The plugin only checks: it adds no entries. The family is an accumulator of the one
+pass (`plugins.engine`): the pass hands it the declarations and the transactions that
+concern it, `finish` checks them; `analyse` runs it over loaded entries for the report
+builders in reports/funds.py, so the report and the plugin's errors never disagree.
 """
 import collections
 import datetime
@@ -61,11 +63,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from beancount.core import amount as amount_mod
 from beancount.core import convert, data
 
-from plugins.asof import as_of, is_over, year_over
-from plugins.closing import is_closing_entry, is_closing_equity
-from plugins.common import ACCOUNTS, account_code, as_written, is_monetary, read_settings, rule_error, under, where
-from plugins.money import ZERO, fmt_thousands, to_fen
-from plugins.policy import read_policies
+from plugins import engine
+from plugins.asof import is_over, year_over
+from plugins.closing import is_closing_entry
+from plugins.common import ACCOUNTS, account_code, as_written, is_generated, read_settings, rule_error, under, where
+from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
+from plugins.roles import CLOSING_EQUITY, KEYED, MONETARY
 
 __plugins__ = ("funds",)
 
@@ -122,12 +125,6 @@ def _yuan(value) -> str:
     return f"{fmt_thousands(value)} 元"
 
 
-def _pct(ratio) -> str:
-    """0.025 → "2.5%"."""
-    text = f"{(Decimal(ratio) * 100).normalize():f}"
-    return f"{text}%"
-
-
 def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) -> int:
     """Whole calendar months of `year` touched by [start, end] (both months count)."""
     first = max(start, datetime.date(year, 1, 1))
@@ -137,25 +134,43 @@ def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) 
     return (last.year - first.year) * 12 + last.month - first.month + 1
 
 
-# Roles of an account in the one pass (see Analysis._scan); 0 = none of them.
-_INCOME, _EQUITY, _PAYABLE, _SUBSIDY = 1, 2, 3, 4
 _EMPTY: dict = {}
+_EVENT_ORDER = {"receipt": 0, "use": 1, "neither": 2, "release": 3}  # a day's receipts count before its uses
 
 
-def _role(account: str, payable: str, subsidy: str, prefixes) -> int:
-    """What a posting to `account` counts for, in the order `Analysis._transaction` tests."""
-    if account.startswith("Income:"):
-        for prefix in prefixes:
-            if under(account, prefix):
-                return _INCOME
-        return 0
-    if is_closing_equity(account):  # 3103/3104: the transaction may be a closing entry
-        return _EQUITY
-    if under(account, payable):
-        return _PAYABLE
-    if under(account, subsidy):
-        return _SUBSIDY
-    return 0
+def _latest(current, txn):
+    """`txn` as the last of its kind so far (an error's file:line), unless it is a
+    generated entry that sorts before `current`: an earlier family's entries reach this
+    one after the pass under plugins.all, in the pass when the families run alone."""
+    if current is None or not is_generated(txn) or data.entry_sortkey(txn) >= data.entry_sortkey(current):
+        return txn
+    return current
+
+
+def _use_problems(fund, event, received, used) -> list:
+    """(kind, message) of what is wrong with a use, given the fund's running totals."""
+    date, account, value, fund_id = event["date"], event["account"], event["amount"], fund.id
+    left = received - used
+    problems = []
+    if fund.allowed_ok and event["category"] is None:
+        problems.append(("not-allowed", (
+            f"专项资金 {fund_id} 不得用于 {account}: {date} 支用 {_yuan(value)} "
+            f"(允许范围: {', '.join(fund.allowed)}); 累计到位 {_yuan(received)}, "
+            f"累计支用 {_yuan(used)}, 余额 {_yuan(left)}")))
+    if date < fund.declared:
+        problems.append(("early", (
+            f"专项资金 {fund_id} 于 {fund.declared} 下达, {date} 已支用 {account} {_yuan(value)}: "
+            f"支用不得早于资金下达日; 累计到位 {_yuan(received)}, 累计支用 {_yuan(used)}")))
+    if fund.expires is not None and date > fund.expires:
+        problems.append(("expired", (
+            f"专项资金 {fund_id} 已于 {fund.expires} 到期, {date} 仍支用 {account} {_yuan(value)}; "
+            f"累计到位 {_yuan(received)}, 累计支用 {_yuan(used)}, 余额 {_yuan(left)}")))
+    if used > received:
+        problems.append(("overdrawn", (
+            f"专项资金 {fund_id} 支用超过到位资金: {date} {account} 支用 {_yuan(value)}, "
+            f"累计支用 {_yuan(used)} > 累计到位 {_yuan(received)}, 超支 {_yuan(used - received)}; "
+            f"可用余额 {_yuan(max(left + value, ZERO))}")))
+    return problems
 
 
 class Fund:
@@ -178,6 +193,27 @@ class Fund:
         self.used = ZERO
         self.unreleased: dict[int, Decimal] = {}  # year → grant spent on expenses, not released
 
+    def read_allowed(self, opened) -> list:
+        """`allowed:` as the prefixes that some opened account falls under; the problems."""
+        raw = self.allowed_raw
+        prefixes = [p.strip().rstrip(":") for p in raw.split(",")] if isinstance(raw, str) else []
+        prefixes = [p for p in prefixes if p]
+        if not prefixes:
+            return ["allowed: 为空或缺失 (应为逗号分隔的科目前缀), 无法检查支用范围"]
+        unknown = [p for p in prefixes if not any(under(a, p) for a in opened)]
+        self.allowed = [p for p in prefixes if p not in unknown]
+        self.allowed_ok = bool(self.allowed)
+        return [f"allowed: 中的 {', '.join(unknown)} 不对应任何已开设的科目"] if unknown else []
+
+    def read_expiry(self) -> list:
+        expires = self.entry.meta.get("expires")
+        if isinstance(expires, datetime.date):
+            self.expires = expires
+            return []
+        if expires is None:
+            return ["缺少 expires: (到期日, 如 expires: 2025-12-31)"]
+        return [f"expires: {as_written(expires)} 不是日期 (应写作 expires: 2025-12-31, 不加引号)"]
+
     def category(self, account: str) -> str | None:
         """The longest allowed prefix `account` falls under."""
         best = None
@@ -188,120 +224,103 @@ class Fund:
 
 
 class Analysis:
-    """Everything P5, P6, P10 and the findings ledger need, from one pass."""
+    """P5, P6, P10 and the findings ledger as an accumulator of `plugins.engine`: the
+    pass brings the declarations and the transactions that concern them, `finish`
+    checks them; the reports read its attributes (`analyse`)."""
 
-    def __init__(self, entries, options_map=None, config=None, policies=None, judged=None):
-        self.settings, problems = read_settings(options_map, (PLUGIN, "funds"), DEFAULTS, config)
-        self.policies = policies if policies is not None else read_policies(entries)
-        self.judged = judged if judged is not None else as_of(entries).date
-        income = self.settings["operating_income"]
-        self.income_prefixes = (income,) if isinstance(income, str) else tuple(income)
+    customs = ("fund", "apprentice", "finding")
+    # A fund's receipts and uses and a finding's returns may be on any account.
+    keys = frozenset({"fund", "finding"})
+    every = False
+
+    def __init__(self, settings, problems, title, policies, judged, roles):
+        self.settings, self.title, self.policies, self.judged = settings, title, policies, judged
+        income = settings["operating_income"]
+        self.income_prefixes = prefixes = (income,) if isinstance(income, str) else tuple(income)
+        payable, subsidy = settings["training_fund_payable"], settings["apprentice_expense"]
+        # An Income account is operating income or nothing here (never the payable or the subsidy).
+        self.income = roles.claim(lambda a: a.startswith("Income:") and any(under(a, p) for p in prefixes))
+        self.payable = roles.claim(lambda a: not a.startswith("Income:") and under(a, payable))
+        self.subsidy = roles.claim(lambda a: not a.startswith("Income:") and under(a, subsidy))
+        self.wants = self.income | self.payable | self.subsidy
+        self.roles_of = roles.bits
         self.errors = [rule_error("P10", None, f"plugins.funds {p}") for p in problems]
-        self.errors.extend(self.policies.errors_of(CLAUSES))
-        self.title = (options_map or {}).get("title", "")
+        self.errors.extend(policies.errors_of(CLAUSES))
         self.end = None
         self.funds: dict[str, Fund] = {}
         self.violations: list[dict] = []
         self.training: dict[int, dict] = {}
         self.apprentices: dict[str, dict] = {}
         self.findings: dict[str, dict] = {}
-        self._scan(entries)
-
-    # ---- the one pass ----------------------------------------------------
-    def _scan(self, entries):
-        self._roles: dict[str, int] = {}  # account → role, classified once per account
-        self._opened: list[str] = []
-        self._fund_decls, self._app_decls, self._finding_decls = [], [], []
-        self._fund_events = collections.defaultdict(list)  # id → [(date, kind, amount, account, txn, currency, finding)]
+        self._declared = {name: [] for name in self.customs}
+        self._fund_postings = []  # (txn, posting, fund id, finding id or None), in the pass's order
         self._income_by_date = collections.defaultdict(Decimal)
         self._tf = collections.defaultdict(lambda: {
             "accrued": Decimal(0), "uses": Decimal(0), "frontline": Decimal(0),
             "last_accrual": None, "last_use": None, "last_income": None})
         self._subsidies = []  # (apprentice id, date, amount, txn)
         self._returns = collections.defaultdict(list)  # finding id → [(date, amount, txn)]
-        declared = {"fund": self._fund_decls, "apprentice": self._app_decls,
-                    "finding": self._finding_decls}
-        end = None
-        for entry in entries:
-            if isinstance(entry, data.Custom):  # custom entries may be dated ahead: not the ledger's end
-                target = declared.get(entry.type)
-                if target is not None:
-                    target.append(entry)
-                continue
-            if end is None or entry.date > end:
-                end = entry.date
-            if isinstance(entry, data.Transaction):
-                self._transaction(entry)
-            elif isinstance(entry, data.Open):
-                self._opened.append(entry.account)
-        self.end = end
-        self._check_funds()
-        self._check_findings()
-        self._check_fund_events()
-        self._check_training()
-        self._check_apprentices()
 
-    def _role(self, account):
-        role = self._roles.get(account)
-        if role is None:
-            role = self._roles[account] = _role(account, self.settings["training_fund_payable"],
-                                                self.settings["apprentice_expense"], self.income_prefixes)
-        return role
+    # ---- the pass ----------------------------------------------------------
+    def custom(self, entry):
+        """A declaration, checked in `finish` (the fund's `allowed:` needs every `open`)."""
+        self._declared[entry.type].append(entry)
 
-    def _transaction(self, txn):
+    def transaction(self, entry, mask):
+        """A transaction tagged `fund:`/`finding:`, or with a posting in one of the roles."""
+        if mask & KEYED:
+            self._tagged(entry)
+        if mask & self.wants:
+            self._by_role(entry, mask)
+
+    def _tagged(self, txn):
+        """The `fund:` postings (posting meta wins) and a `finding:` return's monetary credits."""
         tmeta = txn.meta or _EMPTY
-        txn_fund = tmeta.get("fund")
-        txn_finding = tmeta.get("finding")
-        date = txn.date
+        txn_fund, txn_finding = tmeta.get("fund"), tmeta.get("finding")
         returned = Decimal(0)
-        income = None
-        closing = False
-        roles = self._roles
         for posting in txn.postings:
-            account = posting.account
             pmeta = posting.meta or _EMPTY
-            number = posting.units.number
             fund = pmeta.get("fund", txn_fund)
             if fund is not None:
-                self._fund_posting(txn, posting, str(fund), pmeta.get("finding", txn_finding))
-            if txn_finding is not None and number < 0 and is_monetary(account):
+                self._fund_postings.append((txn, posting, str(fund), pmeta.get("finding", txn_finding)))
+            number = posting.units.number
+            if txn_finding is not None and number < 0 and self.roles_of[posting.account] & MONETARY:
                 returned -= number
-            role = roles.get(account)
-            if role is None:
-                role = self._role(account)
-            if not role:
-                continue
-            if role == _INCOME:
-                income = (income or Decimal(0)) - number
-            elif role == _EQUITY:
-                closing = True
-            elif role == _PAYABLE:
-                self._training_fund(txn, posting, pmeta, tmeta)
-            elif role == _SUBSIDY:
-                who = pmeta.get("apprentice", tmeta.get("apprentice"))
-                if who is None:
-                    if number > 0:
-                        self.errors.append(rule_error("P6", txn, (
-                            f"学徒补贴 {account} {_yuan(number)} 未注明 apprentice: (学徒编号), "
-                            "无法计入任何学徒")))
-                else:
-                    self._subsidies.append((str(who), date, number, txn))
-        if income is not None and not (closing and is_closing_entry(txn)):  # income closed to equity is no income of the year
-            self._income_by_date[date] += income
-            self._tf[date.year]["last_income"] = txn
         if txn_finding is not None:
-            self._returns[str(txn_finding)].append((date, returned, txn))
+            self._returns[str(txn_finding)].append((txn.date, returned, txn))
 
-    def _training_fund(self, txn, posting, pmeta, tmeta):
+    def _by_role(self, txn, mask):
+        """Operating income (P5's base), the training-fund payable (P5), subsidies (P6)."""
+        tmeta = txn.meta or _EMPTY
+        roles_of, income_role, payable_role, subsidy_role = self.roles_of, self.income, self.payable, self.subsidy
+        income = None
+        for posting in txn.postings:
+            bits = roles_of[posting.account]
+            if bits & income_role:
+                income = (income or Decimal(0)) - posting.units.number
+            elif bits & CLOSING_EQUITY:
+                continue
+            elif bits & payable_role:
+                self._training_fund(txn, posting, tmeta)
+            elif bits & subsidy_role:
+                self._subsidy(txn, posting, tmeta)
+        if income is not None and not (mask & CLOSING_EQUITY and is_closing_entry(txn)):
+            # income closed to equity is no income of the year
+            self._income_by_date[txn.date] += income
+            year = self._tf[txn.date.year]
+            year["last_income"] = _latest(year["last_income"], txn)
+
+    def _training_fund(self, txn, posting, tmeta):
         """A posting to the training-fund payable: a credit accrues, a debit uses (P5)."""
         number = posting.units.number
         year = self._tf[txn.date.year]
         if number < 0:
             year["accrued"] -= number
-            year["last_accrual"] = txn
+            year["last_accrual"] = _latest(year["last_accrual"], txn)
         elif number > 0:
             year["uses"] += number
-            year["last_use"] = txn
+            year["last_use"] = _latest(year["last_use"], txn)
+            pmeta = posting.meta or _EMPTY
             front = pmeta.get("frontline", tmeta.get("frontline", False))
             if front is True:
                 year["frontline"] += number
@@ -310,23 +329,49 @@ class Analysis:
                     f"职工教育经费使用的 frontline: 应为 TRUE 或 FALSE, 实为 {as_written(front)}; "
                     f"{posting.account} {_yuan(number)} 按非一线职工计")))
 
-    def _fund_posting(self, txn, posting, fund, finding):
-        account = posting.account
-        weight = convert.get_weight(posting)
-        number = weight.number
-        root = account.split(":", 1)[0]
-        declared = self.funds.get(fund)
-        if is_grant_release(txn, declared.entry.meta.get("income") if declared else None):
-            kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
-        elif root in ("Income", "Liabilities") and number < 0:
-            kind, value = "receipt", -number
-        elif number > 0 and (root == "Expenses" or (root == "Assets" and not is_monetary(account))):
-            kind, value = "use", number
-        else:
-            kind, value = "neither", number
-        self._fund_events[fund].append(
-            (txn.date, kind, value, account, txn, weight.currency,
-             None if finding is None else str(finding)))
+    def _subsidy(self, txn, posting, tmeta):
+        """A posting to the apprentice subsidies: whose, by `apprentice:` (P6)."""
+        pmeta = posting.meta or _EMPTY
+        who = pmeta.get("apprentice", tmeta.get("apprentice"))
+        number = posting.units.number
+        if who is not None:
+            self._subsidies.append((str(who), txn.date, number, txn))
+        elif number > 0:
+            self.errors.append(rule_error("P6", txn, (
+                f"学徒补贴 {posting.account} {_yuan(number)} 未注明 apprentice: (学徒编号), "
+                "无法计入任何学徒")))
+
+    def finish(self, facts):
+        """The checks, on what the pass collected: (no entries, the family's errors)."""
+        self.end = facts.end
+        self._check_funds(facts.opened)
+        self._check_findings()
+        self._check_fund_events(self._fund_events())
+        self._check_training()
+        self._check_apprentices()
+        return [], self.errors
+
+    def _fund_events(self) -> dict:
+        """fund id → its postings as (date, kind, value, account, txn, currency, finding);
+        after the declarations, so that a release may credit the fund's `income:`."""
+        events = collections.defaultdict(list)
+        for txn, posting, fund, finding in self._fund_postings:
+            account = posting.account
+            weight = convert.get_weight(posting)
+            number = weight.number
+            root = account.split(":", 1)[0]
+            declared = self.funds.get(fund)
+            if is_grant_release(txn, declared.entry.meta.get("income") if declared else None):
+                kind, value = ("release", abs(number)) if _release_side(txn, fund) is posting else ("neither", number)
+            elif root in ("Income", "Liabilities") and number < 0:
+                kind, value = "receipt", -number
+            elif number > 0 and (root == "Expenses" or (root == "Assets" and not self.roles_of[account] & MONETARY)):
+                kind, value = "use", number
+            else:
+                kind, value = "neither", number
+            events[fund].append((txn.date, kind, value, account, txn, weight.currency,
+                                 None if finding is None else str(finding)))
+        return events
 
     # ---- declarations ----------------------------------------------------
     @staticmethod
@@ -337,8 +382,9 @@ class Analysis:
         amount = values[1] if len(values) > 1 and isinstance(values[1], amount_mod.Amount) else None
         return fund_id, amount, len(values)
 
-    def _check_funds(self):
-        for entry in self._fund_decls:
+    def _check_funds(self, opened):
+        """Each `custom "fund"`, the first of an id only; `allowed:` against `opened`."""
+        for entry in self._declared["fund"]:
             fund_id, amount, count = self._head(entry)
             if fund_id is None:
                 self.errors.append(rule_error("P10", entry, (
@@ -360,70 +406,16 @@ class Analysis:
             for key in ("source", "purpose"):
                 if not isinstance(entry.meta.get(key), str) or not entry.meta[key].strip():
                     problems.append(f"缺少 {key}: ({'资金来源' if key == 'source' else '资金用途'})")
-            raw = fund.allowed_raw
-            prefixes = [p.strip().rstrip(":") for p in raw.split(",")] if isinstance(raw, str) else []
-            prefixes = [p for p in prefixes if p]
-            if not prefixes:
-                problems.append("allowed: 为空或缺失 (应为逗号分隔的科目前缀), 无法检查支用范围")
-            else:
-                unknown = [p for p in prefixes if not any(under(a, p) for a in self._opened)]
-                if unknown:
-                    problems.append(f"allowed: 中的 {', '.join(unknown)} 不对应任何已开设的科目")
-                fund.allowed = [p for p in prefixes if p not in unknown]
-                fund.allowed_ok = bool(fund.allowed)
-            expires = entry.meta.get("expires")
-            if isinstance(expires, datetime.date):
-                fund.expires = expires
-            elif expires is None:
-                problems.append("缺少 expires: (到期日, 如 expires: 2025-12-31)")
-            else:
-                problems.append(f"expires: {as_written(expires)} 不是日期 (应写作 expires: 2025-12-31, 不加引号)")
+            problems.extend(fund.read_allowed(opened))
+            problems.extend(fund.read_expiry())
             if problems:
                 self.errors.append(rule_error("P10", entry, (
                     f"专项资金 {fund_id} 申报有误: {'; '.join(problems)}")))
 
     def _check_findings(self):
-        for entry in self._finding_decls:
-            finding_id, amount, count = self._head(entry)
-            if finding_id is None:
-                self.errors.append(rule_error("P10", entry, (
-                    '审计整改事项格式错误: 应写作 custom "finding" "<编号>" <应退金额> CNY; 本条不生效')))
-                continue
-            if finding_id in self.findings:
-                first = self.findings[finding_id]["entry"]
-                self.errors.append(rule_error("P10", entry, (
-                    f"审计整改事项 {finding_id} 重复登记 (首次登记见 {where(first)}); 本条不生效")))
-                continue
-            meta = entry.meta
-            problems = []
-            value = ZERO
-            if amount is None or count != 2:
-                problems.append("应退金额缺失或格式错误 (应为 <金额> CNY)")
-            elif amount.number < 0:
-                problems.append(f"应退金额为负数 ({_yuan(amount.number)})")
-            else:
-                value = amount.number
-            deadline = meta.get("deadline")
-            if not isinstance(deadline, datetime.date):
-                problems.append("deadline: 缺失或不是日期 (应写作 deadline: 2025-06-30, 不加引号)")
-                deadline = None
-            description = meta.get("description")
-            if not isinstance(description, str) or not description.strip():
-                problems.append("缺少 description: (问题描述)")
-            clause = meta.get("clause")
-            if not isinstance(clause, str) or not clause.strip():
-                problems.append('缺少 clause: (违反的条款, 如 clause: "P10")')
-            fund = meta.get("fund")
-            if fund is not None and str(fund) not in self.funds:
-                problems.append(f"fund: {fund} 不是已申报的专项资金")
-            self.findings[finding_id] = {
-                "entry": entry, "id": finding_id, "date": entry.date, "amount": value,
-                "deadline": deadline, "description": description if isinstance(description, str) else "",
-                "clause": clause if isinstance(clause, str) else "",
-                "fund": None if fund is None else str(fund), "returns": []}
-            if problems:
-                self.errors.append(rule_error("P10", entry, (
-                    f"审计整改事项 {finding_id} 登记有误: {'; '.join(problems)}")))
+        """Each `custom "finding"` (the first of an id), then the returns to them."""
+        for entry in self._declared["finding"]:
+            self._register_finding(entry)
         for finding_id, returns in self._returns.items():
             finding = self.findings.get(finding_id)
             if finding is None:
@@ -435,6 +427,49 @@ class Analysis:
                                    "location": where(t)} for d, v, t in returns]
         for finding in self.findings.values():
             self._finding_status(finding)
+
+    def _register_finding(self, entry):
+        """A `custom "finding"`: the first of an id counts, even with problems."""
+        finding_id, amount, count = self._head(entry)
+        if finding_id is None:
+            self.errors.append(rule_error("P10", entry, (
+                '审计整改事项格式错误: 应写作 custom "finding" "<编号>" <应退金额> CNY; 本条不生效')))
+            return
+        if finding_id in self.findings:
+            first = self.findings[finding_id]["entry"]
+            self.errors.append(rule_error("P10", entry, (
+                f"审计整改事项 {finding_id} 重复登记 (首次登记见 {where(first)}); 本条不生效")))
+            return
+        meta = entry.meta
+        problems = []
+        value = ZERO
+        if amount is None or count != 2:
+            problems.append("应退金额缺失或格式错误 (应为 <金额> CNY)")
+        elif amount.number < 0:
+            problems.append(f"应退金额为负数 ({_yuan(amount.number)})")
+        else:
+            value = amount.number
+        deadline = meta.get("deadline")
+        if not isinstance(deadline, datetime.date):
+            problems.append("deadline: 缺失或不是日期 (应写作 deadline: 2025-06-30, 不加引号)")
+            deadline = None
+        description = meta.get("description")
+        if not isinstance(description, str) or not description.strip():
+            problems.append("缺少 description: (问题描述)")
+        clause = meta.get("clause")
+        if not isinstance(clause, str) or not clause.strip():
+            problems.append('缺少 clause: (违反的条款, 如 clause: "P10")')
+        fund = meta.get("fund")
+        if fund is not None and str(fund) not in self.funds:
+            problems.append(f"fund: {fund} 不是已申报的专项资金")
+        self.findings[finding_id] = {
+            "entry": entry, "id": finding_id, "date": entry.date, "amount": value,
+            "deadline": deadline, "description": description if isinstance(description, str) else "",
+            "clause": clause if isinstance(clause, str) else "",
+            "fund": None if fund is None else str(fund), "returns": []}
+        if problems:
+            self.errors.append(rule_error("P10", entry, (
+                f"审计整改事项 {finding_id} 登记有误: {'; '.join(problems)}")))
 
     def _finding_status(self, finding):
         amount, deadline = finding["amount"], finding["deadline"]
@@ -470,82 +505,74 @@ class Analysis:
                 f"已退 {_yuan(total)}, 多退 {_yuan(total - amount)}")))
 
     # ---- P10 per fund ------------------------------------------------------
-    def _check_fund_events(self):
-        for fund_id, events in self._fund_events.items():
+    def _check_fund_events(self, events_of):
+        for fund_id, events in events_of.items():
             fund = self.funds.get(fund_id)
             if fund is None:
-                seen = set()
-                for _date, _kind, value, account, txn, _, _ in events:
-                    if id(txn) in seen:
-                        continue
-                    seen.add(id(txn))
-                    self.errors.append(rule_error("P10", txn, (
-                        f"fund: {fund_id} 不是已申报的专项资金 ({account} {_yuan(value)}); "
-                        f'请先以 custom "fund" "{fund_id}" <金额> CNY 申报')))
+                self._undeclared(fund_id, events)
+            else:
+                self._replay(fund, events)
+
+    def _undeclared(self, fund_id, events):
+        """One error per transaction naming a fund never declared."""
+        seen = set()
+        for _date, _kind, value, account, txn, _, _ in events:
+            if id(txn) in seen:
                 continue
-            order = {"receipt": 0, "use": 1, "neither": 2, "release": 3}
-            events.sort(key=lambda e: (e[0], order[e[1]]))
-            received = used = ZERO
-            deferred = False
-            expensed = collections.defaultdict(lambda: [ZERO, None])  # year → [expense uses, last use]
-            released = collections.defaultdict(Decimal)  # year → released to 5301
-            for date, kind, value, account, txn, currency, finding in events:
-                if kind == "release":
-                    released[date.year] += value
-                    continue
-                if kind == "neither":
-                    continue
-                if kind == "receipt" and account_code(account) == DEFERRED_CODE:
-                    deferred = True
-                if kind == "use" and account.startswith("Expenses:"):
-                    expensed[date.year][0] += value
-                    expensed[date.year][1] = txn
-                if currency != fund.currency:
-                    self.errors.append(rule_error("P10", txn, (
-                        f"专项资金 {fund_id} 以 {fund.currency} 申报, {account} 的金额为 {currency}; 未计入")))
-                    continue
-                event = {"date": date, "kind": kind, "amount": value, "account": account,
-                         "location": where(txn), "voucher": (txn.meta or {}).get("voucher", ""),
-                         "narration": txn.narration or "", "category": None, "problems": []}
-                fund.events.append(event)
-                if kind == "receipt":
-                    received += value
-                    continue
-                used += value
-                left = received - used
-                event["category"] = fund.category(account)
-                problems = []
-                if fund.allowed_ok and event["category"] is None:
-                    problems.append(("not-allowed", (
-                        f"专项资金 {fund_id} 不得用于 {account}: {date} 支用 {_yuan(value)} "
-                        f"(允许范围: {', '.join(fund.allowed)}); 累计到位 {_yuan(received)}, "
-                        f"累计支用 {_yuan(used)}, 余额 {_yuan(left)}")))
-                if date < fund.declared:
-                    problems.append(("early", (
-                        f"专项资金 {fund_id} 于 {fund.declared} 下达, {date} 已支用 {account} {_yuan(value)}: "
-                        f"支用不得早于资金下达日; 累计到位 {_yuan(received)}, 累计支用 {_yuan(used)}")))
-                if fund.expires is not None and date > fund.expires:
-                    problems.append(("expired", (
-                        f"专项资金 {fund_id} 已于 {fund.expires} 到期, {date} 仍支用 {account} {_yuan(value)}; "
-                        f"累计到位 {_yuan(received)}, 累计支用 {_yuan(used)}, 余额 {_yuan(left)}")))
-                if used > received:
-                    problems.append(("overdrawn", (
-                        f"专项资金 {fund_id} 支用超过到位资金: {date} {account} 支用 {_yuan(value)}, "
-                        f"累计支用 {_yuan(used)} > 累计到位 {_yuan(received)}, 超支 {_yuan(used - received)}; "
-                        f"可用余额 {_yuan(max(left + value, ZERO))}")))
-                known_finding = finding if finding in self.findings else None
-                for kind_name, message in problems:
-                    violation = {"fund": fund_id, "date": date, "account": account, "amount": value,
-                                 "kind": kind_name, "label": KIND_LABELS[kind_name], "message": message,
-                                 "location": where(txn), "voucher": event["voucher"], "finding": known_finding,
-                                 "balance": left}
-                    event["problems"].append(violation)
-                    self.violations.append(violation)
-                    if known_finding is None:
-                        self.errors.append(rule_error("P10", txn, message))
-            fund.received, fund.used = received, used
-            if deferred:
-                self._check_release(fund, expensed, released)
+            seen.add(id(txn))
+            self.errors.append(rule_error("P10", txn, (
+                f"fund: {fund_id} 不是已申报的专项资金 ({account} {_yuan(value)}); "
+                f'请先以 custom "fund" "{fund_id}" <金额> CNY 申报')))
+
+    def _replay(self, fund, events):
+        """A fund's events in date order (a day's receipts before its uses): the running
+        balance each use is judged against, and the grant spent and released per year."""
+        events.sort(key=lambda e: (e[0], _EVENT_ORDER[e[1]]))
+        received = used = ZERO
+        deferred = False
+        expensed = collections.defaultdict(lambda: [ZERO, None])  # year → [expense uses, last use]
+        released = collections.defaultdict(Decimal)  # year → released to 5301
+        for date, kind, value, account, txn, currency, finding in events:
+            if kind == "release":
+                released[date.year] += value
+                continue
+            if kind == "neither":
+                continue
+            if kind == "receipt" and account_code(account) == DEFERRED_CODE:
+                deferred = True
+            if kind == "use" and account.startswith("Expenses:"):
+                expensed[date.year][0] += value
+                expensed[date.year][1] = txn
+            if currency != fund.currency:
+                self.errors.append(rule_error("P10", txn, (
+                    f"专项资金 {fund.id} 以 {fund.currency} 申报, {account} 的金额为 {currency}; 未计入")))
+                continue
+            event = {"date": date, "kind": kind, "amount": value, "account": account,
+                     "location": where(txn), "voucher": (txn.meta or {}).get("voucher", ""),
+                     "narration": txn.narration or "", "category": None, "problems": []}
+            fund.events.append(event)
+            if kind == "receipt":
+                received += value
+                continue
+            used += value
+            event["category"] = fund.category(account)
+            self._violations(fund, event, txn, finding, received - used, _use_problems(fund, event, received, used))
+        fund.received, fund.used = received, used
+        if deferred:
+            self._check_release(fund, expensed, released)
+
+    def _violations(self, fund, event, txn, finding, left, problems):
+        """A use's problems, listed; an error each unless the use names a declared finding."""
+        known_finding = finding if finding in self.findings else None
+        for kind_name, message in problems:
+            violation = {"fund": fund.id, "date": event["date"], "account": event["account"],
+                         "amount": event["amount"], "kind": kind_name, "label": KIND_LABELS[kind_name],
+                         "message": message, "location": event["location"], "voucher": event["voucher"],
+                         "finding": known_finding, "balance": left}
+            event["problems"].append(violation)
+            self.violations.append(violation)
+            if known_finding is None:
+                self.errors.append(rule_error("P10", txn, message))
 
     def _check_release(self, fund, expensed, released):
         """SPEC §2 政府补助 (小企业会计准则): a grant received into 2401 递延收益 and spent on
@@ -600,47 +627,19 @@ class Analysis:
                 anchor = stats.get("last_accrual") or stats.get("last_income")
                 self.errors.append(rule_error("P5", anchor, (
                     f"{year} 年职工教育经费计提不足: 营业收入 {_yuan(row['operating_income'])} × "
-                    f"{_pct(row['rate'])} 应计提 {_yuan(row['required'])}, 实际计提 {_yuan(row['accrued'])}, "
+                    f"{fmt_percent(row['rate'])} 应计提 {_yuan(row['required'])}, 实际计提 {_yuan(row['accrued'])}, "
                     f"少计提 {_yuan(row['accrual_shortfall'])}")))
             uses, front = stats.get("uses", 0), stats.get("frontline", 0)
             if uses and front < row["frontline_share_min"] * uses:
                 self.errors.append(rule_error("P5", stats.get("last_use"), (
                     f"{year} 年职工教育经费用于一线职工的比例不足: 使用合计 {_yuan(uses)}, 其中一线职工 "
-                    f"{_yuan(front)} ({front / uses:.2%}), 应不低于 {_pct(row['frontline_share_min'])} "
+                    f"{_yuan(front)} ({front / uses:.2%}), 应不低于 {fmt_percent(row['frontline_share_min'])} "
                     f"即 {_yuan(row['frontline_required'])}, 差 {_yuan(row['frontline_shortfall'])}")))
 
     # ---- P6 ---------------------------------------------------------------
     def _check_apprentices(self):
-        for entry in self._app_decls:
-            values = [v.value for v in entry.values]
-            app_id = values[0] if values and isinstance(values[0], str) and values[0].strip() else None
-            if app_id is None:
-                self.errors.append(rule_error("P6", entry, (
-                    '学徒登记格式错误: 应写作 custom "apprentice" "<学徒编号>" "<姓名>"; 本条不生效')))
-                continue
-            if app_id in self.apprentices:
-                first = self.apprentices[app_id]["entry"]
-                self.errors.append(rule_error("P6", entry, (
-                    f"学徒 {app_id} 重复登记 (首次登记见 {where(first)}); 本条不生效")))
-                continue
-            name = values[1] if len(values) > 1 and isinstance(values[1], str) else ""
-            start, end = entry.meta.get("start"), entry.meta.get("end")
-            problems = []
-            if not name.strip():
-                problems.append("缺少姓名")
-            if not isinstance(start, datetime.date):
-                problems.append("start: 缺失或不是日期 (应写作 start: 2024-03-01)")
-                start = None
-            if end is not None and not isinstance(end, datetime.date):
-                problems.append("end: 不是日期 (应写作 end: 2025-06-30)")
-                end = None
-            if start and end and end < start:
-                problems.append(f"end: {end} 早于 start: {start}")
-                end = None
-            if problems:
-                self.errors.append(rule_error("P6", entry, f"学徒 {app_id} 登记有误: {'; '.join(problems)}"))
-            self.apprentices[app_id] = {"entry": entry, "id": app_id, "name": name, "start": start,
-                                        "end": end, "paid": collections.defaultdict(Decimal), "years": {}}
+        for entry in self._declared["apprentice"]:
+            self._register_apprentice(entry)
         for app_id, date, value, txn in self._subsidies:
             app = self.apprentices.get(app_id)
             if app is None:
@@ -662,6 +661,38 @@ class Analysis:
                         f"应发 ≥ {_yuan(row['minimum'])} × {row['months']}/12 = {_yuan(row['required'])}, "
                         f"实发 {_yuan(row['paid'])}, 差 {_yuan(row['shortfall'])}")))
 
+    def _register_apprentice(self, entry):
+        """A `custom "apprentice"`: the first of an id counts, even with problems."""
+        values = [v.value for v in entry.values]
+        app_id = values[0] if values and isinstance(values[0], str) and values[0].strip() else None
+        if app_id is None:
+            self.errors.append(rule_error("P6", entry, (
+                '学徒登记格式错误: 应写作 custom "apprentice" "<学徒编号>" "<姓名>"; 本条不生效')))
+            return
+        if app_id in self.apprentices:
+            first = self.apprentices[app_id]["entry"]
+            self.errors.append(rule_error("P6", entry, (
+                f"学徒 {app_id} 重复登记 (首次登记见 {where(first)}); 本条不生效")))
+            return
+        name = values[1] if len(values) > 1 and isinstance(values[1], str) else ""
+        start, end = entry.meta.get("start"), entry.meta.get("end")
+        problems = []
+        if not name.strip():
+            problems.append("缺少姓名")
+        if not isinstance(start, datetime.date):
+            problems.append("start: 缺失或不是日期 (应写作 start: 2024-03-01)")
+            start = None
+        if end is not None and not isinstance(end, datetime.date):
+            problems.append("end: 不是日期 (应写作 end: 2025-06-30)")
+            end = None
+        if start and end and end < start:
+            problems.append(f"end: {end} 早于 start: {start}")
+            end = None
+        if problems:
+            self.errors.append(rule_error("P6", entry, f"学徒 {app_id} 登记有误: {'; '.join(problems)}"))
+        self.apprentices[app_id] = {"entry": entry, "id": app_id, "name": name, "start": start,
+                                    "end": end, "paid": collections.defaultdict(Decimal), "years": {}}
+
     def apprentice_year(self, app: dict, year: int) -> dict:
         minimum = self.policies.value("apprentice-subsidy-min", datetime.date(year, 12, 31))
         months = months_enrolled(app["start"], app["end"], year) if app["start"] else 0
@@ -672,21 +703,18 @@ class Analysis:
                 "complete": year_over(year, self.judged)}
 
 
+def accumulator(config, options_map, policies, judged, roles):
+    """P5, P6, P10 and the findings ledger as an accumulator of `plugins.engine`."""
+    settings, problems = read_settings(options_map, (PLUGIN, "funds"), DEFAULTS, config)
+    return Analysis(settings, problems, (options_map or {}).get("title", ""), policies, judged, roles)
+
+
 def analyse(entries, options_map=None, config=None, policies=None, judged=None) -> Analysis:
-    return Analysis(entries, options_map, config, policies, judged)
-
-
-def run(entries, options_map, config=None, policies=None, judged=None):
-    """(generated entries (none), errors): P5, P6, P10 on `entries`."""
-    return [], analyse(entries, options_map, config, policies, judged).errors
+    """The family over loaded `entries`, for the reports: its attributes are the result."""
+    return engine.accumulated(accumulator, entries, options_map, config, policies, judged)
 
 
 def funds(entries, options_map, config=None):
     """Beancount plugin `plugins.funds`: P5, P6, P10 and the findings ledger. Adds no entries."""
-    return entries, analyse(entries, options_map, config).errors
-
-
-def accumulator(config, options_map, policies, judged, roles):
-    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
-    from plugins import engine
-    return engine.Legacy(run, config, options_map, policies, judged)
+    generated, errors = engine.run([(accumulator, config)], entries, options_map)
+    return entries + generated, errors

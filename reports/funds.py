@@ -11,7 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 from beancount.core import compare
 
 from plugins.funds import STATUS_LABELS, analyse
-from plugins.money import ZERO, fmt_thousands, to_fen
+from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
 from reports.capital import capital
 from reports.memo import memo
 from plugins.asof import as_of
@@ -54,7 +54,7 @@ def _loc(entry) -> str:
 
 
 def findings_status(entries, options_map, analysis=None) -> list[dict]:
-    """Every finding (审计整改事项) with its status as of the ledger's last date:
+    """Every finding (审计整改事项) with its status on the date of judgement (`plugins.asof`):
     open (整改中), returned (已退还; `late` if after the deadline) or overdue (逾期未退还)."""
     analysis = analysis or _analysis(entries, options_map)
     return [_finding_row(f) for f in analysis.findings.values()]
@@ -139,7 +139,7 @@ def build(entries, options_map, year: int) -> dict:
                             **row, "ok": row["paid"] >= row["required"]})
     findings = [_finding_row(f) for f in analysis.findings.values() if f["date"] <= end]
     return {
-        "year": year, "unit": analysis.title, "ledger_end": analysis.end,
+        "year": year, "unit": analysis.title, "ledger_end": analysis.end, "judged": analysis.judged,
         "title": TITLE, "as_of": as_of(entries).label(),
         "funds": funds, "totals": totals,
         "training_fund": dict(training, ok=(not training["complete"]) or (
@@ -163,7 +163,7 @@ def fund_indicators(entries, options_map, year) -> dict:
     income = t["operating_income"]
     percent = (t["accrued"] * 100 / income).quantize(cent, ROUND_DOWN) if income > 0 else None
     accrual_passed = (t["accrued"] >= t["required"]) if complete else None
-    rate_text = f"{(t['rate'] * 100).normalize():f}%"
+    rate_text = fmt_percent(t["rate"])
     p5 = {"clause": "P5", "title": "职工教育经费提取比例", "year": year,
           "operating_income": income, "required": t["required"], "accrued": t["accrued"],
           "value": percent, "unit": "%", "value_text": "—" if percent is None else f"{percent:.2f}%",
@@ -177,7 +177,7 @@ def fund_indicators(entries, options_map, year) -> dict:
                 "value": front_percent, "unit": "%",
                 "value_text": "—" if front_percent is None else f"{front_percent:.2f}%",
                 "threshold": t["frontline_share_min"] * 100,
-                "threshold_text": f"不低于 {(t['frontline_share_min'] * 100).normalize():f}%",
+                "threshold_text": f"不低于 {fmt_percent(t['frontline_share_min'])}",
                 "passed": front_passed,
                 "status": _indicator_status(front_passed, complete, "无使用")}
     rows = [app["years"][year] for app in analysis.apprentices.values()

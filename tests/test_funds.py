@@ -743,3 +743,44 @@ def test_a_release_is_neither_a_receipt_nor_a_use(monkeypatch):
     entries, errors, options = run(EXPENSED + release("2024-12-31", "FJ-2024", "4200.50"), as_of="2025-01-01")
     fund = analyse(entries, options).funds["FJ-2024"]
     assert fund.received == Decimal("10000.00") and fund.used == Decimal("9200.50")
+
+
+def test_p5_points_at_the_same_accrual_alone_and_under_plugins_all():
+    """Under plugins.all an earlier family's entries reach funds after the pass, on their
+    own plugin lines in date order: an error blaming "the year's last accrual" names the
+    same line either way (here the work-study accruals are made P5 accruals by config)."""
+    payable = "Liabilities:2241-其他应付款:224101-学生劳动报酬"
+    config = "{'training_fund_payable': '%s'}" % payable
+    head = HEAD.replace('plugin "plugins.funds"', "PLUGINS") + f'''
+    2024-01-01 open Expenses:5401-主营业务成本:540101-学生劳动报酬 CNY
+    2024-01-01 open {payable} CNY
+'''
+    body = sale("2024-03-01", "1000.00") + f'''
+    2024-06-30 * "手工计提"
+      Expenses:5602-管理费用:560204-职工教育经费  100.00 CNY
+      {payable}
+''' + sale("2024-05-01", "100000.00", "Income:5051-其他业务收入:505101-场地租赁收入") + YEAR_END
+    found = []
+    for plugins in (f'plugin "plugins.work_study"\n    plugin "plugins.funds" "{config}"',
+                    f'plugin "plugins.all" "{config}"\n    ;'):  # the same line numbers
+        [error] = [e for e in run(body, head=head.replace("PLUGINS", plugins))[1] if e.message.startswith("[P5]")]
+        found.append((error.source["lineno"], error.entry.date, error.message))
+    assert found[0] == found[1]
+    assert found[0][1] == datetime.date(2024, 6, 30) and "实际计提 300.00 元" in found[0][2]
+
+
+def test_a_release_to_the_funds_declared_income_account():
+    """The fund's `income:` names the 政府补助 account where its name does not say so (SPEC §2)."""
+    special = "Income:5301-营业外收入:530103-专项补助"
+    head = HEAD + f"    2024-01-01 open {special} CNY\n" + FJ.replace(
+        "      expires: 2025-12-31\n", f'      expires: 2025-12-31\n      income: "{special}"\n', 1)
+    body = EXPENSED + f'''
+    2024-12-31 * "政府补助转入营业外收入"
+      fund: "FJ-2024"
+      Liabilities:2401-递延收益:240101-福建援疆资金  4200.50 CNY
+      {special}
+'''
+    entries, errors, options = run(body, head=head, as_of="2025-01-01")
+    assert messages(errors, "P10") == []
+    fund = analyse(entries, options).funds["FJ-2024"]
+    assert fund.received == Decimal("10000.00") and fund.unreleased == {}

@@ -206,6 +206,7 @@ def test_json_keys_and_renderers(loaded):
     page = html(report)
     assert "2025 年度专项资金使用情况表" in page and "FJ-2024" in page and "审计整改台账" in page
     assert "单位负责人" in page and "（盖章）" in page
+    assert data["judged"] == "2025-06-10" and "状态按判断日期 2025-06-10 判断" in page  # the ledger's as-of pin
     book = openpyxl.load_workbook(io.BytesIO(xlsx(report)))
     assert book.sheetnames == ["专项资金", "支用明细", "违规支用", "职工教育经费", "学徒补贴", "审计整改台账"]
     assert book["专项资金"]["A1"].value == "2025 年度专项资金使用情况表"
