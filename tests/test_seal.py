@@ -157,6 +157,23 @@ def test_added_entry_in_sealed_year_is_named_where_it_is(sealed):
     assert error.source["filename"].endswith("2025.beancount")  # the error sits at the record itself
 
 
+def test_audit_seal_status_shows_a_seal_broken_at_its_records(sealed):
+    """The audit page's 封账状态: a seal whose record list names the changed records
+    (errors at the records, not at the seal) is still shown as broken, with them."""
+    from reports.audit import seal_register
+
+    entries, errors, _ = load(str(sealed / "main.beancount"))
+    assert [r["problems"] for r in seal_register(entries, errors, [2024, 2025])] == [[], []]
+    with open(sealed / "2025.beancount", "a", encoding="utf-8") as out:
+        out.write('\n2024-05-06 * "某公司" "补记的支出"\n'
+                  "  Expenses:5602-管理费用:560202-办公费  100.00 CNY\n"
+                  "  Assets:1001-库存现金  -100.00 CNY\n")
+    entries, errors, _ = load(str(sealed / "main.beancount"))
+    rows = seal_register(entries, errors, [2024, 2025])
+    assert [(r["year"], r["sealed"], len(r["problems"])) for r in rows] == [(2024, True, 1), (2025, False, 0)]
+    assert "新增 2024-05-06 (无凭证号)" in rows[0]["problems"][0]
+
+
 def test_edited_and_deleted_records_are_named_with_date_voucher_and_line(sealed):
     path = sealed / "2024b.beancount"
     text = path.read_text(encoding="utf-8")
