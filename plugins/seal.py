@@ -34,11 +34,9 @@ On load, `plugins.seal` recomputes each sealed year: a `[封账]` error for each
 or added record (at the record) and each removed one (at the seal), or one error on
 the seal listing the changed months.
 """
-import bisect
 import collections
 import datetime
 import hashlib
-import operator
 import os
 import re
 from decimal import Decimal
@@ -46,6 +44,7 @@ from decimal import Decimal
 from beancount.core import data
 from beancount.parser import printer
 
+from plugins import engine
 from plugins.common import is_generated, rule_error
 
 __plugins__ = ("seal",)
@@ -57,7 +56,6 @@ CORRECTION = ("已封账年度的记录不得改动; 发现错误应在当前未
               "(会计基础工作规范 第五十一条: 发现以前年度记账凭证有错误的, 应当用蓝字填制一张更正的记账凭证)")
 
 _SKIP_META = ("filename", "lineno")
-_date_of = operator.attrgetter("date")
 RECORDS_HEADER = "# shixun seal records v1"
 RECORDS_COLUMNS = ("日期", "凭证号", "位置", "记录首行", "SHA-256")
 MAX_LISTED = 30  # records named one by one in a broken seal; the rest are counted
@@ -172,33 +170,42 @@ def _digest(digests) -> str:
     return hasher.hexdigest()
 
 
-def _year_slice(entries, year: int) -> list:
-    """The entries dated in `year`: they are in date order (the loader sorts), so a slice."""
-    low = bisect.bisect_left(entries, datetime.date(year, 1, 1), key=_date_of)
-    high = bisect.bisect_left(entries, datetime.date(year + 1, 1, 1), low, key=_date_of)
-    return entries[low:high]
+class Records(dict):
+    """year → the year's sealable entries (references, in the order added: ledger order):
+    the one definition of what a year's seal covers, for the pass and for a loaded list."""
+
+    def add(self, entry):
+        if sealable(entry):
+            self.setdefault(entry.date.year, []).append(entry)
+
+
+def entries_by_year(entries) -> Records:
+    """The `Records` of a loaded entries list."""
+    records = Records()
+    for entry in entries:
+        records.add(entry)
+    return records
+
+
+def _digested(records) -> list[tuple[bytes, object]]:
+    """(digest, entry) of each of a year's sealable entries, each digested once."""
+    return [(entry_digest(entry), entry) for entry in records]
+
+
+def _summary(digested) -> dict:
+    """{"digest": hex, "entries": n, "months": {"01": (short hex, n), …}} of a year."""
+    by_month = collections.defaultdict(list)
+    for digest, entry in digested:
+        by_month[entry.date.month].append(digest)
+    months = {f"{month:02d}": (_digest(digests)[:MONTH_DIGEST_LEN], len(digests))
+              for month, digests in sorted(by_month.items())}
+    return {"digest": _digest(digest for digest, _ in digested), "entries": len(digested), "months": months}
 
 
 def year_digests(entries, years) -> dict:
-    """{year: {"digest": hex, "entries": n, "months": {"01": (short hex, n), …}}} for the
-    given years, in one pass over the entries."""
-    years = set(years)
-    buckets = collections.defaultdict(list)  # (year, month) → entry digests
-    for year in years:
-        for entry in _year_slice(entries, year):
-            if sealable(entry):
-                buckets[(year, entry.date.month)].append(entry_digest(entry))
-    result = {}
-    for year in years:
-        months = {}
-        every = []
-        for month in range(1, 13):
-            digests = buckets.get((year, month), [])
-            every.extend(digests)
-            if digests:
-                months[f"{month:02d}"] = (_digest(digests)[:MONTH_DIGEST_LEN], len(digests))
-        result[year] = {"digest": _digest(every), "entries": len(every), "months": months}
-    return result
+    """{year: `_summary`} of the given years of a loaded entries list."""
+    grouped = entries_by_year(entries)
+    return {year: _summary(_digested(grouped.get(year, ()))) for year in set(years)}
 
 
 def format_months(months: dict) -> str:
@@ -232,25 +239,27 @@ def seal_year(entry):
     return int(year), digest
 
 
+def take_seal(found: dict, errors: list, entry) -> None:
+    """Add a seal entry to `found` (year → seal), or its error if malformed, early or repeated."""
+    try:
+        year, _ = seal_year(entry)
+    except ValueError as exc:
+        errors.append(rule_error("封账", entry, str(exc)))
+        return
+    if entry.date <= datetime.date(year, 12, 31):
+        errors.append(rule_error("封账", entry, f"{year} 年度的封账日期 {entry.date} 不在年度结束之后, 封账无效"))
+    elif year in found:
+        errors.append(rule_error("封账", entry, f"{year} 年度重复封账 (已于 {found[year].date} 封账); 一个年度只封账一次"))
+    else:
+        found[year] = entry
+
+
 def seals(entries) -> tuple[dict, list]:
     """{year: seal entry} and the errors of malformed or repeated seals."""
     found, errors = {}, []
-    Custom = data.Custom
     for entry in entries:
-        if type(entry) is not Custom or entry.type != SEAL:
-            continue
-        try:
-            year, _ = seal_year(entry)
-        except ValueError as exc:
-            errors.append(rule_error("封账", entry, str(exc)))
-            continue
-        if entry.date <= datetime.date(year, 12, 31):
-            errors.append(rule_error("封账", entry, f"{year} 年度的封账日期 {entry.date} 不在年度结束之后, 封账无效"))
-            continue
-        if year in found:
-            errors.append(rule_error("封账", entry, f"{year} 年度重复封账 (已于 {found[year].date} 封账); 一个年度只封账一次"))
-            continue
-        found[year] = entry
+        if is_seal(entry):
+            take_seal(found, errors, entry)
     return found, errors
 
 
@@ -322,7 +331,11 @@ def _position(entry, base: str) -> str:
 
 def year_records(entries, year: int) -> list[tuple[str, object]]:
     """(digest hex, entry) of every sealed-over record dated in `year`, in ledger order."""
-    return [(entry_digest(e).hex(), e) for e in _year_slice(entries, year) if sealable(e)]
+    return _hex(_digested(entries_by_year(entries).get(year, ())))
+
+
+def _hex(digested) -> list[tuple[str, object]]:
+    return [(digest.hex(), entry) for digest, entry in digested]
 
 
 def records_text(entries, year: int, base: str) -> str:
@@ -403,39 +416,62 @@ def _broken(year, seal_entry, text) -> str:
     return f"{year} 年度已于 {seal_entry.date} 封账, 但该年度的记录已被改动, 封账被破坏: {text}。{CORRECTION}"
 
 
-def run(entries, options_map=None, config=None, policies=None, judged=None):
-    """(generated entries (none), errors): every sealed year checked against its seal."""
-    found, errors = seals(entries)
-    if not found:
-        return [], errors
-    now = year_digests(entries, found)
-    for year, entry in sorted(found.items()):
-        _, digest = seal_year(entry)
-        current = now[year]
-        if current["digest"] == digest:
-            continue
-        rows, problem = read_records(entry, digest)
-        if rows is not None:
-            changes = record_changes(year, rows, year_records(entries, year))
-            for record, text in changes[:MAX_LISTED]:
-                errors.append(rule_error("封账", record or entry, _broken(year, entry, text)))
-            if len(changes) > MAX_LISTED:
-                errors.append(rule_error("封账", entry, _broken(
-                    year, entry, f"另有 {len(changes) - MAX_LISTED} 条记录被修改、新增或删除")))
-            continue
-        changes = describe_changes(year, parse_months(entry.meta.get("months")), current["months"])
+def check_year(year: int, seal_entry, records) -> list:
+    """The [封账] errors of a sealed year whose sealable entries are `records`: none if
+    the digest holds; else each changed record (with the record list) or the months."""
+    _, digest = seal_year(seal_entry)
+    now = _digested(records)
+    current = _summary(now)
+    if current["digest"] == digest:
+        return []
+    rows, problem = read_records(seal_entry, digest)
+    if rows is None:
+        changes = describe_changes(year, parse_months(seal_entry.meta.get("months")), current["months"])
         if problem:
             changes.insert(0, problem)
-        errors.append(rule_error("封账", entry, _broken(year, entry, "; ".join(changes))))
-    return [], errors
+        return [rule_error("封账", seal_entry, _broken(year, seal_entry, "; ".join(changes)))]
+    changes = record_changes(year, rows, _hex(now))
+    errors = [rule_error("封账", record or seal_entry, _broken(year, seal_entry, text))
+              for record, text in changes[:MAX_LISTED]]
+    if len(changes) > MAX_LISTED:
+        errors.append(rule_error("封账", seal_entry, _broken(
+            year, seal_entry, f"另有 {len(changes) - MAX_LISTED} 条记录被修改、新增或删除")))
+    return errors
+
+
+class SealCheck:
+    """The seal family as an accumulator of `plugins.engine`: every entry of the pass
+    (`every`: a seal covers all the accountant's entries of its year, whatever their
+    kind) filed by year, the seals from their `custom` entries; `finish` digests only
+    the sealed years."""
+
+    customs = (SEAL,)
+    keys = frozenset()
+    every = True
+    wants = 0
+
+    def __init__(self):
+        self.years = Records()
+        self.entry = self.years.add  # called for every entry of the pass: no method in between
+        self.found = {}   # year → its seal entry
+        self.errors = []  # malformed, early and repeated seals
+
+    def custom(self, entry):
+        take_seal(self.found, self.errors, entry)
+
+    def finish(self, facts):
+        errors = list(self.errors)
+        for year, seal_entry in sorted(self.found.items()):
+            errors.extend(check_year(year, seal_entry, self.years.get(year, ())))
+        return [], errors
+
+
+def accumulator(config, options_map, policies, judged, roles):
+    """The seal family's accumulator for `plugins.engine` (it has no config)."""
+    return SealCheck()
 
 
 def seal(entries, options_map, config=None):
     """Beancount plugin `plugins.seal`: errors only."""
-    return entries, run(entries, options_map, config)[1]
-
-
-def accumulator(config, options_map, policies, judged, roles):
-    """TEMPORARY adapter to `plugins.engine` until this family is an accumulator."""
-    from plugins import engine
-    return engine.Legacy(run, config, options_map, policies, judged)
+    generated, errors = engine.run([(accumulator, config)], entries, options_map)
+    return entries + generated, errors

@@ -36,7 +36,7 @@ import pandas as pd
 from beancount.core import data
 
 from plugins.asof import as_of
-from plugins.common import GENERATED, account_code, customs, is_generated, is_monetary
+from plugins.common import GENERATED, account_code, clause_of, customs, is_generated, is_monetary
 from plugins.money import fmt_thousands
 from reports.viewkit import account_label, plain
 from reports.memo import between, ledger_policies, memo
@@ -635,17 +635,21 @@ def build(entries, options_map, year: int, **options) -> dict:
 
 
 def seal_register(entries, errors, years) -> list[dict]:
-    """Per year: sealed or not, the seal's date and digest, and the [封账] errors raised on
-    the seal entry itself (plugins.seal attaches each to its entry: no text matching)."""
-    from plugins.seal import seal_year, seals
+    """Per year: sealed or not, the seal's date and digest, and the errors of a broken
+    seal — those on the seal entry and the [封账] ones on the records of its year that
+    it names one by one (plugins.seal attaches each to its entry: no text matching)."""
+    from plugins.seal import seal_year, sealable, seals
 
     found, _ = seals(entries)
+    year_of_seal = {id(entry): year for year, entry in found.items()}
     problems = collections.defaultdict(list)
     for error in errors:
         entry = getattr(error, "entry", None)
-        for year, seal_entry in found.items():
-            if entry is seal_entry:
-                problems[year].append(" ".join(str(error.message).split()).removeprefix("[封账] "))
+        year = year_of_seal.get(id(entry))
+        if year is None and entry is not None and clause_of(error.message) == "封账" and sealable(entry):
+            year = entry.date.year  # a changed or added record of a year with a record list
+        if year in found:
+            problems[year].append(" ".join(str(error.message).split()).removeprefix("[封账] "))
     rows = []
     for year in years:
         entry = found.get(year)

@@ -157,6 +157,23 @@ def test_added_entry_in_sealed_year_is_named_where_it_is(sealed):
     assert error.source["filename"].endswith("2025.beancount")  # the error sits at the record itself
 
 
+def test_audit_seal_status_shows_a_seal_broken_at_its_records(sealed):
+    """The audit page's 封账状态: a seal whose record list names the changed records
+    (errors at the records, not at the seal) is still shown as broken, with them."""
+    from reports.audit import seal_register
+
+    entries, errors, _ = load(str(sealed / "main.beancount"))
+    assert [r["problems"] for r in seal_register(entries, errors, [2024, 2025])] == [[], []]
+    with open(sealed / "2025.beancount", "a", encoding="utf-8") as out:
+        out.write('\n2024-05-06 * "某公司" "补记的支出"\n'
+                  "  Expenses:5602-管理费用:560202-办公费  100.00 CNY\n"
+                  "  Assets:1001-库存现金  -100.00 CNY\n")
+    entries, errors, _ = load(str(sealed / "main.beancount"))
+    rows = seal_register(entries, errors, [2024, 2025])
+    assert [(r["year"], r["sealed"], len(r["problems"])) for r in rows] == [(2024, True, 1), (2025, False, 0)]
+    assert "新增 2024-05-06 (无凭证号)" in rows[0]["problems"][0]
+
+
 def test_edited_and_deleted_records_are_named_with_date_voucher_and_line(sealed):
     path = sealed / "2024b.beancount"
     text = path.read_text(encoding="utf-8")
@@ -168,6 +185,30 @@ def test_edited_and_deleted_records_are_named_with_date_voucher_and_line(sealed)
     assert ('修改 2024-03-04 记-2024-03-0001: 现为「2024-03-04 * "办公用品商店" "购买办公用品及耗材" ^INV-0301」, '
             '封账时为「2024-03-04 * "办公用品商店" "购买办公用品" ^INV-0301」 (封账时位于 2024b.beancount:1)') in found[0]
     assert '删除 2024-07-01 (无凭证号): 「2024-07-01 event "manager" "职业经理人 张三"」 (封账时位于 2024b.beancount:' in found[1]
+
+
+def test_alone_and_inside_plugins_all_the_same_seal_errors(sealed):
+    """Inside plugins.all the earlier families' entries (P1's accrual of the 2024 sale)
+    reach the seal after the pass, alone they are not there: neither changes its result."""
+    with open(sealed / "2025.beancount", "a", encoding="utf-8") as out:
+        out.write('\n2024-05-06 * "某公司" "补记的支出"\n'
+                  "  Expenses:5602-管理费用:560202-办公费  100.00 CNY\n"
+                  "  Assets:1001-库存现金  -100.00 CNY\n")
+    path = sealed / "2024b.beancount"
+    path.write_text(path.read_text(encoding="utf-8").replace('2024-07-01 event "manager" "职业经理人 张三"\n', ""),
+                    encoding="utf-8")
+    main_file = sealed / "main.beancount"
+    results = []
+    for line in ('plugin "plugins.seal"', 'plugin "plugins.all"'):
+        main_file.write_text(re.sub(r'^plugin "plugins\.\w+"$', line, main_file.read_text(encoding="utf-8"),
+                                    flags=re.M), encoding="utf-8")
+        entries, errors, _ = load(str(main_file))
+        results.append([(pathlib.Path(e.source["filename"]).name, e.source["lineno"], e.message)
+                        for e in errors if e.message.startswith("[封账]")])
+    assert any(e.date.year == 2024 and "generated" in e.meta for e in entries)  # plugins.all's accrual
+    assert results[0] == results[1]
+    assert [(name, "新增" in m, "删除" in m) for name, _, m in results[0]] == [
+        ("2025.beancount", True, False), ("main.beancount", False, True)]
 
 
 def test_an_edited_amount_says_which_line_changed(sealed):
