@@ -8,7 +8,6 @@ policies, judged, roles)`:
   reaches its `transaction(entry, mask)` only when the mask of its postings' roles
   meets `wants` or it carries one of `keys` (the mask then has `roles.KEYED`);
 - `customs`: the `custom` types it reads, each reaching `custom(entry)`;
-- `every`: if true, every entry reaches `entry(entry)` (the seal digests whole years);
 - `finish(facts)` → (generated entries, errors), after the pass.
 
 The policies and the date of judgement are read once, before the pass, from the
@@ -25,7 +24,6 @@ from typing import NamedTuple
 from beancount.core import data
 
 from plugins.asof import as_of
-from plugins.common import is_generated
 from plugins.policy import read_policies
 from plugins.roles import KEYED, AccountRoles
 
@@ -36,6 +34,7 @@ class Facts(NamedTuple):
     end: object            # the date of the last entry that is neither custom nor generated
     opened: frozenset      # the accounts with an `open` directive
     last_of_year: dict     # year → the year's last transaction
+    entries: list          # the entries walked, in the loader's order (the seal digests its years' slices)
 
 
 def walk(accumulators, entries, roles) -> Facts:
@@ -44,7 +43,6 @@ def walk(accumulators, entries, roles) -> Facts:
     for acc in accumulators:
         for name in acc.customs:
             by_type.setdefault(name, []).append(acc.custom)
-    everything = [acc.entry for acc in accumulators if acc.every]
     wanting = [(acc.wants | (KEYED if acc.keys else 0), acc.transaction) for acc in accumulators
                if acc.wants or acc.keys]
     keys = frozenset().union(*(acc.keys for acc in accumulators))
@@ -52,8 +50,6 @@ def walk(accumulators, entries, roles) -> Facts:
     Transaction, Custom, Open = data.Transaction, data.Custom, data.Open
     end, opened, last_of_year = None, set(), {}
     for entry in entries:
-        for each in everything:
-            each(entry)
         kind = type(entry)
         if kind is Transaction or (kind is not Custom and isinstance(entry, Transaction)):
             mask = 0
@@ -77,11 +73,11 @@ def walk(accumulators, entries, roles) -> Facts:
             continue
         elif kind is Open:
             opened.add(entry.account)
-        elif is_generated(entry):
+        elif entry.meta and "generated" in entry.meta:
             continue
         if end is None or entry.date > end:
             end = entry.date
-    return Facts(entries[0] if entries else None, end, frozenset(opened), last_of_year)
+    return Facts(entries[0] if entries else None, end, frozenset(opened), last_of_year, entries)
 
 
 def feed(accumulator, entries, roles):
@@ -98,8 +94,6 @@ def feed(accumulator, entries, roles):
                 mask |= KEYED
             if mask & (accumulator.wants | (KEYED if keys else 0)):
                 accumulator.transaction(entry, mask)
-        if accumulator.every:
-            accumulator.entry(entry)
 
 
 def _customs(entries):
@@ -137,20 +131,3 @@ def accumulated(make, entries, options_map=None, config=None, policies=None, jud
     acc.finish(walk([acc], entries, roles))
     return acc
 
-
-class Legacy:
-    """TEMPORARY (removed once every family is an accumulator): a family's old
-    `run(entries, …)` behind the accumulator protocol."""
-
-    customs, keys, every, wants = (), frozenset(), True, 0
-
-    def __init__(self, run, config, options_map, policies, judged):
-        self.run, self.config, self.options_map, self.policies, self.judged = run, config, options_map, policies, judged
-        self.entries = []
-
-    def entry(self, entry):
-        self.entries.append(entry)
-
-    def finish(self, facts):
-        entries = sorted(self.entries, key=data.entry_sortkey)
-        return self.run(entries, self.options_map, self.config, self.policies, self.judged)[:2]

@@ -231,7 +231,6 @@ class Analysis:
     customs = ("fund", "apprentice", "finding")
     # A fund's receipts and uses and a finding's returns may be on any account.
     keys = frozenset({"fund", "finding"})
-    every = False
 
     def __init__(self, settings, problems, title, policies, judged, roles):
         self.settings, self.title, self.policies, self.judged = settings, title, policies, judged

@@ -36,7 +36,9 @@ the seal listing the changed months.
 """
 import collections
 import datetime
+import bisect
 import hashlib
+import operator
 import os
 import re
 from decimal import Decimal
@@ -150,6 +152,9 @@ def canonical(entry) -> str:
     return SEP.join(parts)
 
 
+_date_of = operator.attrgetter("date")
+
+
 def entry_digest(entry) -> bytes:
     return hashlib.sha256(canonical(entry).encode("utf-8")).digest()
 
@@ -170,21 +175,13 @@ def _digest(digests) -> str:
     return hasher.hexdigest()
 
 
-class Records(dict):
-    """year → the year's sealable entries (references, in the order added: ledger order):
-    the one definition of what a year's seal covers, for the pass and for a loaded list."""
-
-    def add(self, entry):
-        if sealable(entry):
-            self.setdefault(entry.date.year, []).append(entry)
-
-
-def entries_by_year(entries) -> Records:
-    """The `Records` of a loaded entries list."""
-    records = Records()
-    for entry in entries:
-        records.add(entry)
-    return records
+def sealed_entries(entries, year: int) -> list:
+    """THE entries a seal of `year` covers: the sealable entries dated in the year, in
+    ledger order, from a date-sorted list (the loader's order: a plugin's input, a
+    loaded ledger) — one bisection, the year is a contiguous slice."""
+    low = bisect.bisect_left(entries, datetime.date(year, 1, 1), key=_date_of)
+    high = bisect.bisect_left(entries, datetime.date(year + 1, 1, 1), lo=low, key=_date_of)
+    return [entry for entry in entries[low:high] if sealable(entry)]
 
 
 def _digested(records) -> list[tuple[bytes, object]]:
@@ -204,8 +201,7 @@ def _summary(digested) -> dict:
 
 def year_digests(entries, years) -> dict:
     """{year: `_summary`} of the given years of a loaded entries list."""
-    grouped = entries_by_year(entries)
-    return {year: _summary(_digested(grouped.get(year, ()))) for year in set(years)}
+    return {year: _summary(_digested(sealed_entries(entries, year))) for year in set(years)}
 
 
 def format_months(months: dict) -> str:
@@ -331,7 +327,7 @@ def _position(entry, base: str) -> str:
 
 def year_records(entries, year: int) -> list[tuple[str, object]]:
     """(digest hex, entry) of every sealed-over record dated in `year`, in ledger order."""
-    return _hex(_digested(entries_by_year(entries).get(year, ())))
+    return _hex(_digested(sealed_entries(entries, year)))
 
 
 def _hex(digested) -> list[tuple[str, object]]:
@@ -440,19 +436,15 @@ def check_year(year: int, seal_entry, records) -> list:
 
 
 class SealCheck:
-    """The seal family as an accumulator of `plugins.engine`: every entry of the pass
-    (`every`: a seal covers all the accountant's entries of its year, whatever their
-    kind) filed by year, the seals from their `custom` entries; `finish` digests only
-    the sealed years."""
+    """The seal family as an accumulator of `plugins.engine`: the seals from their
+    `custom` entries; `finish` digests the sealed years' slices of the entries the pass
+    walked (a seal covers every kind of entry the accountant wrote in its year)."""
 
     customs = (SEAL,)
     keys = frozenset()
-    every = True
     wants = 0
 
     def __init__(self):
-        self.years = Records()
-        self.entry = self.years.add  # called for every entry of the pass: no method in between
         self.found = {}   # year → its seal entry
         self.errors = []  # malformed, early and repeated seals
 
@@ -462,7 +454,7 @@ class SealCheck:
     def finish(self, facts):
         errors = list(self.errors)
         for year, seal_entry in sorted(self.found.items()):
-            errors.extend(check_year(year, seal_entry, self.years.get(year, ())))
+            errors.extend(check_year(year, seal_entry, sealed_entries(facts.entries, year)))
         return [], errors
 
 

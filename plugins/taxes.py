@@ -250,7 +250,6 @@ class Surcharges:
 
     keys = frozenset((INVESTMENT,))
     customs = (CREDIT, *DECLARATIONS)
-    every = False
 
     def __init__(self, settings, problems, currency, policies, judged, roles):
         self.vat = roles.claim_under(*settings["vat_payable"], *settings["consumption_tax_payable"])

@@ -117,7 +117,6 @@ class ProfitYears:
 
     customs = ()
     keys = frozenset()
-    every = False
 
     def __init__(self, settings, problems, policies, judged, roles, options_map=None):
         self.settings, self.problems, self.policies, self.judged = settings, problems, policies, judged

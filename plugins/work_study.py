@@ -265,7 +265,6 @@ class Accruals:
 
     customs = ("work-hours",)
     keys = frozenset()
-    every = False
 
     def __init__(self, settings, roster, policies, judged, roles, errors=()):
         self.expense_acc, self.payable_acc = settings["student_expense"], settings["student_payable"]

@@ -249,7 +249,7 @@ def test_generated_entries_and_seals_are_outside_the_hash():
                              "计提学生劳动报酬", frozenset(), frozenset(), [])
     seal_entry = data.Custom(data.new_metadata("x", 1), datetime.date(2024, 5, 1), "seal",
                              [ValueType("2023", str), ValueType("0" * 64, str)])
-    after = year_digests(entries + [extra, seal_entry], [2024])[2024]
+    after = year_digests(sorted(entries + [extra, seal_entry], key=data.entry_sortkey), [2024])[2024]
     assert after == before
     # …but filename/lineno never matter, any other metadata does.
     moved = source._replace(meta={**source.meta, "filename": "/elsewhere.beancount", "lineno": 999})
