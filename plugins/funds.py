@@ -66,7 +66,7 @@ from beancount.core import convert, data
 from plugins import engine
 from plugins.asof import is_over, year_over
 from plugins.closing import is_closing_entry
-from plugins.common import ACCOUNTS, account_code, as_written, is_generated, read_settings, rule_error, under, where
+from plugins.common import ACCOUNTS, ALL, account_code, as_written, config_error, is_generated, read_settings, rule_error, under, where
 from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
 from plugins.roles import CLOSING_EQUITY, KEYED, MONETARY
 
@@ -243,7 +243,7 @@ class Analysis:
         self.subsidy = roles.claim(lambda a: not a.startswith("Income:") and under(a, subsidy))
         self.wants = self.income | self.payable | self.subsidy
         self.roles_of = roles.bits
-        self.errors = [rule_error("P10", None, f"plugins.funds {p}") for p in problems]
+        self.errors = list(problems)  # the config's, as errors at the plugin line
         self.errors.extend(policies.errors_of(CLAUSES))
         self.end = None
         self.funds: dict[str, Fund] = {}
@@ -705,6 +705,7 @@ class Analysis:
 def accumulator(config, options_map, policies, judged, roles):
     """P5, P6, P10 and the findings ledger as an accumulator of `plugins.engine`."""
     settings, problems = read_settings(options_map, (PLUGIN, "funds"), DEFAULTS, config)
+    problems = [config_error("P10", options_map, (PLUGIN, "funds", ALL), f"plugins.funds {p}") for p in problems]
     return Analysis(settings, problems, (options_map or {}).get("title", ""), policies, judged, roles)
 
 

@@ -68,7 +68,7 @@ from beancount.core import data
 from plugins import engine
 from plugins.asof import is_over
 from plugins.closing import is_closing_entry
-from plugins.common import ACCOUNTS, as_written, is_generated, read_settings, rule_error
+from plugins.common import ACCOUNTS, ALL, as_written, config_error, is_generated, read_settings, rule_error
 from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
 from plugins.roles import CLOSING_EQUITY, KEYED, MONETARY, NON_MONETARY_ASSET
 
@@ -214,6 +214,8 @@ def settings_from(options_map, config=None) -> tuple[dict, list[str]]:
 def accumulator(config, options_map, policies, judged, roles):
     """P8/P9's accumulator for `plugins.engine`."""
     settings, problems = settings_from(options_map, config)
+    problems = [config_error("P9", options_map, ("plugins.taxes", "taxes", ALL), f"plugins.taxes {p}")
+                for p in problems]
     currency = ((options_map or {}).get("operating_currency") or ["CNY"])[0]
     return Surcharges(settings, problems, currency, policies, judged, roles)
 
@@ -356,7 +358,7 @@ class Surcharges:
         """The tax periods from the months, the P8 caps from the investments: (no entries, errors)."""
         policies = self.policies
         errors = policies.errors_of(CLAUSES) + self.errors
-        errors += [rule_error("P9", facts.first, f"plugins.taxes {p}") for p in self.problems]
+        errors += self.problems  # the config's, as errors at the plugin line
         periods, credits_by_year = _periods(self.months, policies, self.settings, errors, self.judged)
         investment, cap = _credit_caps(self.investments, policies)
         claimed = _claims(credits_by_year, investment, cap, errors)

@@ -576,9 +576,9 @@ def test_a_setting_of_the_wrong_type_is_reported_and_the_default_used(config, ke
     p9 = messages(errors, "P9")
     assert any(f"插件配置 {key} 应为科目名" in m and "已改用默认值" in m for m in p9)
     assert any(m.startswith("[P9] 2024Q3") and "地方教育附加" in m for m in p9)
-    # The config problem points at the ledger's first entry.
+    # The config problem points at the plugin line (a string ledger has no file to read: line 0).
     [problem] = [e for e in errors if f"插件配置 {key}" in e.message]
-    assert problem.entry is entries[0]
+    assert problem.entry is None and problem.source["filename"] == "<string>"
     assert only_period(entries, options)["sales"] == D("400000.00")
 
 
