@@ -52,18 +52,17 @@ def walk(accumulators, entries, roles) -> Facts:
     for entry in entries:
         kind = type(entry)
         if kind is Transaction or (kind is not Custom and isinstance(entry, Transaction)):
-            mask = 0
-            for posting in entry.postings:
-                account = posting.account
-                mask |= bits_of(account) or classify(account)
-                if keys and posting.meta and len(posting.meta) > 2 and not keys.isdisjoint(posting.meta):
-                    mask |= KEYED
             meta = entry.meta
-            if keys and meta and not keys.isdisjoint(meta):
-                mask |= KEYED
-            for wants, transaction in wanting:
-                if mask & wants:
-                    transaction(entry, mask)
+            if wanting:
+                mask = KEYED if keys and meta and not keys.isdisjoint(meta) else 0
+                for posting in entry.postings:
+                    account = posting.account
+                    mask |= bits_of(account) or classify(account)
+                    if keys and (pmeta := posting.meta) and len(pmeta) > 2 and not keys.isdisjoint(pmeta):
+                        mask |= KEYED
+                for wants, transaction in wanting:
+                    if mask & wants:
+                        transaction(entry, mask)
             if meta and "generated" in meta:
                 continue
             last_of_year[entry.date.year] = entry

@@ -129,18 +129,21 @@ class ProfitYears:
         self.result = None
 
     def transaction(self, entry, mask):
-        roles_of = self.roles_of
-        if mask & self.payable:
-            self.collected.extend((entry, p) for p in entry.postings if roles_of[p.account] & self.payable)
+        roles_of, payable = self.roles_of, self.payable
+        if mask & payable:
+            self.collected.extend((entry, p) for p in entry.postings if roles_of[p.account] & payable)
         if not mask & PROFIT_AND_LOSS or (mask & CLOSING_EQUITY and is_closing_entry(entry)):
             return
-        totals = self.pnl.get(entry.date.year)
+        year = entry.date.year
+        totals = self.pnl.get(year)
         if totals is None:
-            totals = self.pnl[entry.date.year] = {}
+            totals = self.pnl[year] = {}
         for posting in entry.postings:
-            units = posting.units
-            if roles_of[posting.account] & PROFIT_AND_LOSS and units is not None and units.currency == CURRENCY:
-                totals[posting.account] = totals.get(posting.account, ZERO) + units.number
+            account = posting.account
+            if roles_of[account] & PROFIT_AND_LOSS:
+                units = posting.units
+                if units is not None and units.currency == CURRENCY:
+                    totals[account] = totals.get(account, ZERO) + units.number
 
     def finish(self, facts):
         self.result = _treasury_years(self, facts, self.settings, self.judged, self.policies)
