@@ -285,6 +285,9 @@ def test_month_time_filter_narrows_the_student_span(site):
 def test_builders_share_one_whole_ledger_pass_per_entries_list(monkeypatch):
     """Every year's builders read the one analysis of the loaded entries; a new list
     (a reload) is analysed afresh and the older list is no longer held."""
+    import gc
+    import weakref
+
     from beancount import loader
 
     import plugins.funds
@@ -306,12 +309,18 @@ def test_builders_share_one_whole_ledger_pass_per_entries_list(monkeypatch):
               remittance.build(entries, options, y), audit.run_audit(entries, options, y))
              for y in (2024, 2025)]
     assert calls == {"funds": 1, "taxes": 1}
-    copy = list(entries)  # a new list (as after a reload): analysed again, same results
+    class Entries(list):  # a list a weak reference can watch
+        pass
+    copy = Entries(entries)  # a new list (as after a reload): analysed again, same results
     again = [(funds.build(copy, options, y), taxes.indicators(copy, options, y),
               remittance.build(copy, options, y), audit.run_audit(copy, options, y))
              for y in (2024, 2025)]
     assert calls == {"funds": 2, "taxes": 2}
-    assert memo._state["entries"] is copy
+    watched = weakref.ref(copy)
+    funds.build(list(entries), options, 2024)  # the next reload: the older list is let go
+    del copy
+    gc.collect()
+    assert watched() is None
     assert again == first
     memo.clear()
 
