@@ -79,6 +79,16 @@ def walk(accumulators, entries, roles) -> Facts:
     return Facts(entries[0] if entries else None, end, frozenset(opened), last_of_year, entries)
 
 
+def latest(current, entry):
+    """`entry` if it is the last so far in the ledger's order, else `current` (where an
+    error about "the year's last …" points). The pass meets the accountant's entries in
+    that order; an earlier family's generated entries reach a later family after the
+    pass (`feed`), yet count where they sort, as on a plugin line of its own."""
+    if current is None or not (entry.meta and "generated" in entry.meta):
+        return entry
+    return entry if data.entry_sortkey(entry) >= data.entry_sortkey(current) else current
+
+
 def feed(accumulator, entries, roles):
     """Entries an earlier family generated, to a later family, as the pass would."""
     keys = accumulator.keys

@@ -61,12 +61,12 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from beancount.core import amount as amount_mod
-from beancount.core import convert, data
+from beancount.core import convert
 
 from plugins import engine
 from plugins.asof import is_over, year_over
 from plugins.closing import is_closing_entry
-from plugins.common import ACCOUNTS, ALL, account_code, as_written, config_error, is_generated, read_settings, rule_error, under, where
+from plugins.common import ACCOUNTS, ALL, account_code, as_written, config_error, read_settings, rule_error, under, where
 from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
 from plugins.roles import CLOSING_EQUITY, KEYED, MONETARY
 
@@ -136,15 +136,6 @@ def months_enrolled(start: datetime.date, end: datetime.date | None, year: int) 
 
 _EMPTY: dict = {}
 _EVENT_ORDER = {"receipt": 0, "use": 1, "neither": 2, "release": 3}  # a day's receipts count before its uses
-
-
-def _latest(current, txn):
-    """`txn` as the last of its kind so far (an error's file:line), unless it is a
-    generated entry that sorts before `current`: an earlier family's entries reach this
-    one after the pass under plugins.all, in the pass when the families run alone."""
-    if current is None or not is_generated(txn) or data.entry_sortkey(txn) >= data.entry_sortkey(current):
-        return txn
-    return current
 
 
 def _use_problems(fund, event, received, used) -> list:
@@ -307,7 +298,7 @@ class Analysis:
             # income closed to equity is no income of the year
             self._income_by_date[txn.date] += income
             year = self._tf[txn.date.year]
-            year["last_income"] = _latest(year["last_income"], txn)
+            year["last_income"] = engine.latest(year["last_income"], txn)
 
     def _training_fund(self, txn, posting, tmeta):
         """A posting to the training-fund payable: a credit accrues, a debit uses (P5)."""
@@ -315,10 +306,10 @@ class Analysis:
         year = self._tf[txn.date.year]
         if number < 0:
             year["accrued"] -= number
-            year["last_accrual"] = _latest(year["last_accrual"], txn)
+            year["last_accrual"] = engine.latest(year["last_accrual"], txn)
         elif number > 0:
             year["uses"] += number
-            year["last_use"] = _latest(year["last_use"], txn)
+            year["last_use"] = engine.latest(year["last_use"], txn)
             pmeta = posting.meta or _EMPTY
             front = pmeta.get("frontline", tmeta.get("frontline", False))
             if front is True:

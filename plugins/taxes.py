@@ -63,12 +63,11 @@ import datetime
 from decimal import Decimal
 
 from beancount.core import amount as amount_mod
-from beancount.core import data
 
 from plugins import engine
 from plugins.asof import is_over
 from plugins.closing import is_closing_entry
-from plugins.common import ACCOUNTS, ALL, as_written, config_error, is_generated, read_settings, rule_error
+from plugins.common import ACCOUNTS, ALL, as_written, config_error, read_settings, rule_error
 from plugins.money import ZERO, fmt_percent, fmt_thousands, to_fen
 from plugins.roles import CLOSING_EQUITY, KEYED, MONETARY, NON_MONETARY_ASSET
 
@@ -232,15 +231,6 @@ def taxes(entries, options_map, config=None):
     return entries + generated, errors
 
 
-def _later(entry, current) -> bool:
-    """Whether `entry` sorts at or after `current`, where an error of its period points.
-    The pass meets the accountant's entries in the ledger's order; an earlier family's
-    generated entries may reach this family after them (engine.feed), yet they point
-    where they would on a plugin line of their own."""
-    return (current is None or not is_generated(entry)
-            or data.entry_sortkey(entry) >= data.entry_sortkey(current))
-
-
 def _declaration():
     return {"revenue": None, "allocations": None, "students": None, "funds": None, "entries": []}
 
@@ -306,8 +296,8 @@ class Surcharges:
                 touched = True
             else:
                 self._booking(month, entry, role, number)
-        if touched and _later(entry, month.last_entry):
-            month.last_entry = entry
+        if touched:
+            month.last_entry = engine.latest(month.last_entry, entry)
 
     def _misplaced(self, entry, posting):
         self.errors.append(rule_error("P8", entry, (
@@ -326,8 +316,7 @@ class Surcharges:
         """A posting to a surcharge expense account: booked to its tax."""
         index = next(i for i, bit in enumerate(self.expenses) if role & bit)
         month.booked[index] += number
-        if _later(entry, month.last_booking[index]):
-            month.last_booking[index] = entry
+        month.last_booking[index] = engine.latest(month.last_booking[index], entry)
 
     def _investment(self, entry, posting):
         """P8's qualifying investment: a non-monetary asset posting tagged TRUE (or in a
