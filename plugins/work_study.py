@@ -338,24 +338,38 @@ class Accruals:
             self.errors.append(rule_error(CLAUSE, entry,
                 f"学生劳动报酬发放 {fmt(number)} 元给学号 {student}, 该学号不在学生名册中"))
 
-    def _sale(self, entry, incomes):
-        date = entry.date
+    def _sale(self, txn, incomes):
+        """A sale (or return): its accrual per currency, rounded to the fen per sale; the
+        year's work-study income and the cap on it (the policy share of each sale)."""
+        date = txn.date
         if date != self.cap_date:
             self.cap_date, self.cap = date, self.policies.value("work-study-share", date)
         cap = self.cap
-        meta = entry.meta
-        txn_share = meta.get("student-share") if meta else None
-        if self.daily and txn_share is None and len(incomes) == 1 and incomes[0][1] is None:
-            # The usual sale, per-day mode: round its share, add it to the day's total.
-            number, _, currency = incomes[0]
-            accrual = (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
+        by_currency, shares = self._shares(incomes, cap, txn.meta.get("student-share") if txn.meta else None)
+        if by_currency is None:
+            total = sum((n for n, _, _ in incomes), ZERO)
+            self.sale_errors.append(rule_error(CLAUSE, txn,
+                f"{shares}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
+            return
+        accruals = {currency: exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per sale
+                    for currency, exact in by_currency.items()}
+        for number, _, currency in incomes:
             if currency == "CNY":
                 self.income_of_year[date.year] += number
-                self.cap_of_year[date.year] += accrual
-            if accrual:
-                self._to_day(entry, currency, accrual, meta.get("voucher") if meta else None)
-        else:
-            self._accrue(entry, incomes, cap, txn_share)
+                self.cap_of_year[date.year] += (
+                    accruals["CNY"] if shares == {cap} and len(incomes) == 1 else
+                    (cap * number).quantize(FEN, rounding=ROUND_HALF_UP))
+        voucher = txn.meta.get("voucher") if txn.meta else None
+        for currency, accrual in accruals.items():
+            if not accrual:
+                continue
+            if self.daily:
+                self._to_day(txn, currency, accrual, voucher)
+                continue
+            income = sum((n for n, _, c in incomes if c == currency), ZERO)
+            share_text = "/".join(str(s) for s in sorted(shares))
+            self.events.append((date, 0, txn, accrual, ((txn,), (accrual,))))
+            self.new_entries.append(self._sale_entry(txn, currency, accrual, income, share_text, voucher))
 
     def _to_day(self, txn, currency, accrual, voucher):
         """Per-day mode: one running total per day, hence one generated entry and one
@@ -389,32 +403,6 @@ class Accruals:
             shares.add(share)
             by_currency[currency] = by_currency.get(currency, ZERO) + share * number
         return by_currency, shares
-
-    def _accrue(self, txn, incomes, cap, txn_share):
-        """Any other sale (a student-share, several income postings, per-transaction
-        mode): its accrual per currency, each rounded to the fen."""
-        by_currency, shares = self._shares(incomes, cap, txn_share)
-        if by_currency is None:
-            total = sum((n for n, _, _ in incomes), ZERO)
-            self.sale_errors.append(rule_error(CLAUSE, txn,
-                f"{shares}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
-            return
-        for number, _, currency in incomes:
-            if currency == "CNY":
-                self.income_of_year[txn.date.year] += number
-                self.cap_of_year[txn.date.year] += (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
-        voucher = (txn.meta or {}).get("voucher")
-        share_text = "/".join(str(s) for s in sorted(shares))
-        for currency, exact in by_currency.items():
-            accrual = exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per transaction
-            if not accrual:
-                continue
-            if self.daily:
-                self._to_day(txn, currency, accrual, voucher)
-                continue
-            income = sum((n for n, _, c in incomes if c == currency), ZERO)
-            self.events.append((txn.date, 0, txn, accrual, ((txn,), (accrual,))))
-            self.new_entries.append(self._sale_entry(txn, currency, accrual, income, share_text, voucher))
 
     def _sale_entry(self, txn, currency, accrual, income, share_text, voucher):
         """Per-transaction mode: the generated accrual (or reversal) of one sale."""
