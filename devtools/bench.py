@@ -248,7 +248,7 @@ def child_profile(path: str) -> None:
             entries.sort(key=data.entry_sortkey)
             stats = pstats.Stats(profile).stats
             total = sum(tt for _cc, _nc, tt, _ct, _callers in stats.values()) or 1.0
-            top = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:6]
+            top = sorted(stats.items(), key=lambda item: item[1][2], reverse=True)[:10]
             out.append({"plugin": name, "cpu_profiled": cpu, "top": [
                 {"function": f"{_short(file)}:{line}({func})", "calls": nc, "own": tt,
                  "share": tt / total, "cumulative": ct}
@@ -499,8 +499,10 @@ def bench_size(directory: pathlib.Path, transactions: int, seed: int, repeat: in
     if profile:
         log(f"  {transactions}: cProfile 各插件 …")
         try:
-            # Each family on its own line (the five-line copy), so each is profiled alone.
-            profiled = _run_child("child_profile", paths.get(ALT, paths["all"]))
+            # plugins.all, then each family on its own line (the five-line copy), alone.
+            profiled = _run_child("child_profile", paths["all"])
+            if ALT in paths:
+                profiled += _run_child("child_profile", paths[ALT])
         except RuntimeError as exc:
             profiled = {"status": _status_of(exc)}
     return {"transactions": n_txns, "requested": transactions, "loads": loads,
@@ -807,14 +809,14 @@ def _profile_section(size: dict) -> list[str]:
     if isinstance(profiled, dict):
         return lines + [profiled.get("status", "")]
     lines += [
-        "解析和记账一次后, 按账本顺序逐个运行插件, 每个在 cProfile 下 (cProfile 本身使时间变长约 1.5–3 倍,"
-        " 看占比); 列出自身耗时 (tottime) 最多的函数.",
+        "解析和记账一次后, 先运行 plugins.all 一行, 再在五行的账本副本上逐个运行各规则族 (各自一遍遍历),"
+        " 每个在 cProfile 下 (cProfile 本身使时间变长约 1.5–3 倍, 看占比); 列出自身耗时 (tottime) 最多的函数.",
         "",
         "| 插件 | CPU s (含 cProfile) | 函数 | 调用次数 | 自身 s | 占比 |",
         "|---|---:|---|---:|---:|---:|",
     ]
     for item in profiled:
-        for i, top in enumerate(item["top"][:4]):
+        for i, top in enumerate(item["top"][:10 if item["plugin"] == "plugins.all" else 4]):
             head = f"| {item['plugin']} | {item['cpu_profiled']:.3f} " if i == 0 else "| | "
             lines.append(f"{head}| `{top['function']}` | {top['calls']:,} | {top['own']:.3f} | "
                          f"{top['share'] * 100:.0f}% |")
