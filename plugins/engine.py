@@ -105,14 +105,17 @@ def feed(accumulator, entries, roles):
                 accumulator.transaction(entry, mask)
 
 
-def _customs(entries):
-    return [entry for entry in entries if isinstance(entry, data.Custom)]
+def customs_of(entries) -> list:
+    """The `custom` entries, where the policies and the as-of pin are read from."""
+    Custom = data.Custom
+    return [entry for entry in entries if type(entry) is Custom]
 
 
-def run(families, entries, options_map, judged=None):
+def run(families, entries, options_map, judged=None, customs=None):
     """(generated entries, errors) of `families` — (accumulator factory, its config
-    string or None to read it from the ledger) pairs, in SPEC order — on `entries`."""
-    customs = _customs(entries)
+    string or None to read it from the ledger) pairs, in SPEC order — on `entries`.
+    `customs`: the entries' `custom` entries, if the caller has them (`customs_of`)."""
+    customs = customs if customs is not None else customs_of(entries)
     policies = read_policies(customs)
     judged = judged if judged is not None else as_of(customs).date
     roles = AccountRoles()
@@ -132,7 +135,7 @@ def accumulated(make, entries, options_map=None, config=None, policies=None, jud
     """One family's accumulator after a pass over `entries` and its finish: what the
     reports read (P2's years, the tax periods, the funds) from the loaded entries."""
     if policies is None or judged is None:
-        customs = _customs(entries)
+        customs = customs_of(entries)
         policies = policies if policies is not None else read_policies(customs)
         judged = judged if judged is not None else as_of(customs).date
     roles = AccountRoles()
