@@ -345,29 +345,34 @@ class Accruals:
         if date != self.cap_date:
             self.cap_date, self.cap = date, self.policies.value("work-study-share", date)
         cap = self.cap
-        by_currency, shares = self._shares(incomes, cap, txn.meta.get("student-share") if txn.meta else None)
-        if by_currency is None:
-            total = sum((n for n, _, _ in incomes), ZERO)
-            self.sale_errors.append(rule_error(CLAUSE, txn,
-                f"{shares}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
-            return
-        accruals = {currency: exact.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per sale
-                    for currency, exact in by_currency.items()}
+        txn_share = txn.meta.get("student-share") if txn.meta else None
+        exact, shares = {}, []  # currency → the exact accrual; the shares used
+        for number, share, currency in incomes:
+            if share is None:
+                share = txn_share
+            if share is None:
+                share = cap
+            elif problem := _share_problem(share, cap):
+                total = sum((n for n, _, _ in incomes), ZERO)
+                self.sale_errors.append(rule_error(CLAUSE, txn,
+                    f"{problem}; 本笔勤工俭学收入 {fmt(total)} 元未计提学生劳动报酬"))
+                return
+            shares.append(share)
+            exact[currency] = exact.get(currency, ZERO) + share * number
         for number, _, currency in incomes:
             if currency == "CNY":
                 self.income_of_year[date.year] += number
-                self.cap_of_year[date.year] += (
-                    accruals["CNY"] if shares == {cap} and len(incomes) == 1 else
-                    (cap * number).quantize(FEN, rounding=ROUND_HALF_UP))
+                self.cap_of_year[date.year] += (cap * number).quantize(FEN, rounding=ROUND_HALF_UP)
         voucher = txn.meta.get("voucher") if txn.meta else None
-        for currency, accrual in accruals.items():
+        for currency, amount in exact.items():
+            accrual = amount.quantize(FEN, rounding=ROUND_HALF_UP)  # = to_fen, per sale
             if not accrual:
                 continue
             if self.daily:
                 self._to_day(txn, currency, accrual, voucher)
                 continue
             income = sum((n for n, _, c in incomes if c == currency), ZERO)
-            share_text = "/".join(str(s) for s in sorted(shares))
+            share_text = "/".join(str(s) for s in sorted(set(shares)))
             self.events.append((date, 0, txn, accrual, ((txn,), (accrual,))))
             self.new_entries.append(self._sale_entry(txn, currency, accrual, income, share_text, voucher))
 
@@ -387,22 +392,6 @@ class Accruals:
             group[3].append(voucher)
         if txn.links:
             group[4] = (group[4] or data.EMPTY_SET) | txn.links
-
-    def _shares(self, incomes, cap, txn_share):
-        """({currency: exact accrual}, the shares used) of a sale, or (None, problem)."""
-        by_currency, shares = {}, set()
-        for number, share, currency in incomes:
-            if share is None:
-                share = txn_share
-            if share is None:
-                share = cap
-            else:
-                problem = _share_problem(share, cap)
-                if problem:
-                    return None, problem
-            shares.add(share)
-            by_currency[currency] = by_currency.get(currency, ZERO) + share * number
-        return by_currency, shares
 
     def _sale_entry(self, txn, currency, accrual, income, share_text, voucher):
         """Per-transaction mode: the generated accrual (or reversal) of one sale."""
