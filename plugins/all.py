@@ -56,7 +56,7 @@ def _line_problems(options_map, judged) -> list:
                              f"该组规则会执行两次 (如学生劳动报酬重复计提); 请删除 \"{family.__name__}\" 这一行")
                 for family, _ in FAMILIES if family.__name__ in names]
     if judged.problem:
-        problems.append(config_error("其他", options_map, (ALL,), f"判断日期: {judged.problem}; 已改用 {judged.label()}"))
+        problems.append(engine.judgement_error(options_map, judged, (ALL,)))
     return problems
 
 

@@ -196,11 +196,41 @@ def family_enabled(options_map, modules) -> bool:
     return any(name in modules or name == ALL for name, _ in (options_map or {}).get("plugin", []) or [])
 
 
-def read_settings(options_map, modules, defaults, config=None) -> tuple[dict, list[str]]:
-    """A family's settings and config problems: `config` if given, else from the ledger."""
+def read_settings(options_map, modules, defaults, config=None, lists=()) -> tuple[dict, list[str]]:
+    """A family's settings and config problems: `config` if given, else from the ledger;
+    account settings checked (`account_settings`), the keys in `lists` as tuples."""
     if config is None:
         config = family_config(options_map, modules, defaults)
-    return parse_config(config, defaults)
+    settings, problems = parse_config(config, defaults)
+    account_settings(settings, defaults, lists, problems)
+    return settings, problems
+
+
+_ROOTS = ("Assets:", "Liabilities:", "Equity:", "Income:", "Expenses:")
+
+
+def account_settings(settings, defaults, lists, problems) -> None:
+    """Every setting whose default is an account must name one (a list/tuple of them, as
+    a tuple, for the keys in `lists`, where None or "" names none): anything else is a
+    problem and the default is used, so a mistyped config never crashes a family."""
+    for key, default in defaults.items():
+        listed = key in lists or isinstance(default, tuple)
+        if not (listed or (isinstance(default, str) and default.startswith(_ROOTS))):
+            continue
+        value = settings[key]
+        if listed:
+            if not value:
+                settings[key] = ()
+            elif isinstance(value, str):
+                settings[key] = (value,)
+            elif isinstance(value, (list, tuple)) and all(isinstance(v, str) and v for v in value):
+                settings[key] = tuple(value)
+            else:
+                problems.append(f"插件配置 {key} 应为科目名或科目名的列表, 而不是 {value!r}; 已改用默认值")
+                settings[key] = (default,) if isinstance(default, str) else tuple(default)
+        elif not (isinstance(value, str) and value):
+            problems.append(f"插件配置 {key} 应为科目名, 而不是 {value!r}; 已改用默认值")
+            settings[key] = default
 
 
 def iter_postings(entries):

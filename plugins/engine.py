@@ -24,6 +24,7 @@ from typing import NamedTuple
 from beancount.core import data
 
 from plugins.asof import as_of
+from plugins.common import ALL, config_error
 from plugins.policy import read_policies
 from plugins.roles import KEYED, AccountRoles
 
@@ -46,7 +47,8 @@ def walk(accumulators, entries, roles) -> Facts:
     wanting = [(acc.wants | (KEYED if acc.keys else 0), acc.transaction) for acc in accumulators
                if acc.wants or acc.keys]
     keys = frozenset().union(*(acc.keys for acc in accumulators))
-    bits_of, classify = roles.bits.get, roles.of
+    dispatch = {}  # a transaction's mask → the families it reaches (masks repeat: a few dozen)
+    bits = roles.bits
     Transaction, Custom, Open = data.Transaction, data.Custom, data.Open
     end, opened, last_of_year = None, set(), {}
     for entry in entries:
@@ -56,13 +58,14 @@ def walk(accumulators, entries, roles) -> Facts:
             if wanting:
                 mask = KEYED if keys and meta and not keys.isdisjoint(meta) else 0
                 for posting in entry.postings:
-                    account = posting.account
-                    mask |= bits_of(account) or classify(account)
+                    mask |= bits[posting.account]
                     if keys and (pmeta := posting.meta) and len(pmeta) > 2 and not keys.isdisjoint(pmeta):
                         mask |= KEYED
-                for wants, transaction in wanting:
-                    if mask & wants:
-                        transaction(entry, mask)
+                reached = dispatch.get(mask)
+                if reached is None:
+                    reached = dispatch[mask] = [transaction for wants, transaction in wanting if mask & wants]
+                for transaction in reached:
+                    transaction(entry, mask)
             if meta and "generated" in meta:
                 continue
             last_of_year[entry.date.year] = entry
@@ -96,7 +99,7 @@ def feed(accumulator, entries, roles):
         if isinstance(entry, data.Transaction):
             mask = 0
             for posting in entry.postings:
-                mask |= roles.of(posting.account)
+                mask |= roles.bits[posting.account]
                 if keys and posting.meta and not keys.isdisjoint(posting.meta):
                     mask |= KEYED
             if keys and entry.meta and not keys.isdisjoint(entry.meta):
@@ -117,11 +120,16 @@ def run(families, entries, options_map, judged=None, customs=None):
     `customs`: the entries' `custom` entries, if the caller has them (`customs_of`)."""
     customs = customs if customs is not None else customs_of(entries)
     policies = read_policies(customs)
-    judged = judged if judged is not None else as_of(customs).date
+    generated, errors = [], []
+    if judged is None:  # a family on its own line: the first of ours says what was wrong with it
+        judgement = as_of(customs)
+        judged = judgement.date
+        module = families[0][0].__module__
+        if judgement.problem and _first_family_line(options_map) in (module, module.rsplit(".", 1)[-1], None):
+            errors.append(judgement_error(options_map, judgement, (module, module.rsplit(".", 1)[-1])))
     roles = AccountRoles()
     accumulators = [make(config, options_map, policies, judged, roles) for make, config in families]
     facts = walk(accumulators, entries, roles)
-    generated, errors = [], []
     for acc in accumulators:
         if generated:
             feed(acc, generated, roles)
@@ -129,6 +137,22 @@ def run(families, entries, options_map, judged=None, customs=None):
         generated.extend(new)
         errors.extend(found)
     return generated, errors
+
+
+FAMILY_MODULES = ("work_study", "treasury", "taxes", "funds", "seal")
+
+
+def _first_family_line(options_map):
+    """The first of the ledger's plugin lines that names a rule family (or plugins.all)."""
+    for name, _ in (options_map or {}).get("plugin", []) or []:
+        if name == ALL or name.rsplit(".", 1)[-1] in FAMILY_MODULES:
+            return name
+    return None
+
+
+def judgement_error(options_map, judgement, names):
+    """An unusable SHIXUN_AS_OF or as-of pin, said once, at the plugin line of `names`."""
+    return config_error("其他", options_map, names, f"判断日期: {judgement.problem}; 已改用 {judgement.label()}")
 
 
 def accumulated(make, entries, options_map=None, config=None, policies=None, judged=None):

@@ -225,8 +225,7 @@ class Analysis:
 
     def __init__(self, settings, problems, title, policies, judged, roles):
         self.settings, self.title, self.policies, self.judged = settings, title, policies, judged
-        income = settings["operating_income"]
-        self.income_prefixes = prefixes = (income,) if isinstance(income, str) else tuple(income)
+        self.income_prefixes = prefixes = settings["operating_income"]  # a tuple (common.account_settings)
         payable, subsidy = settings["training_fund_payable"], settings["apprentice_expense"]
         # An Income account is operating income or nothing here (never the payable or the subsidy).
         self.income = roles.claim(lambda a: a.startswith("Income:") and any(under(a, p) for p in prefixes))

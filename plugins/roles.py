@@ -15,7 +15,7 @@ PROFIT_AND_LOSS = 1 << 1       # Income:… and Expenses:…
 MONETARY = 1 << 2              # 1001 库存现金, 1002 银行存款, 1012 其他货币资金
 NON_MONETARY_ASSET = 1 << 3    # any other Assets:… (P8's qualifying investments)
 KEYED = 1 << 4                 # set on a transaction's mask when it carries a metadata key a family named
-ACCOUNT = 1 << 5               # every account: a classified account is never 0 (`bits.get(a) or of(a)`)
+ACCOUNT = 1 << 5               # every account: a transaction's mask is never 0
 _FIXED = (
     (ACCOUNT, lambda account: True),
     (CLOSING_EQUITY, is_closing_equity),
@@ -25,13 +25,25 @@ _FIXED = (
 )
 
 
+class _Bits(dict):
+    """account → its roles, each account classified the first time it is looked up."""
+
+    def __init__(self, classify):
+        super().__init__()
+        self.classify = classify
+
+    def __missing__(self, account):
+        bits = self[account] = self.classify(account)
+        return bits
+
+
 class AccountRoles:
-    """account → bitmask of roles. `claim` a role before the pass, then `of(account)`."""
+    """account → bitmask of roles. `claim` a role before the pass, then `bits[account]`."""
 
     def __init__(self):
         self._tests = list(_FIXED)
         self._next = ACCOUNT << 1
-        self.bits = {}  # account → its roles, filled as accounts are met
+        self.bits = _Bits(self._classify)  # filled as accounts are met
 
     def claim(self, test) -> int:
         """A new role (one bit) for the accounts `test(account)` is true of."""
@@ -48,7 +60,7 @@ class AccountRoles:
         return self.claim(lambda account: any(under(account, p) for p in prefixes))
 
     def of(self, account: str) -> int:
-        bits = self.bits.get(account)
-        if bits is None:
-            bits = self.bits[account] = sum(bit for bit, test in self._tests if test(account))
-        return bits
+        return self.bits[account]
+
+    def _classify(self, account: str) -> int:
+        return sum(bit for bit, test in self._tests if test(account))

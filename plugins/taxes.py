@@ -185,29 +185,9 @@ def _year_of(value):
     return None
 
 
-def _prefixes(settings, key, problems) -> tuple:
-    """The accounts a setting names: one, or a list/tuple of them (None or "" for none)."""
-    value = settings[key]
-    if not value:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) and v for v in value):
-        return tuple(value)
-    problems.append(f"插件配置 {key} 应为科目名或科目名的列表, 而不是 {value!r}; 已改用默认值")
-    return (DEFAULTS[key],)
-
-
 def settings_from(options_map, config=None) -> tuple[dict, list[str]]:
     """The family's settings (PREFIX_LISTS as tuples of accounts) and config problems."""
-    settings, problems = read_settings(options_map, ("plugins.taxes", "taxes"), DEFAULTS, config)
-    for key in PREFIX_LISTS:
-        settings[key] = _prefixes(settings, key, problems)
-    for key in (t[5] for t in TAXES):
-        if not isinstance(settings[key], str) or not settings[key]:
-            problems.append(f"插件配置 {key} 应为科目名, 而不是 {settings[key]!r}; 已改用默认值")
-            settings[key] = DEFAULTS[key]
-    return settings, problems
+    return read_settings(options_map, ("plugins.taxes", "taxes"), DEFAULTS, config, PREFIX_LISTS)
 
 
 def accumulator(config, options_map, policies, judged, roles):
