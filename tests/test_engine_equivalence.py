@@ -207,15 +207,6 @@ def _corpus():
 
 LEDGERS, BLOBS = _corpus()
 
-# Recorded ledgers on which the two differ (reproductions below).
-DIFFERENT = {
-    "6ac350c3a73cda42": "an unusable SHIXUN_AS_OF (2025-13-01) is an error of plugins.all only "
-                        "(test_an_unusable_date_of_judgement_is_said_alike)",
-    "71ec1d269b7114e5": "operating_income 5001 crashes funds: plugins.all loses every family's entries and errors, "
-                        "the five lines only funds' (test_a_family_that_fails_costs_only_its_own_results)",
-}
-
-
 def _main_text(record):
     return BLOBS[record["text"]] if record["kind"] == "string" else BLOBS[record["files"][record["main"]]]
 
@@ -234,8 +225,7 @@ NOT_APPLICABLE = {key: reason for key in LEDGERS if (reason := _applicable(key))
 def _param(key):
     record = LEDGERS[key]
     name = record["test"].replace("tests/", "").replace(".py::", "::")
-    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=DIFFERENT[key])] if key in DIFFERENT else []
-    return pytest.param(key, id=f"{name}@{key[:6]}", marks=marks)
+    return pytest.param(key, id=f"{name}@{key[:6]}")
 
 
 @pytest.mark.parametrize("key", [_param(key) for key in LEDGERS if key not in NOT_APPLICABLE])
@@ -317,8 +307,6 @@ plugin "plugins.all"{config}
 """
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="plugins.all says '[其他] 判断日期: … 已改用 …' for an unusable SHIXUN_AS_OF "
-                                       "or as-of pin; the five family lines say nothing (plugins/all.py _line_problems)")
 @pytest.mark.parametrize("as_of, pin", [("2025-13-01", ""), (None, '2024-01-01 custom "shixun-option" "as-of" "2024-02-30"\n')],
                          ids=["env", "pin"])
 def test_an_unusable_date_of_judgement_is_said_alike(as_of, pin):
@@ -326,9 +314,6 @@ def test_an_unusable_date_of_judgement_is_said_alike(as_of, pin):
     assert not found, described(found)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="funds' accumulator raises TypeError on operating_income 5001 (taxes reports "
-                                       "it and uses the default): inside plugins.all the exception loses P1's accrual "
-                                       "and every error; on five lines only funds' results are lost")
 def test_a_family_that_fails_costs_only_its_own_results():
     found = string_differences(SALE.format(config=' "' + "{'operating_income': 5001}" + '"'), dates=["2024-03-31"])
     assert not found, described(found)
