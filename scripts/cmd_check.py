@@ -4,7 +4,8 @@ import collections
 import sys
 
 from plugins.all import FAMILIES
-from plugins.common import CLAUSES, family_enabled
+from plugins.asof import as_of
+from plugins.common import CLAUSES, family_enabled, is_generated, where
 from plugins.errors import OTHER, group
 from scripts.common import add_ledger_argument, is_bundled, ledger_path, load
 
@@ -13,10 +14,25 @@ from scripts.common import add_ledger_argument, is_bundled, ledger_path, load
 RULE_PLUGINS = tuple(family.__name__ for family, _ in FAMILIES)
 
 
+def dated_after_judgement(entries) -> str | None:
+    """A notice when bookings are dated after the date of judgement (a mistyped 2062 is
+    otherwise seen only as a balance failure): how many, and the latest, with file:line."""
+    judgement = as_of(entries)
+    late = [e for e in entries if e.date > judgement.date and not is_generated(e) and type(e).__name__ != "Custom"]
+    if not late:
+        return None
+    last = max(late, key=lambda e: e.date)
+    return (f"注意: {len(late)} 条记录的日期晚于{judgement.label()}, 最晚一条 {last.date} ({where(last)}); "
+            "若是日期写错请改正, 否则这些记录要到判断日期之后才按期限评判")
+
+
 def run(args) -> int:
     path = ledger_path(args)
     entries, errors, options_map = load(path)
     problems = group(errors, entries, options_map)
+    notice = dated_after_judgement(entries)
+    if notice:
+        print(notice, file=sys.stderr)
     unchecked = not family_enabled(options_map, RULE_PLUGINS)
     if unchecked:
         print(f'错误: {path} 没有启用规则插件, 政策条款 (P1…P10) 与封账都未检查: 请在这个主文件中写一行 '

@@ -203,3 +203,15 @@ def test_report_on_a_ledger_with_rule_errors_notes_them_when_done(tmp_path, caps
     assert cli.main(["report", "remittance", str(path), "--year", "2024"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0].startswith("注意: 账本有") and "规则错误" in err[0] and err[-1].startswith("账本: ")
+
+
+def test_bookings_dated_after_the_date_of_judgement_are_pointed_out(tmp_path, capsys):
+    """A mistyped year (2062) is otherwise seen only as a balance failure, if at all."""
+    path = write(tmp_path / "main.beancount", CLEAN + '2062-03-01 * "收款"\n  Assets:1001-库存现金  5.00 CNY\n'
+                 '  Income:5001-主营业务收入\n')
+    assert cli.main(["check", str(path), "--as-of", "2025-06-30"]) == 0
+    err = capsys.readouterr().err
+    assert "注意: 1 条记录的日期晚于判断日期 2025-06-30 (指定), 最晚一条 2062-03-01 (" in err
+    assert "main.beancount:8)" in err
+    assert cli.main(["check", str(path), "--as-of", "2062-03-02"]) == 0
+    assert "晚于判断日期" not in capsys.readouterr().err
