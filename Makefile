@@ -64,8 +64,8 @@ serve: setup demo-users
 
 # Debian's chromium for the browser tests (never a downloaded browser build), a CJK
 # font so screenshots show Chinese, openssl for the TLS test, LibreOffice Calc for the
-# XLSX → PDF print test of the statements.
-DEBS := chromium fonts-wqy-microhei openssl libreoffice-calc
+# XLSX → PDF print test of the statements, poppler-utils to read back and render the PDFs.
+DEBS := chromium fonts-wqy-microhei openssl libreoffice-calc poppler-utils
 chromium:
 	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
