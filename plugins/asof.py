@@ -35,6 +35,7 @@ class AsOf(NamedTuple):
     source: str  # "env", "ledger" or "today"
     entry: object = None  # the ledger's pin (a Custom entry), when source == "ledger"
     problem: str | None = None  # a Chinese message when a given value was unusable
+    bad_pin: object = None  # the ledger's pin, when it was the unusable value
 
     def label(self) -> str:
         """"判断日期 2026-12-02 (今日)", "… (账本设定, main.beancount:12)"."""
@@ -107,7 +108,8 @@ def as_of(entries=()) -> AsOf:
         try:
             return AsOf(_pin_date(pin), "ledger", pin, problem)
         except ValueError as exc:
-            problem = problem or str(exc)
+            if problem is None:
+                return AsOf(today(), "today", None, str(exc), pin)
     return AsOf(today(), "today", None, problem)
 
 

@@ -24,7 +24,7 @@ from typing import NamedTuple
 from beancount.core import data
 
 from plugins.asof import as_of
-from plugins.common import ALL, config_error
+from plugins.common import ALL, config_error, rule_error
 from plugins.policy import read_policies
 from plugins.roles import KEYED, AccountRoles
 
@@ -151,8 +151,12 @@ def _first_family_line(options_map):
 
 
 def judgement_error(options_map, judgement, names):
-    """An unusable SHIXUN_AS_OF or as-of pin, said once, at the plugin line of `names`."""
-    return config_error("其他", options_map, names, f"判断日期: {judgement.problem}; 已改用 {judgement.label()}")
+    """An unusable as-of pin, said once at the pin; an unusable SHIXUN_AS_OF, at the
+    plugin line of `names`."""
+    message = f"判断日期: {judgement.problem}; 已改用 {judgement.label()}"
+    if judgement.bad_pin is not None:
+        return rule_error("其他", judgement.bad_pin, message)
+    return config_error("其他", options_map, names, message)
 
 
 def accumulated(make, entries, options_map=None, config=None, policies=None, judged=None):

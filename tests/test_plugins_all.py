@@ -174,3 +174,12 @@ def test_a_missing_roster_named_in_the_config_points_at_the_plugin_line(tmp_path
     _, errors, _ = loader.load_file(str(path))
     missing = [e for e in errors if "学生名册不存在" in e.message]
     assert [e.source["lineno"] for e in missing] == [3] and missing[0].message.startswith("[P1]")
+
+
+def test_an_unusable_as_of_pin_is_said_at_the_pin(monkeypatch):
+    monkeypatch.delenv("SHIXUN_AS_OF", raising=False)
+    entries, errors, _ = load_ledger(LEDGER.replace("{foreign}", "")
+                                     + '2024-01-01 custom "shixun-option" "as-of" "2024-02-30"\n')
+    [said] = [e for e in errors if "判断日期:" in e.message]
+    pin = next(e for e in entries if isinstance(e, data.Custom) and e.type == "shixun-option")
+    assert said.source["lineno"] == pin.meta["lineno"] and "2024 年 2 月有 29 天" in said.message
