@@ -12,11 +12,9 @@ generated entries.
 Config: one dict literal with any family's keys, e.g.
 `plugin "plugins.all" "{'roster': 'students.csv', 'granularity': 'day'}"`.
 """
-import ast
-
 from plugins import engine, funds, seal, taxes, treasury, work_study
 from plugins.asof import as_of
-from plugins.common import ALL, config_error, own_config
+from plugins.common import ALL, config_error, literal_config, own_config
 
 __plugins__ = ("all_rules",)
 
@@ -32,16 +30,11 @@ FAMILIES = (
 
 def _config_problems(config, options_map) -> list:
     """Errors for a config string that is no dict or names keys no family knows."""
-    if not config or not config.strip():
-        return []
-    try:
-        given = ast.literal_eval(config)
-    except (ValueError, SyntaxError):
-        given = None
-    if not isinstance(given, dict):
-        return [config_error("其他", options_map, (ALL,), f"plugins.all 的配置无法解析 (应为 Python 字典): {config!r}")]
+    given, problem = literal_config(config)
+    if problem:
+        return [config_error("其他", options_map, (ALL,), f"plugins.all 的{problem}")]
     known = set().union(*(defaults for _, defaults in FAMILIES))
-    unknown = sorted(str(k) for k in set(given) - known)
+    unknown = sorted(str(k) for k in set(given or {}) - known)
     if unknown:
         return [config_error("其他", options_map, (ALL,), f"plugins.all 的配置含未知项: {', '.join(unknown)}")]
     return []

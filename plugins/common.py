@@ -145,20 +145,27 @@ def is_generated(entry) -> bool:
 ALL = "plugins.all"
 
 
-def parse_config(config: str | None, defaults: dict) -> tuple[dict, list[str]]:
-    """A plugin's config string (a Python dict literal) merged over `defaults`.
-
-    Returns the settings and a list of Chinese problems (unknown keys, bad syntax).
-    """
-    settings = dict(defaults)
+def literal_config(config: str | None) -> tuple[dict | None, str | None]:
+    """THE reading of a plugin line's config string (a Python dict literal): (the dict,
+    None), (None, None) for no config, or (None, a Chinese problem)."""
     if not config or not config.strip():
-        return settings, []
+        return None, None
     try:
         given = ast.literal_eval(config)
     except (ValueError, SyntaxError):
-        return settings, [f"插件配置无法解析 (应为 Python 字典): {config!r}"]
+        return None, f"插件配置无法解析 (应为 Python 字典): {config!r}"
     if not isinstance(given, dict):
-        return settings, [f"插件配置应为字典: {config!r}"]
+        return None, f"插件配置应为字典: {config!r}"
+    return given, None
+
+
+def parse_config(config: str | None, defaults: dict) -> tuple[dict, list[str]]:
+    """A plugin's config string merged over `defaults`: the settings and a list of
+    Chinese problems (unknown keys, bad syntax)."""
+    settings = dict(defaults)
+    given, problem = literal_config(config)
+    if given is None:
+        return settings, [problem] if problem else []
     unknown = sorted(str(k) for k in set(given) - set(defaults))
     settings.update({k: v for k, v in given.items() if k in defaults})
     return settings, [f"插件配置含未知项: {', '.join(unknown)}"] if unknown else []
@@ -167,13 +174,8 @@ def parse_config(config: str | None, defaults: dict) -> tuple[dict, list[str]]:
 def own_config(config: str | None, defaults: dict) -> str | None:
     """The part of a `plugins.all` config string that names keys of `defaults` (one
     family's share of the combined line's settings), as a dict literal."""
-    if not config or not config.strip():
-        return None
-    try:
-        given = ast.literal_eval(config)
-    except (ValueError, SyntaxError):
-        return None  # plugins.all reports it, once
-    if not isinstance(given, dict):
+    given, _ = literal_config(config)  # plugins.all reports a problem, once
+    if given is None:
         return None
     return repr({k: v for k, v in given.items() if k in defaults})
 

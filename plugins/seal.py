@@ -47,7 +47,7 @@ from beancount.core import data
 from beancount.parser import printer
 
 from plugins import engine
-from plugins.common import is_generated, rule_error
+from plugins.common import config_error, is_generated, parse_config, rule_error
 
 __plugins__ = ("seal",)
 
@@ -459,8 +459,12 @@ class SealCheck:
 
 
 def accumulator(config, options_map, policies, judged, roles):
-    """The seal family's accumulator for `plugins.engine` (it has no config)."""
-    return SealCheck()
+    """The seal family's accumulator for `plugins.engine` (it has no settings: any
+    config on its own plugin line is a problem said at that line)."""
+    check = SealCheck()
+    _, problems = parse_config(config, {})
+    check.errors += [config_error("封账", options_map, ("plugins.seal", "seal"), f"plugins.seal {p}") for p in problems]
+    return check
 
 
 def seal(entries, options_map, config=None):

@@ -151,6 +151,10 @@ def _share_problem(raw, cap):
 def accumulator(config, options_map, policies, judged, roles):
     """P1's accumulator for `plugins.engine`, with its config problems and roster read."""
     settings, problems = settings_from(options_map, config)
+    if settings["roster"] is not None and not (isinstance(settings["roster"], str) and settings["roster"].strip()):
+        problems.append(f"插件配置 roster 应为学生名册文件名 (如 'students.csv'), 而不是 {settings['roster']!r}; "
+                        "已改用主文件旁的 students.csv")
+        settings["roster"] = None
     if settings["granularity"] not in ("transaction", "day"):
         problems.append(f"插件配置 granularity 应为 'transaction' 或 'day', 而不是 {settings['granularity']!r}")
         settings["granularity"] = "day"

@@ -183,3 +183,22 @@ def test_an_unusable_as_of_pin_is_said_at_the_pin(monkeypatch):
     [said] = [e for e in errors if "判断日期:" in e.message]
     pin = next(e for e in entries if isinstance(e, data.Custom) and e.type == "shixun-option")
     assert said.source["lineno"] == pin.meta["lineno"] and "2024 年 2 月有 29 天" in said.message
+
+
+@pytest.mark.parametrize("config", ["{'roster': 5}", "{'roster': ['a.csv']}", "{'roster': True}",
+                                    "{'granularity': 7}", "{'student_payable': 2241}", "[1, 2]"])
+def test_a_mistyped_setting_is_an_error_not_a_crash(config, monkeypatch):
+    """One family's bad setting never takes the others' rules down with it."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-04-01")
+    entries, errors, _ = load_ledger(LEDGER.replace('plugin "plugins.all"', f'plugin "plugins.all" "{config}"')
+                                     .replace("{foreign}", ""))
+    assert not [e for e in errors if "Traceback" in str(e.message)]
+    assert any("插件配置" in e.message for e in errors)
+    assert [e for e in entries if (e.meta or {}).get("generated") == "work_study"]  # P1 still accrues
+
+
+def test_config_on_the_seal_line_is_said(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-04-01")
+    _, errors, _ = load_ledger(LEDGER.replace('plugin "plugins.all"', "plugin \"plugins.seal\" \"{'zzz': 1}\"")
+                               .replace("{foreign}", ""))
+    assert [e.message for e in errors] == ["[封账] plugins.seal 插件配置含未知项: zzz"]
