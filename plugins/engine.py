@@ -19,6 +19,7 @@ that do (the ledger's end, each year's last transaction, the opened accounts) ar
 the pass's `Facts`, taken from the accountant's entries only. The generated
 entries are returned as they are: Beancount's own sort places them.
 """
+import itertools
 from typing import NamedTuple
 
 from beancount.core import data
@@ -59,7 +60,7 @@ def walk(accumulators, entries, roles) -> Facts:
                 mask = KEYED if keys and meta and not keys.isdisjoint(meta) else 0
                 for posting in entry.postings:
                     mask |= bits[posting.account]
-                    if keys and (pmeta := posting.meta) and len(pmeta) > 2 and not keys.isdisjoint(pmeta):
+                    if keys and (pmeta := posting.meta) and not keys.isdisjoint(pmeta):
                         mask |= KEYED
                 reached = dispatch.get(mask)
                 if reached is None:
@@ -93,19 +94,18 @@ def latest(current, entry):
 
 
 def feed(accumulator, entries, roles):
-    """Entries an earlier family generated, to a later family, as the pass would."""
-    keys = accumulator.keys
-    for entry in sorted(entries, key=data.entry_sortkey):
-        if isinstance(entry, data.Transaction):
-            mask = 0
-            for posting in entry.postings:
-                mask |= roles.bits[posting.account]
-                if keys and posting.meta and not keys.isdisjoint(posting.meta):
-                    mask |= KEYED
-            if keys and entry.meta and not keys.isdisjoint(entry.meta):
-                mask |= KEYED
-            if mask & (accumulator.wants | (KEYED if keys else 0)):
-                accumulator.transaction(entry, mask)
+    """Entries an earlier family generated, to a later family, as the pass would have
+    brought them (the same walk; its facts stay those of the accountant's entries)."""
+    walk([accumulator], sorted(entries, key=data.entry_sortkey), roles)
+
+
+def in_order(entries) -> list:
+    """`entries` in the loader's order: as they are when already sorted by date (a
+    plugin's input, a loaded ledger), else a sorted copy — for the report analyses,
+    which any caller may hand a list."""
+    if all(a.date <= b.date for a, b in itertools.pairwise(entries)):
+        return entries
+    return sorted(entries, key=data.entry_sortkey)
 
 
 def customs_of(entries) -> list:
@@ -168,6 +168,6 @@ def accumulated(make, entries, options_map=None, config=None, policies=None, jud
         judged = judged if judged is not None else as_of(customs).date
     roles = AccountRoles()
     acc = make(config, options_map, policies, judged, roles)
-    acc.finish(walk([acc], entries, roles))
+    acc.finish(walk([acc], in_order(entries), roles))
     return acc
 

@@ -164,8 +164,17 @@ def is_seal(entry) -> bool:
 
 
 def sealable(entry) -> bool:
-    """True for entries a seal covers: written by the accountant, not a seal."""
-    return not is_generated(entry) and not is_seal(entry)
+    """True for entries a seal covers: written by the accountant, not a seal — neither
+    ours (`generated:`) nor another plugin's (e.g. auto_accounts' `open`, placed in
+    "<auto_accounts>", no file of the ledger's)."""
+    return not is_generated(entry) and not is_seal(entry) and not _made_by_a_plugin(entry)
+
+
+def _made_by_a_plugin(entry) -> bool:
+    """Beancount's plugins place what they make in "<plugin name>"; "<string>" is a
+    ledger given as text (`load_string`), the accountant's own."""
+    filename = str((entry.meta or {}).get("filename", ""))
+    return filename.startswith("<") and filename != "<string>"
 
 
 def _digest(digests) -> str:
@@ -178,7 +187,9 @@ def _digest(digests) -> str:
 def sealed_entries(entries, year: int) -> list:
     """THE entries a seal of `year` covers: the sealable entries dated in the year, in
     ledger order, from a date-sorted list (the loader's order: a plugin's input, a
-    loaded ledger) — one bisection, the year is a contiguous slice."""
+    loaded ledger; any other list is sorted first) — one bisection, the year is a
+    contiguous slice."""
+    entries = engine.in_order(entries)
     low = bisect.bisect_left(entries, datetime.date(year, 1, 1), key=_date_of)
     high = bisect.bisect_left(entries, datetime.date(year + 1, 1, 1), lo=low, key=_date_of)
     return [entry for entry in entries[low:high] if sealable(entry)]

@@ -202,3 +202,26 @@ def test_config_on_the_seal_line_is_said(tmp_path, monkeypatch):
     _, errors, _ = load_ledger(LEDGER.replace('plugin "plugins.all"', "plugin \"plugins.seal\" \"{'zzz': 1}\"")
                                .replace("{foreign}", ""))
     assert [e.message for e in errors] == ["[封账] plugins.seal 插件配置含未知项: zzz"]
+
+
+def test_the_report_analyses_take_any_order(monkeypatch):
+    """A caller may hand the analyses an unsorted list: the same years, payments and seals."""
+    from plugins import seal, treasury
+    monkeypatch.setenv("SHIXUN_AS_OF", "2026-12-02")
+    import pathlib
+    entries, _, options = loader.load_file(str(pathlib.Path(__file__).parent.parent / "ledger" / "main.beancount"))
+    backwards = entries[::-1]
+    assert treasury.treasury_years(backwards, options).rows == treasury.treasury_years(entries, options).rows
+    assert seal.year_digests(backwards, [2025]) == seal.year_digests(entries, [2025])
+
+
+def test_a_ledger_sealed_with_a_foreign_plugin_after_ours_checks_clean(tmp_path, monkeypatch):
+    """auto_accounts opens an account after our line: its `open` (no line of the ledger's)
+    is outside the seal, as it is outside what plugins.seal digests inside plugins.all."""
+    from plugins import seal
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-04-01")
+    text = LEDGER.replace("{foreign}", 'plugin "beancount.plugins.auto_accounts"') + (
+        '2024-03-21 * "杂费"\n  Expenses:5602-管理费用:560299-其他  5.00 CNY\n  Assets:1002-银行存款:100201-农商银行基本户\n')
+    entries, errors, _ = load_ledger(text)
+    made = next(e for e in entries if isinstance(e, data.Open) and e.account.endswith("560299-其他"))
+    assert errors == [] and not seal.sealable(made)
