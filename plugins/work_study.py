@@ -443,4 +443,10 @@ class Accruals:
                 generated_of_year[entry.date.year] += entry.postings[0].units.number
         errors.extend(_cap_errors(self.expense_acc, self.income_of_year, self.cap_of_year, generated_of_year,
                                   self.booked_by_hand, self.last_by_hand))
+        missing = [a for a in (self.expense_acc, self.payable_acc) if a not in facts.opened]
+        if self.new_entries and missing:  # once, in Chinese, not Beancount's "unknown account" per entry
+            first = min(self.new_entries, key=lambda e: e.date)
+            errors.append(rule_error(CLAUSE, first, f"科目未开设: {', '.join(missing)}; 无法计提学生劳动报酬 "
+                                     f"({len(self.new_entries)} 笔, 自 {first.date} 起), 请在科目表中 open 这些科目"))
+            return [], errors
         return self.new_entries, errors

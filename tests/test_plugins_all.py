@@ -225,3 +225,17 @@ def test_a_ledger_sealed_with_a_foreign_plugin_after_ours_checks_clean(tmp_path,
     entries, errors, _ = load_ledger(text)
     made = next(e for e in entries if isinstance(e, data.Open) and e.account.endswith("560299-其他"))
     assert errors == [] and not seal.sealable(made)
+
+
+def test_unopened_student_accounts_are_said_once_in_chinese(monkeypatch):
+    """P1 would book to them: one P1 error instead of Beancount's English per entry."""
+    monkeypatch.setenv("SHIXUN_AS_OF", "2024-04-01")
+    text = LEDGER.replace("{foreign}", "").replace(
+        "2024-01-01 open Liabilities:2241-其他应付款:224101-学生劳动报酬 CNY\n", "")
+    entries, errors, _ = load_ledger(text)
+    p1 = [e.message for e in errors if e.message.startswith("[P1] 科目未开设")]
+    assert p1 == ["[P1] 科目未开设: Liabilities:2241-其他应付款:224101-学生劳动报酬; 无法计提学生劳动报酬 "
+                  "(1 笔, 自 2024-03-05 起), 请在科目表中 open 这些科目"]
+    # Beancount still names the accountant's own payout to the unopened account, and only that.
+    unknown = [e for e in errors if "Invalid reference" in str(e.message)]
+    assert unknown and not [e for e in unknown if (e.entry.meta or {}).get("generated")]
