@@ -197,6 +197,9 @@ def test_alone_and_inside_plugins_all_the_same_seal_errors(sealed):
     path = sealed / "2024b.beancount"
     path.write_text(path.read_text(encoding="utf-8").replace('2024-07-01 event "manager" "职业经理人 张三"\n', ""),
                     encoding="utf-8")
+    with open(sealed / "accounts.beancount", "a", encoding="utf-8") as out:  # P1 books to them (before 2024)
+        out.write("\n2023-01-01 open Expenses:5401-主营业务成本:540101-学生劳动报酬 CNY\n"
+                  "2023-01-01 open Liabilities:2241-其他应付款:224101-学生劳动报酬 CNY\n")
     main_file = sealed / "main.beancount"
     results = []
     for line in ('plugin "plugins.seal"', 'plugin "plugins.all"'):
