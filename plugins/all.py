@@ -58,7 +58,6 @@ def all_rules(entries, options_map, config=None):
     customs = engine.customs_of(entries)
     judgement = as_of(customs)
     errors = _config_problems(config, options_map) + _line_problems(options_map, judgement)
-    families = [(family.accumulator, own_config(config, defaults) if config else None)
-                for family, defaults in FAMILIES]
+    families = [(family.accumulator, own_config(config, defaults)) for family, defaults in FAMILIES]
     generated, found = engine.run(families, entries, options_map, judgement.date, customs)
     return entries + generated, errors + found

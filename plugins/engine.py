@@ -25,7 +25,7 @@ from typing import NamedTuple
 from beancount.core import data
 
 from plugins.asof import as_of
-from plugins.common import ALL, config_error, rule_error
+from plugins.common import ALL, GENERATED, config_error, rule_error
 from plugins.policy import read_policies
 from plugins.roles import KEYED, AccountRoles
 
@@ -67,7 +67,7 @@ def walk(accumulators, entries, roles) -> Facts:
                     reached = dispatch[mask] = [transaction for wants, transaction in wanting if mask & wants]
                 for transaction in reached:
                     transaction(entry, mask)
-            if meta and "generated" in meta:
+            if meta and GENERATED in meta:
                 continue
             last_of_year[entry.date.year] = entry
         elif kind is Custom or isinstance(entry, Custom):
@@ -76,11 +76,20 @@ def walk(accumulators, entries, roles) -> Facts:
             continue
         elif kind is Open:
             opened.add(entry.account)
-        elif entry.meta and "generated" in entry.meta:
+        elif entry.meta and GENERATED in entry.meta:
             continue
         if end is None or entry.date > end:
             end = entry.date
     return Facts(entries[0] if entries else None, end, frozenset(opened), last_of_year, entries)
+
+
+def unopened(clause, entry, accounts, facts, what):
+    """The one error for generated entries that would book to accounts never opened,
+    said once in Chinese (instead of Beancount's "unknown account" per entry), or None."""
+    missing = [account for account in accounts if account not in facts.opened]
+    if not missing:
+        return None
+    return rule_error(clause, entry, f"科目未开设: {', '.join(missing)}; 无法计提{what}, 请在科目表中 open 这些科目")
 
 
 def latest(current, entry):
@@ -88,7 +97,7 @@ def latest(current, entry):
     error about "the year's last …" points). The pass meets the accountant's entries in
     that order; an earlier family's generated entries reach a later family after the
     pass (`feed`), yet count where they sort, as on a plugin line of its own."""
-    if current is None or not (entry.meta and "generated" in entry.meta):
+    if current is None or not (entry.meta and GENERATED in entry.meta):
         return entry
     return entry if data.entry_sortkey(entry) >= data.entry_sortkey(current) else current
 
@@ -114,22 +123,16 @@ def customs_of(entries) -> list:
     return [entry for entry in entries if type(entry) is Custom]
 
 
-def run(families, entries, options_map, judged=None, customs=None):
+def run(families, entries, options_map, judged, customs=None):
     """(generated entries, errors) of `families` — (accumulator factory, its config
-    string or None to read it from the ledger) pairs, in SPEC order — on `entries`.
-    `customs`: the entries' `custom` entries, if the caller has them (`customs_of`)."""
+    string or None to read it from the ledger) pairs, in SPEC order — on `entries`,
+    judged on `judged`. `customs`: the entries' `custom` entries (`customs_of`)."""
     customs = customs if customs is not None else customs_of(entries)
     policies = read_policies(customs)
-    generated, errors = [], []
-    if judged is None:  # a family on its own line: the first of ours says what was wrong with it
-        judgement = as_of(customs)
-        judged = judgement.date
-        module = families[0][0].__module__
-        if judgement.problem and _first_family_line(options_map) in (module, module.rsplit(".", 1)[-1], None):
-            errors.append(judgement_error(options_map, judgement, (module, module.rsplit(".", 1)[-1])))
     roles = AccountRoles()
     accumulators = [make(config, options_map, policies, judged, roles) for make, config in families]
     facts = walk(accumulators, entries, roles)
+    generated, errors = [], []
     for acc in accumulators:
         if generated:
             feed(acc, generated, roles)
@@ -137,6 +140,21 @@ def run(families, entries, options_map, judged=None, customs=None):
         generated.extend(new)
         errors.extend(found)
     return generated, errors
+
+
+def alone(make, entries, options_map, config=None):
+    """A family on its own plugin line (`plugin "plugins.treasury"`): the entries with
+    what it generates, and its errors. The first of our lines says what was wrong with
+    an unusable date of judgement, as `plugins.all` does on its line."""
+    customs = customs_of(entries)
+    judgement = as_of(customs)
+    module = make.__module__
+    names = (module, module.rsplit(".", 1)[-1])
+    said = []
+    if judgement.problem and _first_family_line(options_map) in (*names, None):
+        said.append(judgement_error(options_map, judgement, names))
+    generated, errors = run([(make, config)], entries, options_map, judgement.date, customs)
+    return entries + generated, said + errors
 
 
 FAMILY_MODULES = ("work_study", "treasury", "taxes", "funds", "seal")

@@ -706,5 +706,4 @@ def analyse(entries, options_map=None, config=None, policies=None, judged=None) 
 
 def funds(entries, options_map, config=None):
     """Beancount plugin `plugins.funds`: P5, P6, P10 and the findings ledger. Adds no entries."""
-    generated, errors = engine.run([(accumulator, config)], entries, options_map)
-    return entries + generated, errors
+    return engine.alone(accumulator, entries, options_map, config)

@@ -38,7 +38,7 @@ class _Bits(dict):
 
 
 class AccountRoles:
-    """account → bitmask of roles. `claim` a role before the pass, then `bits[account]`."""
+    """account → bitmask of roles. `claim` a role before the pass, then read `bits[account]`."""
 
     def __init__(self):
         self._tests = list(_FIXED)
@@ -58,9 +58,6 @@ class AccountRoles:
         """A role for the accounts that are one of `prefixes` or under it (None skipped)."""
         prefixes = tuple(p for p in prefixes if p)
         return self.claim(lambda account: any(under(account, p) for p in prefixes))
-
-    def of(self, account: str) -> int:
-        return self.bits[account]
 
     def _classify(self, account: str) -> int:
         return sum(bit for bit, test in self._tests if test(account))

@@ -187,9 +187,7 @@ def _digest(digests) -> str:
 def sealed_entries(entries, year: int) -> list:
     """THE entries a seal of `year` covers: the sealable entries dated in the year, in
     ledger order, from a date-sorted list (the loader's order: a plugin's input, a
-    loaded ledger; any other list is sorted first) — one bisection, the year is a
-    contiguous slice."""
-    entries = engine.in_order(entries)
+    loaded ledger) — one bisection, the year is a contiguous slice."""
     low = bisect.bisect_left(entries, datetime.date(year, 1, 1), key=_date_of)
     high = bisect.bisect_left(entries, datetime.date(year + 1, 1, 1), lo=low, key=_date_of)
     return [entry for entry in entries[low:high] if sealable(entry)]
@@ -211,7 +209,8 @@ def _summary(digested) -> dict:
 
 
 def year_digests(entries, years) -> dict:
-    """{year: `_summary`} of the given years of a loaded entries list."""
+    """{year: `_summary`} of the given years of an entries list (in any order)."""
+    entries = engine.in_order(entries)
     return {year: _summary(_digested(sealed_entries(entries, year))) for year in set(years)}
 
 
@@ -338,7 +337,7 @@ def _position(entry, base: str) -> str:
 
 def year_records(entries, year: int) -> list[tuple[str, object]]:
     """(digest hex, entry) of every sealed-over record dated in `year`, in ledger order."""
-    return _hex(_digested(sealed_entries(entries, year)))
+    return _hex(_digested(sealed_entries(engine.in_order(entries), year)))
 
 
 def _hex(digested) -> list[tuple[str, object]]:
@@ -480,5 +479,4 @@ def accumulator(config, options_map, policies, judged, roles):
 
 def seal(entries, options_map, config=None):
     """Beancount plugin `plugins.seal`: errors only."""
-    generated, errors = engine.run([(accumulator, config)], entries, options_map)
-    return entries + generated, errors
+    return engine.alone(accumulator, entries, options_map, config)

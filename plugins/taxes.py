@@ -207,8 +207,7 @@ def analyse(entries, options_map=None, config=None, policies=None, judged=None) 
 
 def taxes(entries, options_map, config=None):
     """Beancount plugin `plugins.taxes`: errors only; it adds and changes no entries."""
-    generated, errors = engine.run([(accumulator, config)], entries, options_map)
-    return entries + generated, errors
+    return engine.alone(accumulator, entries, options_map, config)
 
 
 def _declaration():

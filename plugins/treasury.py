@@ -311,13 +311,11 @@ def _year_end_entries(result, facts, settings, config_problems, policies, option
     generated = {}
     due = [row for row in result.rows if row.closed and row.owed > 0]
     if due:
-        missing = [a for a in (settings["profit_appropriation"], settings["treasury_payable"])
-                   if a not in facts.opened]
-        if missing:  # say it in Chinese once, instead of Beancount's "unknown account" per entry
-            errors.append(rule_error("P2", due[0].source or fallback,
-                                     f"科目未开设: {', '.join(missing)}; 无法计提 "
-                                     f"{', '.join(str(r.year) for r in due)} 年度应上缴国库利润, "
-                                     "请在科目表中 open 这些科目"))
+        problem = engine.unopened("P2", due[0].source or fallback,
+                                  (settings["profit_appropriation"], settings["treasury_payable"]), facts,
+                                  f" {', '.join(str(r.year) for r in due)} 年度应上缴国库利润")
+        if problem:
+            errors.append(problem)
             due = []
     hand_accrual, by_hand = {}, collections.defaultdict(Decimal)
     for txn, amount in result.accruals:
@@ -338,6 +336,5 @@ def _year_end_entries(result, facts, settings, config_problems, policies, option
 
 def treasury(entries, options_map, config=None):
     """Beancount plugin `plugins.treasury` (P2) on its own; Beancount re-sorts the result."""
-    generated, errors = engine.run([(accumulator, config)], entries, options_map)
-    return entries + generated, errors
+    return engine.alone(accumulator, entries, options_map, config)
 

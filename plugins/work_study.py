@@ -108,9 +108,7 @@ def load_roster(options_map, settings) -> tuple[dict | None, list]:
     path, explicit = roster_path(options_map, settings)
     if path is None:
         return None, []
-    if os.path.isdir(path):  # read_roster says so, with the file to give instead
-        pass
-    elif not os.path.isfile(path):
+    if not os.path.exists(path):  # a folder: read_roster says so, with the file to give instead
         if explicit:
             return None, [config_error(CLAUSE, options_map, MODULES, f"插件配置指定的学生名册不存在: {path}")]
         return None, []
@@ -165,8 +163,7 @@ def accumulator(config, options_map, policies, judged, roles):
 
 def work_study(entries, options_map, config=None):
     """Beancount plugin `plugins.work_study` (P1) on its own; Beancount re-sorts the result."""
-    generated, errors = engine.run([(accumulator, config)], entries, options_map)
-    return entries + generated, errors
+    return engine.alone(accumulator, entries, options_map, config)
 
 
 def _daily_entry(date, currency, total, count, first, vouchers, links, expense_acc, payable_acc):
@@ -443,10 +440,10 @@ class Accruals:
                 generated_of_year[entry.date.year] += entry.postings[0].units.number
         errors.extend(_cap_errors(self.expense_acc, self.income_of_year, self.cap_of_year, generated_of_year,
                                   self.booked_by_hand, self.last_by_hand))
-        missing = [a for a in (self.expense_acc, self.payable_acc) if a not in facts.opened]
-        if self.new_entries and missing:  # once, in Chinese, not Beancount's "unknown account" per entry
+        if self.new_entries:
             first = min(self.new_entries, key=lambda e: e.date)
-            errors.append(rule_error(CLAUSE, first, f"科目未开设: {', '.join(missing)}; 无法计提学生劳动报酬 "
-                                     f"({len(self.new_entries)} 笔, 自 {first.date} 起), 请在科目表中 open 这些科目"))
-            return [], errors
+            problem = engine.unopened(CLAUSE, first, (self.expense_acc, self.payable_acc), facts,
+                                      f"学生劳动报酬 ({len(self.new_entries)} 笔, 自 {first.date} 起)")
+            if problem:
+                return [], errors + [problem]
         return self.new_entries, errors

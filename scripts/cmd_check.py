@@ -3,6 +3,8 @@
 import collections
 import sys
 
+from beancount.core import data
+
 from plugins.all import FAMILIES
 from plugins.asof import as_of
 from plugins.common import CLAUSES, family_enabled, is_generated, where
@@ -18,7 +20,7 @@ def dated_after_judgement(entries) -> str | None:
     """A notice when bookings are dated after the date of judgement (a mistyped 2062 is
     otherwise seen only as a balance failure): how many, and the latest, with file:line."""
     judgement = as_of(entries)
-    late = [e for e in entries if e.date > judgement.date and not is_generated(e) and type(e).__name__ != "Custom"]
+    late = [e for e in entries if e.date > judgement.date and not is_generated(e) and not isinstance(e, data.Custom)]
     if not late:
         return None
     last = max(late, key=lambda e: e.date)
